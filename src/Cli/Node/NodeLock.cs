@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace PeerMesh.Cli.Node;
+
+/// <summary>
+/// At most one node per repository: an exclusive lock on <c>.git/peermesh/node.lock</c> held for the
+/// node's lifetime (the OS releases it when the process dies, also on kill -9), and a
+/// <c>node.json</c> beside it that says who holds it.
+/// </summary>
+internal sealed class NodeLock : IDisposable
+{
+    private const string LockFileName = "node.lock";
+    private const string InfoFileName = "node.json";
+
+    private readonly FileStream _lock;
+    private readonly string _infoPath;
+
+    private NodeLock(FileStream @lock, string infoPath)
+    {
+        _lock = @lock;
+        _infoPath = infoPath;
+    }
+
+    /// <exception cref="CliException">Another node holds the lock (exit 2).</exception>
+    public static NodeLock Acquire(string stateDirectory, NodeLockInfo info)
+    {
+        Directory.CreateDirectory(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var lockPath = Path.Combine(stateDirectory, LockFileName);
+        var infoPath = Path.Combine(stateDirectory, InfoFileName);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            var holder = ReadInfo(infoPath);
+            var who = holder is null ? "another node" : $"node '{holder.Name}' ({holder.Id[..8]}, pid {holder.Pid})";
+            throw new CliException($"{who} is already running in this repository; stop it with 'peermesh down'", ExitCodes.Usage);
+        }
+
+        File.WriteAllText(infoPath, JsonSerializer.Serialize(info));
+        return new NodeLock(stream, infoPath);
+    }
+
+    /// <summary>Whether a live node holds the lock now (a node killed with -9 holds nothing).</summary>
+    public static bool IsHeld(string stateDirectory)
+    {
+        try
+        {
+            using var probe = new FileStream(Path.Combine(stateDirectory, LockFileName), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    public static NodeLockInfo? ReadInfo(string infoPath)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<NodeLockInfo>(File.ReadAllText(infoPath));
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            File.Delete(_infoPath);
+        }
+        catch (IOException)
+        {
+        }
+
+        _lock.Dispose();
+    }
+}

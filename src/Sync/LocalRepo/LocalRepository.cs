@@ -1,0 +1,53 @@
+using LibGit2Sharp;
+
+namespace PeerMesh.Sync.LocalRepo;
+
+/// <summary>
+/// The repository a node serves, as found from a path: its work tree, its git directory and its
+/// repo id. Holds no open <see cref="Repository"/>; every user opens its own.
+/// </summary>
+public sealed record LocalRepository(string WorkingDirectory, string GitDirectory, string RepoId, string Name)
+{
+    /// <summary>Where PeerMesh keeps its own files for this repository.</summary>
+    public string StateDirectory => Path.Combine(GitDirectory, "peermesh");
+
+    /// <summary>Finds the repository containing <paramref name="path"/> and computes its repo id.</summary>
+    /// <exception cref="RepositoryLookupException">With a one-line message fit for the CLI.</exception>
+    public static LocalRepository Open(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!Directory.Exists(full))
+        {
+            throw new RepositoryLookupException($"{full}: no such directory");
+        }
+
+        var gitDir = Repository.Discover(full);
+        if (gitDir is null)
+        {
+            throw new RepositoryLookupException($"{full} is not inside a git repository");
+        }
+
+        try
+        {
+            using var repo = new Repository(gitDir);
+            if (repo.Info.IsBare)
+            {
+                throw new RepositoryLookupException($"{Trim(gitDir)} is a bare repository; run peermesh in a repository with a work tree");
+            }
+
+            var repoId = RepoIdResolver.Resolve(repo);
+            var workDir = Trim(repo.Info.WorkingDirectory);
+            return new LocalRepository(workDir, Trim(repo.Info.Path), repoId, Path.GetFileName(workDir));
+        }
+        catch (RepositoryNotFoundException e)
+        {
+            throw new RepositoryLookupException($"{full}: {e.Message}");
+        }
+        catch (LibGit2SharpException e) when (e.Message.Contains("safe.directory", StringComparison.Ordinal) || e.Message.Contains("owner", StringComparison.Ordinal))
+        {
+            throw new RepositoryLookupException($"{Trim(gitDir)} is owned by another user; if you trust it, run: git config --global --add safe.directory {Trim(gitDir)}");
+        }
+    }
+
+    private static string Trim(string path) => Path.TrimEndingDirectorySeparator(path);
+}

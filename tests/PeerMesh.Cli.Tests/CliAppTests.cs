@@ -1,0 +1,58 @@
+using PeerMesh.TestSupport.Git;
+using Xunit;
+
+namespace PeerMesh.Cli.Tests;
+
+public sealed class CliAppTests
+{
+    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CliApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData("up", "--bogus")]
+    [InlineData("up", "--git-port", "abc")]
+    [InlineData("frobnicate")]
+    public async Task RunAsync_BadArguments_OneLineErrorAndExit2(params string[] args)
+    {
+        var (code, _, err) = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Single(err.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith("peermesh: ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_UpOutsideARepository_Exit2WithOneLine()
+    {
+        var dir = Directory.CreateTempSubdirectory("peermesh-cli-");
+        try
+        {
+            var (code, _, err) = await RunAsync("up", dir.FullName);
+
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Equal($"peermesh: {dir.FullName} is not inside a git repository\n", err);
+        }
+        finally
+        {
+            dir.Delete();
+        }
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("down")]
+    public async Task RunAsync_NoNodeRunning_Exit3(string command)
+    {
+        using var repo = TempRepository.Create();
+
+        var (code, _, err) = await RunAsync(command, repo.Path);
+
+        Assert.Equal(ExitCodes.NoNode, code);
+        Assert.Equal($"peermesh: no node is running in {repo.Path}\n", err);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using PeerMesh.TestSupport.Git;
+using PeerMesh.TestSupport.Processes;
+using Xunit;
+
+namespace PeerMesh.EndToEnd.Tests;
+
+/// <summary>The real executable, a real repository, the stock git daemon, stock git clients.</summary>
+public sealed class UpStatusDownTests : IDisposable
+{
+    private static readonly string[] s_loopback = ["--listen", "127.0.0.1", "--git-port", "0", "--gossip-port", "0", "--no-mdns"];
+    private readonly TempRepository _repo = TempRepository.Create(commits: 3);
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _repo.Dispose();
+
+    [Fact]
+    public async Task Up_ServesTheRepository_CloneMatchesPushRefusedDownLeavesNothing()
+    {
+        await using var node = NodeProcess.Start(_repo.Path, s_loopback);
+        var status = await node.WaitUntilUpAsync(Token);
+
+        Assert.Equal(1, (int)status["version"]!);
+        Assert.Equal(32, ((string)status["node"]!["id"]!).Length);
+        var url = (string)status["repos"]![0]!["url"]!;
+        Assert.StartsWith("git://127.0.0.1:", url, StringComparison.Ordinal);
+        Assert.Equal(_repo.Git("rev-list", "--max-parents=0", "HEAD").Trim(), (string)status["repos"]![0]!["id"]!);
+        Assert.Empty(status["peers"]!.AsArray());
+
+        var clone = Path.Combine(_repo.Root, "clone");
+        GitCli.Run(_repo.Root, "clone", "-q", url, clone);
+        Assert.Equal(_repo.Head(), GitCli.Run(clone, "rev-parse", "HEAD").Trim());
+
+        GitCli.Run(clone, "commit", "-q", "--allow-empty", "-m", "try to push");
+        var push = GitCli.TryRun(clone, "push", url, "HEAD:refs/heads/pushed");
+        Assert.NotEqual(0, push.ExitCode);
+        Assert.DoesNotContain("refs/heads/pushed", _repo.RefsSnapshot(), StringComparison.Ordinal);
+
+        var daemons = DaemonsServing(_repo.GitDirectory);
+        Assert.Single(daemons);
+
+        var (code, stdout, _) = await PeerMeshCli.RunAsync(_repo.Path, ["down"], Token);
+        Assert.Equal(0, code);
+        Assert.Contains("stopped", stdout, StringComparison.Ordinal);
+        Assert.True(node.Process.HasExited, "down returned before the node was gone");
+        Assert.Empty(DaemonsServing(_repo.GitDirectory));
+        Assert.False(File.Exists(Path.Combine(_repo.GitDirectory, "peermesh", "control.sock")));
+    }
+
+    [Fact]
+    public async Task Up_OutsideARepository_Exits2WithOneLine()
+    {
+        var dir = Directory.CreateTempSubdirectory("peermesh-e2e-");
+        try
+        {
+            var (code, stdout, stderr) = await PeerMeshCli.RunAsync(dir.FullName, ["up"], Token);
+
+            Assert.Equal(2, code);
+            Assert.Equal("", stdout);
+            Assert.Equal($"peermesh: {dir.FullName} is not inside a git repository", stderr.TrimEnd('\n'));
+        }
+        finally
+        {
+            dir.Delete();
+        }
+    }
+
+    [Fact]
+    public async Task Up_SecondNodeInTheSameRepository_Exits2NamingTheRunningNode()
+    {
+        await using var node = NodeProcess.Start(_repo.Path, [.. s_loopback, "--name", "first-node"]);
+        await node.WaitUntilUpAsync(Token);
+
+        var (code, _, stderr) = await PeerMeshCli.RunAsync(_repo.Path, ["up", .. s_loopback], Token);
+
+        Assert.Equal(2, code);
+        Assert.Contains("node 'first-node'", stderr, StringComparison.Ordinal);
+        Assert.Contains($"pid {node.Process.Id}", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Up_AfterKill9_EndsTheOrphanedDaemonAndServesAgain()
+    {
+        await using (var first = NodeProcess.Start(_repo.Path, s_loopback))
+        {
+            await first.WaitUntilUpAsync(Token);
+            first.KillHard();
+        }
+
+        var orphans = DaemonsServing(_repo.GitDirectory);
+        Assert.Single(orphans);
+
+        await using var second = NodeProcess.Start(_repo.Path, s_loopback);
+        var status = await second.WaitUntilUpAsync(Token);
+
+        Assert.True(orphans[0].WaitForExit(5000), "the orphaned daemon survived the next start");
+        Assert.Single(DaemonsServing(_repo.GitDirectory));
+        GitCli.Run(_repo.Root, "ls-remote", (string)status["repos"]![0]!["url"]!);
+    }
+
+    [Fact]
+    public async Task Up_Sigterm_StopsWithin2SecondsWithItsDaemon()
+    {
+        await using var node = NodeProcess.Start(_repo.Path, s_loopback);
+        await node.WaitUntilUpAsync(Token);
+        var stopwatch = Stopwatch.StartNew();
+
+        using (var kill = Process.Start("kill", ["-TERM", node.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(Token);
+        }
+
+        Assert.True(node.Process.WaitForExit(5000));
+        stopwatch.Stop();
+        Assert.Equal(0, node.Process.ExitCode);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"stopping took {stopwatch.Elapsed}");
+        Assert.Empty(DaemonsServing(_repo.GitDirectory));
+    }
+
+    /// <summary>git daemon processes whose command line serves this git directory.</summary>
+    private static List<Process> DaemonsServing(string gitDirectory)
+    {
+        var found = new List<Process>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains("git-daemon", StringComparison.Ordinal) && cmdline.Contains($"--base-path={gitDirectory} ", StringComparison.Ordinal))
+                {
+                    found.Add(Process.GetProcessById(pid));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+            }
+        }
+
+        return found;
+    }
+}

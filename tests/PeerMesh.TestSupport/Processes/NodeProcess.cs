@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace PeerMesh.TestSupport.Processes;
+
+/// <summary>
+/// A running <c>peermesh up</c> in a repository: its stderr is collected, and it is always killed on
+/// dispose (with its process tree) if the test did not stop it.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+    private readonly IReadOnlyList<string>? _prefix;
+
+    private NodeProcess(Process process, string repoPath, IReadOnlyList<string>? prefix)
+    {
+        _process = process;
+        RepoPath = repoPath;
+        _prefix = prefix;
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_log)
+                {
+                    _log.AppendLine(e.Data);
+                }
+            }
+        };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+    }
+
+    public string RepoPath { get; }
+
+    public Process Process => _process;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static NodeProcess Start(string repoPath, IEnumerable<string> upArgs, IReadOnlyList<string>? prefix = null)
+    {
+        var process = Process.Start(PeerMeshCli.StartInfo(repoPath, ["up", .. upArgs], prefix))!;
+        process.StandardInput.Close();
+        return new NodeProcess(process, repoPath, prefix);
+    }
+
+    /// <summary>Polls <c>status --json</c> until it answers and <paramref name="condition"/> holds.</summary>
+    public async Task<JsonNode> WaitForStatusAsync(Func<JsonNode, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = TimeProvider.System.GetTimestamp();
+        JsonNode? last = null;
+        while (TimeProvider.System.GetElapsedTime(deadline) < timeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"peermesh up exited with {_process.ExitCode}:\n{Log}");
+            }
+
+            last = await PeerMeshCli.StatusAsync(RepoPath, cancellationToken, _prefix);
+            if (last is not null && condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new TimeoutException($"status condition not met within {timeout}; last status:\n{last?.ToJsonString()}\nlog:\n{Log}");
+    }
+
+    public Task<JsonNode> WaitUntilUpAsync(CancellationToken cancellationToken) =>
+        WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(30), cancellationToken);
+
+    public void KillHard()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            _process.WaitForExit(5000);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
