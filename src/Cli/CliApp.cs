@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Commands;
-using PeerMesh.Cli.Settings;
 
 namespace PeerMesh.Cli;
 
@@ -36,6 +35,7 @@ internal static class CliApp
         root.Subcommands.Add(BuildUp());
         root.Subcommands.Add(BuildStatus(output));
         root.Subcommands.Add(BuildDown(output));
+        root.Subcommands.Add(BuildDoctor(output));
         return root;
     }
 
@@ -61,37 +61,27 @@ internal static class CliApp
     private static Command BuildUp()
     {
         var path = PathArgument();
-        var name = new Option<string?>("--name") { Description = "Name shown to peers (default: host name; git config peermesh.name)" };
-        var listen = new Option<string?>("--listen") { Description = "Address to serve and gossip on (default: all interfaces; peermesh.listen)" };
-        var gitPort = new Option<int?>("--git-port") { Description = "git daemon port (default 9418, any free port if taken; 0 = any free; peermesh.gitPort)" };
-        var gossipPort = new Option<int?>("--gossip-port") { Description = "Gossip UDP port (default 9419; 0 = any free; peermesh.gossipPort)" };
-        var peers = new Option<string[]>("--peer") { Description = "A seed peer HOST:PORT, repeatable (peermesh.peer)", AllowMultipleArgumentsPerToken = false };
-        var meshKey = new Option<string?>("--mesh-key-file") { Description = "File holding the mesh key; without it the mesh is open (peermesh.meshKeyFile)" };
-        var noMdns = new Option<bool>("--no-mdns") { Description = "Do not use mDNS discovery (peermesh.mdns false)" };
-        var fetchInterval = new Option<int?>("--fetch-interval") { Description = "Seconds between backstop fetches (default 60; peermesh.fetchInterval)" };
+        var node = new NodeOptions();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log more detail" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log warnings and errors only" };
-        var up = new Command("up", "Serve this repository and sync with peers, in the foreground until Ctrl-C or 'peermesh down'")
-        {
-            path, name, listen, gitPort, gossipPort, peers, meshKey, noMdns, fetchInterval, verbose, quiet,
-        };
+        var up = new Command("up", "Serve this repository and sync with peers, in the foreground until Ctrl-C or 'peermesh down'") { path, verbose, quiet };
+        node.AddTo(up);
         up.SetAction((parse, ct) =>
         {
-            var flags = new CommandLineSettings
-            {
-                Name = parse.GetValue(name),
-                Listen = parse.GetValue(listen),
-                GitPort = parse.GetValue(gitPort),
-                GossipPort = parse.GetValue(gossipPort),
-                Peers = parse.GetValue(peers) ?? [],
-                MeshKeyFile = parse.GetValue(meshKey),
-                NoMdns = parse.GetValue(noMdns),
-                FetchIntervalSeconds = parse.GetValue(fetchInterval),
-            };
             var level = parse.GetValue(verbose) ? LogLevel.Debug : parse.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information;
-            return UpCommand.RunAsync(parse.GetRequiredValue(path), flags, level, ct);
+            return UpCommand.RunAsync(parse.GetRequiredValue(path), node.Read(parse), level, ct);
         });
         return up;
+    }
+
+    private static Command BuildDoctor(TextWriter output)
+    {
+        var path = PathArgument();
+        var node = new NodeOptions();
+        var doctor = new Command("doctor", "Check what commonly breaks a LAN mesh on this machine, and say how to fix it") { path };
+        node.AddTo(doctor);
+        doctor.SetAction(parse => DoctorCommand.RunAsync(parse.GetRequiredValue(path), node.Read(parse), output));
+        return doctor;
     }
 
     private static Command BuildStatus(TextWriter output)

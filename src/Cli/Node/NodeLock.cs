@@ -51,7 +51,7 @@ internal sealed class NodeLock : IDisposable
             using var probe = new FileStream(Path.Combine(stateDirectory, LockFileName), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
             return false;
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return false;
         }

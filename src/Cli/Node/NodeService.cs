@@ -4,6 +4,7 @@ using PeerMesh.Cli.Control;
 using PeerMesh.Cli.Settings;
 using PeerMesh.Cli.Status;
 using PeerMesh.Mesh.Identity;
+using PeerMesh.Sync.Health;
 using PeerMesh.Sync.LocalRepo;
 using PeerMesh.Sync.Serving;
 
@@ -47,6 +48,11 @@ internal sealed partial class NodeService : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _startedAt = _time.GetUtcNow();
+        if (LibGit2Check.Warning(LibGit2Check.Read()) is { } warning)
+        {
+            LogLibGit2(warning);
+        }
+
         await _daemon.StartAsync(cancellationToken);
         _control.Start();
         LogServing(_repo.Name, RepoUrl(), _identity.Id[..8], _settings.Name);
@@ -89,6 +95,9 @@ internal sealed partial class NodeService : IHostedService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "serving {Repo} at {Url} as node {Id} ({Name})")]
     private partial void LogServing(string repo, string url, string id, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogLibGit2(string warning);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stop requested by 'peermesh down'")]
     private partial void LogDownRequested();

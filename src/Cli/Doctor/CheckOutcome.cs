@@ -1,0 +1,8 @@
+namespace PeerMesh.Cli.Doctor;
+
+internal enum CheckOutcome
+{
+    Pass,
+    Warn,
+    Fail,
+}
