@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PeerMesh.Cli.Control;
 using PeerMesh.Cli.Status;
+using Spectre.Console;
 
 namespace PeerMesh.Cli.Commands;
 
@@ -19,7 +20,14 @@ internal static class StatusCommand
 
         var status = response.Body.Deserialize<StatusDocument>(ControlJson.Options)
             ?? throw new CliException("the node sent an empty status", ExitCodes.Failure);
-        await output.WriteAsync(StatusText.Render(status, TimeProvider.System.GetUtcNow()));
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            // Colours only on a terminal.
+            Ansi = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        StatusText.Render(status, TimeProvider.System.GetUtcNow(), console);
         return ExitCodes.Ok;
     }
 }

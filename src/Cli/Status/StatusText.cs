@@ -1,37 +1,136 @@
-using System.Globalization;
-using System.Text;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace PeerMesh.Cli.Status;
 
-/// <summary>The readable form of <see cref="StatusDocument"/>, for people.</summary>
+/// <summary>
+/// The readable form of <see cref="StatusDocument"/>: the node, then per repository a table of
+/// peers answering "who has something I don't" at a glance. Colour only on a terminal.
+/// </summary>
 internal static class StatusText
 {
-    public static string Render(StatusDocument status, DateTimeOffset now)
+    public static void Render(StatusDocument status, DateTimeOffset now, IAnsiConsole console)
     {
-        var text = new StringBuilder();
         var node = status.Node;
-        text.AppendLine(CultureInfo.InvariantCulture, $"node     {node.Name} ({node.Id[..8]}), gossip port {node.GossipPort}, mesh {node.Mesh}");
-        var serving = status.Serving;
-        var servingState = serving.Up ? "up" : $"DOWN: {serving.LastError ?? "not started"}";
+        console.MarkupLineInterpolated($"[bold]node[/]      {node.Name} ({Short(node.Id)}), gossip UDP {node.GossipPort}, mesh {node.Mesh}");
+        var serving = status.Serving.Up ? "up" : $"DOWN: {status.Serving.LastError ?? "not started"}";
+        if (status.Discovery is { } discovery)
+        {
+            var mdns = discovery.MdnsProblem is null ? discovery.Mdns : $"{discovery.Mdns} ({discovery.MdnsProblem})";
+            var seeds = discovery.Seeds.Count == 0 ? "no seeds" : "seeds " + string.Join(", ", discovery.Seeds);
+            console.MarkupLineInterpolated($"[bold]discovery[/] mDNS {mdns}; {seeds}");
+        }
+
+        if (status.Gossip is { Drops.Count: > 0 } gossip)
+        {
+            console.MarkupLineInterpolated($"[bold]dropped[/]   {string.Join(", ", gossip.Drops.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Value} {d.Key}"))}");
+        }
+
         foreach (var repo in status.Repos)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"serving  {repo.Name} at {repo.Url} ({servingState})");
-        }
+            console.WriteLine();
+            console.MarkupLineInterpolated($"[bold]{repo.Name}[/] served at {repo.Url} ({serving})");
+            var peers = status.Peers.Where(p => p.Remotes is null || p.Remotes.Count == 0 || p.Remotes.Any(r => r.Repo == repo.Id)).ToList();
+            if (peers.Count == 0)
+            {
+                console.WriteLine("  no peers yet");
+                continue;
+            }
 
-        if (status.Peers.Count == 0)
+            console.Write(PeerTable(repo.Id, peers, now));
+        }
+    }
+
+    private static Table PeerTable(string repoId, IReadOnlyList<PeerStatus> peers, DateTimeOffset now)
+    {
+        var newest = NewestPerBranch(repoId, peers);
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumns("PEER", "STATE", "FOUND BY", "SEEN", "LAST FETCH", "NEXT", "BRANCH +THEIRS/-YOURS");
+        foreach (var peer in peers.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
-            text.AppendLine("peers    none yet");
-            return text.ToString();
+            var remote = peer.Remotes?.FirstOrDefault(r => r.Repo == repoId);
+            table.AddRow(
+                new Markup($"{Escape(peer.Name)} [dim]{Short(peer.Id)}[/]"),
+                State(peer.State),
+                new Text(string.Join(",", peer.FoundBy)),
+                new Text(Ago(now - peer.LastSeen)),
+                LastFetch(remote, now),
+                new Text(remote?.NextFetch is { } next ? In(next - now) : "-"),
+                Branches(peer.Id, remote, newest));
         }
 
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"PEER",-20} {"ID",-8} {"STATE",-7} {"ADDRESS",-22} {"FOUND BY",-14} LAST SEEN");
-        foreach (var peer in status.Peers)
+        return table;
+    }
+
+    /// <summary>For each branch, the peer whose copy has the most commits you lack (ties: none).</summary>
+    private static Dictionary<string, string> NewestPerBranch(string repoId, IReadOnlyList<PeerStatus> peers)
+    {
+        var best = new Dictionary<string, (string Peer, int Ahead, bool Tie)>(StringComparer.Ordinal);
+        foreach (var peer in peers)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{Clip(peer.Name, 20),-20} {peer.Id[..Math.Min(8, peer.Id.Length)],-8} {peer.State,-7} {Clip(peer.Address, 22),-22} {string.Join(',', peer.FoundBy),-14} {Ago(now - peer.LastSeen)}");
+            foreach (var branch in peer.Remotes?.FirstOrDefault(r => r.Repo == repoId)?.Branches ?? [])
+            {
+                if (branch.Ahead == 0)
+                {
+                    continue;
+                }
+
+                if (!best.TryGetValue(branch.Name, out var current) || branch.Ahead > current.Ahead)
+                {
+                    best[branch.Name] = (peer.Id, branch.Ahead, false);
+                }
+                else if (branch.Ahead == current.Ahead)
+                {
+                    best[branch.Name] = current with { Tie = true };
+                }
+            }
         }
 
-        return text.ToString();
+        return best.Where(b => !b.Value.Tie).ToDictionary(b => b.Key, b => b.Value.Peer, StringComparer.Ordinal);
+    }
+
+    private static IRenderable State(string state) => state switch
+    {
+        "alive" => new Markup("[green]alive[/]"),
+        "suspect" => new Markup("[yellow]suspect[/]"),
+        _ => new Markup($"[grey]{Escape(state == "dead" ? "offline" : state)}[/]"),
+    };
+
+    private static IRenderable LastFetch(PeerRemoteStatus? remote, DateTimeOffset now)
+    {
+        if (remote is null)
+        {
+            return new Text("-");
+        }
+
+        if (remote.Fetching)
+        {
+            return new Markup("[blue]fetching…[/]");
+        }
+
+        return remote.LastFetch switch
+        {
+            null => new Text("not yet"),
+            { Ok: true } f => new Text(Ago(now - f.At) + (remote.Rewritten ? ", history rewritten" : "")),
+            { } f => new Markup($"[red]failed {Escape(Ago(now - f.At))}: {Escape(f.Error ?? "unknown error")}[/]"),
+        };
+    }
+
+    private static IRenderable Branches(string peerId, PeerRemoteStatus? remote, Dictionary<string, string> newest)
+    {
+        if (remote is null || remote.Branches.Count == 0)
+        {
+            return new Text("-");
+        }
+
+        var parts = remote.Branches.OrderBy(b => b.Name, StringComparer.Ordinal).Select(b =>
+        {
+            var text = $"{Escape(b.Name)} +{b.Ahead}/-{b.Behind}";
+            return newest.TryGetValue(b.Name, out var owner) && owner == peerId ? $"[bold green]{text} (newest)[/]"
+                : b.Ahead > 0 ? $"[green]{text}[/]"
+                : text;
+        });
+        return new Markup(string.Join("\n", parts));
     }
 
     public static string Ago(TimeSpan elapsed) => elapsed.TotalSeconds switch
@@ -42,9 +141,16 @@ internal static class StatusText
         _ => $"{(int)elapsed.TotalHours} h ago",
     };
 
-    private static string Clip(string text, int width)
+    private static string In(TimeSpan remaining) => remaining.TotalSeconds switch
     {
-        var printable = new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return printable.Length <= width ? printable : printable[..(width - 1)] + "…";
-    }
+        < 1 => "now",
+        < 120 => $"in {(int)remaining.TotalSeconds} s",
+        _ => $"in {(int)remaining.TotalMinutes} min",
+    };
+
+    private static string Short(string id) => id[..Math.Min(8, id.Length)];
+
+    // Peer-supplied text: never markup, never control characters.
+    private static string Escape(string text) =>
+        Markup.Escape(new string(text.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray()));
 }

@@ -1,0 +1,3 @@
+namespace PeerMesh.Cli.Status;
+
+internal sealed record LastFetchInfo(DateTimeOffset At, bool Ok, string? Error);

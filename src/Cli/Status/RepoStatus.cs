@@ -1,0 +1,3 @@
+namespace PeerMesh.Cli.Status;
+
+internal sealed record RepoStatus(string Id, string Name, string Url, string Path);

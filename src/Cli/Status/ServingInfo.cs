@@ -1,0 +1,3 @@
+namespace PeerMesh.Cli.Status;
+
+internal sealed record ServingInfo(bool Up, int Port, int Restarts, string? LastError);

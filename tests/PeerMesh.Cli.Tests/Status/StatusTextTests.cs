@@ -1,0 +1,81 @@
+using PeerMesh.Cli.Status;
+using Spectre.Console;
+using Xunit;
+
+namespace PeerMesh.Cli.Tests.Status;
+
+public sealed class StatusTextTests
+{
+    private static readonly DateTimeOffset s_now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+    private const string RepoId = "a0f5cec01b0150f9e81393a3f3a4f0912a189bed";
+
+    /// <summary>A mesh with known state: one peer ahead on main, one failing, one offline.</summary>
+    internal static StatusDocument KnownMesh() => new(
+        1,
+        new NodeStatus("ff8eab5c36e1ab68a5e659c53a45f36b", "alice", 9419, "sealed", s_now.AddMinutes(-30)),
+        new ServingInfo(true, 9418, 0, null),
+        [new RepoStatus(RepoId, "shop", "git://198.18.0.1:9418/", "/")],
+        [
+            new PeerStatus("0123456789abcdef0123456789abcdef", "bob", "alive", "198.18.0.2:9419", s_now.AddSeconds(-2), ["mdns", "gossip"],
+                [new PeerRemoteStatus(RepoId, "bob", new LastFetchInfo(s_now.AddSeconds(-12), true, null), s_now.AddSeconds(48),
+                    [new BranchStatus("main", 3, 1), new BranchStatus("feature/x", 0, 0)])]),
+            new PeerStatus("fedcba9876543210fedcba9876543210", "carol", "suspect", "198.18.0.3:9419", s_now.AddSeconds(-40), ["seed"],
+                [new PeerRemoteStatus(RepoId, "carol", new LastFetchInfo(s_now.AddSeconds(-30), false, "connection refused"), s_now.AddSeconds(5),
+                    [new BranchStatus("main", 1, 0)])]),
+            new PeerStatus("11112222333344445555666677778888", "dave [x]", "dead", "198.18.0.4:9419", s_now.AddHours(-3), ["mdns"],
+                [new PeerRemoteStatus(RepoId, "dave-x", null, null, [])]),
+        ],
+        new DiscoveryInfo("on", null, ["198.18.0.3:9419"]),
+        new GossipInfo(100, 90, new Dictionary<string, long> { ["key-mismatch"] = 4, ["malformed"] = 1 }));
+
+    private static string Render(StatusDocument status)
+    {
+        using var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 120;
+        StatusText.Render(status, s_now, console);
+        return writer.ToString();
+    }
+
+    [Fact]
+    public void Render_KnownMesh_MatchesGoldenOutput()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Status", "status.golden.txt");
+        var actual = Render(KnownMesh());
+        if (Environment.GetEnvironmentVariable("PEERMESH_UPDATE_GOLDEN") == "1")
+        {
+            // Review the diff of the copied file before committing it.
+            File.WriteAllText(path, actual);
+        }
+
+        Assert.Equal(File.ReadAllText(path), actual);
+    }
+
+    [Fact]
+    public void Render_NoPeers_SaysSo()
+    {
+        var status = KnownMesh() with { Peers = [], Discovery = null, Gossip = null };
+
+        Assert.Contains("no peers yet", Render(status), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_PeerNameWithMarkupAndControlCharacters_IsShownInertly()
+    {
+        var status = KnownMesh() with
+        {
+            Peers = [KnownMesh().Peers[0] with { Name = "[red]evil\u001b[2J" }],
+        };
+
+        var text = Render(status);
+
+        Assert.Contains("[red]evil?[2J", text, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', text);
+    }
+}
