@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Commands;
+using PeerMesh.Cli.Web;
 
 namespace PeerMesh.Cli;
 
@@ -64,12 +65,18 @@ internal static class CliApp
         var node = new NodeOptions();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log more detail" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log warnings and errors only" };
-        var up = new Command("up", "Serve this repository and sync with peers, in the foreground until Ctrl-C or 'peermesh down'") { path, verbose, quiet };
+        var web = new Option<string?>("--web")
+        {
+            Description = "Serve a live dashboard at ADDR:PORT (default 127.0.0.1:9420; only loopback unless another address is given)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var up = new Command("up", "Serve this repository and sync with peers, in the foreground until Ctrl-C or 'peermesh down'") { path, verbose, quiet, web };
         node.AddTo(up);
         up.SetAction((parse, ct) =>
         {
             var level = parse.GetValue(verbose) ? LogLevel.Debug : parse.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information;
-            return UpCommand.RunAsync(parse.GetRequiredValue(path), node.Read(parse), level, ct);
+            var dashboard = parse.GetResult(web) is null ? null : WebDashboard.ParseEndPoint(parse.GetValue(web));
+            return UpCommand.RunAsync(parse.GetRequiredValue(path), node.Read(parse), level, dashboard, ct);
         });
         return up;
     }

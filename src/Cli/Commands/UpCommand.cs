@@ -15,7 +15,7 @@ namespace PeerMesh.Cli.Commands;
 /// <summary><c>peermesh up</c>: the composition root of a node, run in the foreground until stopped.</summary>
 internal static class UpCommand
 {
-    public static async Task<int> RunAsync(string path, CommandLineSettings flags, LogLevel level, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string path, CommandLineSettings flags, LogLevel level, IPEndPoint? dashboard, CancellationToken cancellationToken)
     {
         var repo = RepositoryCommand.Open(path);
         var settings = SettingsResolver.Resolve(flags, PeerMeshConfig.Read(repo.GitDirectory), Dns.GetHostName());
@@ -36,7 +36,7 @@ internal static class UpCommand
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(repo);
-        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(settings with { Dashboard = dashboard });
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(sp => new GitDaemonSupervisor(
             new GitDaemonOptions { Listen = settings.Listen, Port = settings.GitPort },

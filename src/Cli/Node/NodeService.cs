@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Control;
 using PeerMesh.Cli.Settings;
 using PeerMesh.Cli.Status;
+using PeerMesh.Cli.Web;
 using PeerMesh.Mesh.Identity;
 using PeerMesh.Sync.Health;
 using PeerMesh.Sync.LocalRepo;
@@ -25,6 +26,7 @@ internal sealed partial class NodeService : IHostedService
     private readonly ILogger<NodeService> _logger;
     private readonly ControlServer _control;
     private DateTimeOffset _startedAt;
+    private WebDashboard? _dashboard;
 
     public NodeService(
         LocalRepository repo,
@@ -55,11 +57,23 @@ internal sealed partial class NodeService : IHostedService
 
         await _daemon.StartAsync(cancellationToken);
         _control.Start();
+        if (_settings.Dashboard is { } endPoint)
+        {
+            _dashboard = new WebDashboard(endPoint, BuildStatus, () => []);
+            await _dashboard.StartAsync(cancellationToken);
+            LogDashboard(_dashboard.Address);
+        }
+
         LogServing(_repo.Name, RepoUrl(), _identity.Id[..8], _settings.Name);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_dashboard is not null)
+        {
+            await _dashboard.DisposeAsync();
+        }
+
         await _control.StopAsync();
         await _daemon.StopAsync(cancellationToken);
         LogStopped();
@@ -95,6 +109,9 @@ internal sealed partial class NodeService : IHostedService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "serving {Repo} at {Url} as node {Id} ({Name})")]
     private partial void LogServing(string repo, string url, string id, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "dashboard at {Address}")]
+    private partial void LogDashboard(Uri address);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogLibGit2(string warning);

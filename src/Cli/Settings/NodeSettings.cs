@@ -21,4 +21,7 @@ internal sealed record NodeSettings
     public bool Mdns { get; init; } = true;
 
     public TimeSpan FetchInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Where the web dashboard listens; null = no dashboard.</summary>
+    public IPEndPoint? Dashboard { get; init; }
 }

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PeerMesh.Cli.Control;
+using PeerMesh.Cli.Status;
+
+namespace PeerMesh.Cli.Web;
+
+/// <summary>
+/// The local dashboard of <c>up --web</c>: one self-contained page (no CDN, no download) that polls
+/// <c>/api/status</c> (the same document as <c>status --json</c>) and <c>/api/commits</c>.
+/// Bound to loopback unless another address is asked for.
+/// </summary>
+internal sealed class WebDashboard : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    public WebDashboard(IPEndPoint endPoint, Func<StatusDocument> status, Func<IReadOnlyList<PeerCommits>> commits)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(o => o.Listen(endPoint));
+        _app = builder.Build();
+        var page = ReadPage();
+        _app.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8"));
+        _app.MapGet("/api/status", () => Results.Text(JsonSerializer.Serialize(status(), ControlJson.Options), "application/json"));
+        _app.MapGet("/api/commits", () => Results.Text(JsonSerializer.Serialize(commits(), ControlJson.Options), "application/json"));
+        _app.Use(async (context, next) =>
+        {
+            // The page is served to a browser on this machine: no framing, no sniffing, no third-party anything.
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            await next(context);
+        });
+    }
+
+    /// <summary>The address actually bound (port 0 picks a free one).</summary>
+    public Uri Address { get; private set; } = new("http://127.0.0.1/");
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _app.StartAsync(cancellationToken);
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        Address = new Uri(addresses.First());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Parses <c>ADDR:PORT</c>, <c>PORT</c> or nothing (127.0.0.1:9420).</summary>
+    public static IPEndPoint ParseEndPoint(string? text)
+    {
+        const int DefaultPort = 9420;
+        if (string.IsNullOrEmpty(text))
+        {
+            return new IPEndPoint(IPAddress.Loopback, DefaultPort);
+        }
+
+        if (int.TryParse(text, out var port) && port is >= 0 and <= 65535)
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+
+        return IPEndPoint.TryParse(text, out var endPoint) && text.Contains(':', StringComparison.Ordinal)
+            ? endPoint
+            : throw new CliException($"invalid --web '{text}': expected ADDR:PORT, PORT, or nothing for 127.0.0.1:{DefaultPort}", ExitCodes.Usage);
+    }
+
+    private static string ReadPage()
+    {
+        using var stream = typeof(WebDashboard).Assembly.GetManifestResourceStream("dashboard.html")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
