@@ -1,0 +1,528 @@
+using System.Collections.Immutable;
+using System.Net;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Transport;
+using PeerMesh.Mesh.Wire;
+
+namespace PeerMesh.Mesh.Gossip;
+
+/// <summary>Receiving: decode, authenticate, validate, merge (SWIM rules), answer.</summary>
+internal sealed partial class MeshNode
+{
+    private void OnDatagram(ReceivedDatagram datagram)
+    {
+        lock (_lock)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            try
+            {
+                Handle(datagram);
+            }
+            catch (Exception ex)
+            {
+                // Never out of the receive path: count it like any other bad datagram.
+                Statistics.CountDrop(DropReason.Malformed);
+                LogHandlerFailed(datagram.Source, ex);
+            }
+        }
+    }
+
+    private void Handle(ReceivedDatagram datagram)
+    {
+        Statistics.CountIn(datagram.Data.Length);
+        var decoded = _codec.Decode(datagram.Data);
+        if (decoded.DropReason is { } reason)
+        {
+            Statistics.CountDrop(reason);
+            return;
+        }
+
+        var message = decoded.Message!;
+        var sender = decoded.SenderId!;
+        var source = datagram.Source;
+        if (message.Updates is { Length: > WireValidation.MaxUpdatesPerMessage })
+        {
+            Statistics.CountDrop(DropReason.Invalid);
+            return;
+        }
+
+        foreach (var update in message.Updates ?? [])
+        {
+            ApplyUpdate(update, source, sender, fromPushPull: false);
+        }
+
+        switch (message)
+        {
+            case PingMessage ping:
+                if (ping.TargetId != _identity.Id)
+                {
+                    Statistics.CountDrop(DropReason.Misdirected);
+                    break;
+                }
+
+                SendMessage(source, new AckMessage { Seq = ping.Seq }, piggyback: true);
+                break;
+            case AckMessage ack:
+                if (_pendingProbe is { } probe && probe.Seq == ack.Seq)
+                {
+                    probe.Acked = true;
+                }
+                else if (_indirect.Remove(ack.Seq, out var relay))
+                {
+                    SendMessage(relay.Requester, new AckMessage { Seq = relay.RequesterSeq }, piggyback: true);
+                }
+
+                break;
+            case PingReqMessage request:
+                if (!WireValidation.IsNodeId(request.TargetId) || !WireValidation.TryParseAddress(request.TargetAddress, out var targetAddress)
+                    || request.TargetPort is <= 0 or > 65535 || WireValidation.IsUnusable(targetAddress) || WireValidation.IsUnspecified(targetAddress))
+                {
+                    Statistics.CountDrop(DropReason.Invalid);
+                    break;
+                }
+
+                if (_indirect.Count < 1024)
+                {
+                    var seq = ++_seq;
+                    _indirect[seq] = new IndirectProbe(source, request.Seq, _time.GetUtcNow() + _options.ProbeInterval);
+                    SendMessage(new IPEndPoint(targetAddress, request.TargetPort), new PingMessage { Seq = seq, TargetId = request.TargetId }, piggyback: true);
+                }
+
+                break;
+            case PushPullMessage pushPull:
+                foreach (var state in pushPull.States ?? [])
+                {
+                    ApplyUpdate(state, source, sender, fromPushPull: true);
+                }
+
+                var exchangeKey = sender + "@" + source;
+                if (!pushPull.IsReply && _answeredExchanges.GetValueOrDefault(exchangeKey, long.MinValue) != pushPull.ExchangeId)
+                {
+                    if (_answeredExchanges.Count >= MaxCandidates)
+                    {
+                        _answeredExchanges.Clear();
+                    }
+
+                    _answeredExchanges[exchangeKey] = pushPull.ExchangeId;
+                    SendPushPull(source, pushPull.ExchangeId, isReply: true);
+                }
+
+                break;
+        }
+
+        NoteContact(sender, source);
+    }
+
+    /// <summary>Last-seen refresh for the sender, and how it was found when it answers at a candidate's address.</summary>
+    private void NoteContact(string sender, IPEndPoint source)
+    {
+        var entry = _table.Get(sender);
+        if (entry is null)
+        {
+            return;
+        }
+
+        var found = _candidates.GetValueOrDefault(source) | _candidateIds.GetValueOrDefault(sender);
+        var member = entry.Member with { LastSeen = _time.GetUtcNow() };
+        if ((member.FoundBy | found) != member.FoundBy)
+        {
+            _table.Set(entry with { Member = member with { FoundBy = member.FoundBy | found } });
+        }
+        else
+        {
+            _table.Touch(entry with { Member = member });
+        }
+    }
+
+    private void AddFoundBy(MemberEntry entry, DiscoverySource source)
+    {
+        if ((entry.Member.FoundBy | source) != entry.Member.FoundBy)
+        {
+            _table.Set(entry with { Member = entry.Member with { FoundBy = entry.Member.FoundBy | source } });
+        }
+    }
+
+    private void ApplyUpdate(MemberUpdate update, IPEndPoint source, string sender, bool fromPushPull)
+    {
+        if (update is null || !WireValidation.IsNodeId(update.NodeId))
+        {
+            Statistics.CountDrop(DropReason.Invalid);
+            return;
+        }
+
+        if (update.NodeId == _identity.Id)
+        {
+            HandleAboutSelf(update);
+            return;
+        }
+
+        switch (update.Kind)
+        {
+            case UpdateKind.Alive:
+                ApplyAlive(update, source, sender, fromPushPull);
+                break;
+            case UpdateKind.Suspect:
+                ApplySuspect(update.NodeId, update.Incarnation, ValidFrom(update.From, sender));
+                break;
+            case UpdateKind.Dead:
+                // A dead record in someone's full state is only a reason to check ourselves (memberlist does the same).
+                if (fromPushPull)
+                {
+                    ApplySuspect(update.NodeId, update.Incarnation, sender);
+                }
+                else
+                {
+                    ApplyDead(update.NodeId, update.Incarnation, ValidFrom(update.From, sender));
+                }
+
+                break;
+            case UpdateKind.Left:
+                ApplyLeft(update);
+                break;
+            case UpdateKind.Repo:
+                ApplyRepo(update);
+                break;
+            default:
+                Statistics.CountDrop(DropReason.Invalid);
+                break;
+        }
+    }
+
+    private static string ValidFrom(string? from, string sender) => WireValidation.IsNodeId(from) ? from! : sender;
+
+    private void ApplyAlive(MemberUpdate update, IPEndPoint source, string sender, bool fromPushPull)
+    {
+        if (!WireValidation.IsDisplayName(update.Name) || update.GitPort is < 0 or > 65535)
+        {
+            Statistics.CountDrop(DropReason.Invalid);
+            return;
+        }
+
+        if (!TryResolveEndPoint(update, source, sender, out var endPoint))
+        {
+            Statistics.CountDrop(DropReason.InvalidAddress);
+            return;
+        }
+
+        var current = _table.Get(update.NodeId);
+        var decision = MergeRules.Decide(current?.Member, UpdateKind.Alive, update.Incarnation);
+        if (decision == MergeDecision.Ignore)
+        {
+            if (current is not null && update.Incarnation == current.Member.Incarnation && current.Member.State == MemberState.Alive)
+            {
+                if (sender == update.NodeId && !endPoint.Equals(current.Member.GossipEndPoint))
+                {
+                    // Same incarnation from another address: two processes share an id (HOSTILE 20). Keep the first.
+                    Statistics.CountConflict();
+                }
+                else if (fromPushPull)
+                {
+                    MergeRepoVersions(current, update);
+                }
+            }
+
+            return;
+        }
+
+        if (current is null && _table.Count >= _options.MaxMembers)
+        {
+            Statistics.CountDrop(DropReason.MemberCap);
+            return;
+        }
+
+        if (_options.RequireSignatures && !UpdateSigning.Verify(update))
+        {
+            Statistics.CountDrop(DropReason.BadSignature);
+            return;
+        }
+
+        var repos = ValidRepos(update.Repos);
+        var now = _time.GetUtcNow();
+        if (current is not null && !current.Member.GossipEndPoint.Equals(endPoint))
+        {
+            LogAddressChanged(update.NodeId, current.Member.GossipEndPoint, endPoint);
+        }
+
+        var foundBy = (current?.Member.FoundBy ?? DiscoverySource.Gossip) | _candidateIds.GetValueOrDefault(update.NodeId);
+        var member = new Member(
+            update.NodeId,
+            update.Name!,
+            update.Incarnation,
+            MemberState.Alive,
+            endPoint,
+            update.GitPort,
+            repos,
+            foundBy,
+            current?.Member.LastSeen ?? now);
+        var relay = update.Clone();
+        relay.From = null;
+        relay.ObservedAddress = NeedsObservedAddress(update, source) ? endPoint.Address.GetAddressBytes() : null;
+        var changedAt = current is null || current.Member.State != MemberState.Alive ? now : current.StateChangedAt;
+        if (current is null)
+        {
+            _ids.Add(update.NodeId);
+            LogMemberJoined(update.NodeId, update.Name!, endPoint);
+        }
+        else if (current.Member.State != MemberState.Alive)
+        {
+            LogMemberAlive(update.NodeId, current.Member.State);
+        }
+
+        CancelSuspicion(update.NodeId);
+        _table.Set(new MemberEntry(member, relay, changedAt));
+        _broadcasts.Enqueue(relay);
+    }
+
+    private void MergeRepoVersions(MemberEntry current, MemberUpdate update)
+    {
+        var repos = current.Member.Repos;
+        var changed = false;
+        foreach (var repo in ValidRepos(update.Repos))
+        {
+            var held = current.Member.FindRepo(repo.RepoId);
+            if (held is not null && repo.RefsVersion > held.RefsVersion)
+            {
+                repos = repos.Replace(held, repo);
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            _table.Set(current with { Member = current.Member with { Repos = repos } });
+        }
+    }
+
+    private ImmutableArray<RepoAnnouncement> ValidRepos(WireRepo[]? repos)
+    {
+        if (repos is null || repos.Length == 0)
+        {
+            return [];
+        }
+
+        var builder = ImmutableArray.CreateBuilder<RepoAnnouncement>(Math.Min(repos.Length, _options.MaxReposPerMember));
+        foreach (var repo in repos)
+        {
+            if (!WireValidation.IsRepo(repo))
+            {
+                Statistics.CountDrop(DropReason.InvalidRepo);
+                continue;
+            }
+
+            if (builder.Count >= _options.MaxReposPerMember)
+            {
+                Statistics.CountDrop(DropReason.RepoCap);
+                break;
+            }
+
+            if (builder.Any(r => r.RepoId == repo.RepoId))
+            {
+                continue;
+            }
+
+            builder.Add(WireValidation.ToAnnouncement(repo));
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private static bool NeedsObservedAddress(MemberUpdate update, IPEndPoint source) =>
+        WireValidation.TryParseAddress(update.Address, out var advertised)
+        && (WireValidation.IsUnspecified(advertised) || (IPAddress.IsLoopback(advertised) && !IPAddress.IsLoopback(source.Address)));
+
+    /// <summary>
+    /// The member's gossip endpoint: its advertised address, or, when that is unspecified (or loopback seen
+    /// from another host), the packet's source if the member itself sent it, else what a relay observed.
+    /// </summary>
+    private static bool TryResolveEndPoint(MemberUpdate update, IPEndPoint source, string sender, out IPEndPoint endPoint)
+    {
+        endPoint = source;
+        if (update.Port is <= 0 or > 65535 || !WireValidation.TryParseAddress(update.Address, out var advertised) || WireValidation.IsUnusable(advertised))
+        {
+            return false;
+        }
+
+        if (!NeedsObservedAddress(update, source))
+        {
+            endPoint = new IPEndPoint(advertised, update.Port);
+            return true;
+        }
+
+        if (sender == update.NodeId)
+        {
+            endPoint = new IPEndPoint(source.Address, update.Port);
+            return true;
+        }
+
+        if (WireValidation.TryParseAddress(update.ObservedAddress, out var observed) && !WireValidation.IsUnspecified(observed) && !WireValidation.IsUnusable(observed))
+        {
+            endPoint = new IPEndPoint(observed, update.Port);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void ApplySuspect(string id, long incarnation, string from)
+    {
+        var current = _table.Get(id);
+        var decision = MergeRules.Decide(current?.Member, UpdateKind.Suspect, incarnation);
+        if (decision == MergeDecision.Ignore)
+        {
+            return;
+        }
+
+        var update = new MemberUpdate { Kind = UpdateKind.Suspect, NodeId = id, Incarnation = incarnation, From = from };
+        if (decision == MergeDecision.Confirm)
+        {
+            if (incarnation > current!.Member.Incarnation)
+            {
+                _table.Set(current with { Member = current.Member with { Incarnation = incarnation } });
+            }
+
+            if (_suspicions.TryGetValue(id, out var running) && running.Confirm(from))
+            {
+                RescheduleSuspicion(id, running);
+                _broadcasts.Enqueue(update);
+            }
+
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        _table.Set(current! with { Member = current.Member with { State = MemberState.Suspect, Incarnation = incarnation }, StateChangedAt = now });
+        LogMemberSuspect(id, from);
+        StartSuspicion(id, incarnation, from, now);
+        _broadcasts.Enqueue(update);
+    }
+
+    private void ApplyDead(string id, long incarnation, string from)
+    {
+        var current = _table.Get(id);
+        if (MergeRules.Decide(current?.Member, UpdateKind.Dead, incarnation) != MergeDecision.Apply)
+        {
+            return;
+        }
+
+        CancelSuspicion(id);
+        _table.Set(current! with { Member = current.Member with { State = MemberState.Dead, Incarnation = incarnation }, StateChangedAt = _time.GetUtcNow() });
+        LogMemberDead(id, from);
+        _broadcasts.Enqueue(new MemberUpdate { Kind = UpdateKind.Dead, NodeId = id, Incarnation = incarnation, From = from });
+    }
+
+    private void ApplyLeft(MemberUpdate update)
+    {
+        var current = _table.Get(update.NodeId);
+        if (MergeRules.Decide(current?.Member, UpdateKind.Left, update.Incarnation) != MergeDecision.Apply)
+        {
+            return;
+        }
+
+        if (_options.RequireSignatures && !UpdateSigning.Verify(update))
+        {
+            Statistics.CountDrop(DropReason.BadSignature);
+            return;
+        }
+
+        CancelSuspicion(update.NodeId);
+        _table.Set(current! with
+        {
+            Member = current.Member with { State = MemberState.Left, Incarnation = update.Incarnation },
+            StateChangedAt = _time.GetUtcNow(),
+        });
+        LogMemberLeft(update.NodeId);
+        var relay = update.Clone();
+        relay.From = null;
+        _broadcasts.Enqueue(relay);
+    }
+
+    private void ApplyRepo(MemberUpdate update)
+    {
+        if (update.Repos is not [var wire] || !WireValidation.IsRepo(wire))
+        {
+            Statistics.CountDrop(DropReason.InvalidRepo);
+            return;
+        }
+
+        var current = _table.Get(update.NodeId);
+        var repo = WireValidation.ToAnnouncement(wire);
+        if (MergeRules.DecideRepo(current?.Member, repo) != MergeDecision.Apply)
+        {
+            return;
+        }
+
+        var held = current!.Member.FindRepo(repo.RepoId);
+        if (held is null && current.Member.Repos.Length >= _options.MaxReposPerMember)
+        {
+            Statistics.CountDrop(DropReason.RepoCap);
+            return;
+        }
+
+        if (_options.RequireSignatures && !UpdateSigning.Verify(update))
+        {
+            Statistics.CountDrop(DropReason.BadSignature);
+            return;
+        }
+
+        var repos = held is null ? current.Member.Repos.Add(repo) : current.Member.Repos.Replace(held, repo);
+        _table.Set(current with { Member = current.Member with { Repos = repos } });
+        var relay = update.Clone();
+        relay.From = null;
+        _broadcasts.Enqueue(relay);
+    }
+
+    /// <summary>Someone talks about us: refute a suspicion, death or stale alive by raising our incarnation.</summary>
+    private void HandleAboutSelf(MemberUpdate update)
+    {
+        if (_leaving)
+        {
+            return;
+        }
+
+        switch (update.Kind)
+        {
+            case UpdateKind.Alive:
+                if (update.Incarnation > _incarnation
+                    || (update.Incarnation == _incarnation && !SameAnnouncement(update, _selfAlive)))
+                {
+                    Refute(update.Incarnation);
+                }
+
+                break;
+            case UpdateKind.Suspect or UpdateKind.Dead or UpdateKind.Left:
+                if (update.Incarnation >= _incarnation)
+                {
+                    Refute(update.Incarnation);
+                }
+
+                break;
+            case UpdateKind.Repo:
+                if (update.Repos is [var wire] && _localRepos.Find(r => r.RepoId == wire.RepoId) is { } mine && wire.RefsVersion >= mine.RefsVersion
+                    && wire.RefsDigest != mine.RefsDigest)
+                {
+                    // Our previous life announced a higher version: go above it so peers take the current refs.
+                    mine.RefsVersion = wire.RefsVersion + 1;
+                    RebuildSelfAlive();
+                    _broadcasts.Enqueue(RepoUpdate(mine));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Same address, ports and name: an echo of our own announcement rather than of a previous life.</summary>
+    private static bool SameAnnouncement(MemberUpdate a, MemberUpdate b) =>
+        a.Port == b.Port && a.GitPort == b.GitPort && a.Name == b.Name && (a.Address ?? []).AsSpan().SequenceEqual(b.Address ?? []);
+
+    private void Refute(long heard)
+    {
+        _incarnation = Math.Max(_incarnation, heard) + 1;
+        RebuildSelfAlive();
+        _broadcasts.Enqueue(_selfAlive);
+        LogRefuted(_incarnation);
+    }
+}

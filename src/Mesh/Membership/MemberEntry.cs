@@ -1,0 +1,12 @@
+using PeerMesh.Mesh.Wire;
+
+namespace PeerMesh.Mesh.Membership;
+
+/// <summary>The table's record of a member: the public view plus what the protocol needs to relay it.</summary>
+/// <param name="Member">The public, immutable view.</param>
+/// <param name="Announcement">The latest alive message of the member as received (kept for relays and push-pull, signature intact).</param>
+/// <param name="StateChangedAt">When <see cref="Member.State"/> last changed (dead-member retention, gossip to the dead).</param>
+internal sealed record MemberEntry(Member Member, MemberUpdate Announcement, DateTimeOffset StateChangedAt)
+{
+    public string Id => Member.Id;
+}

@@ -1,0 +1,20 @@
+namespace PeerMesh.Mesh.Wire;
+
+/// <summary>Why a datagram or an update was dropped; the keys of <c>MeshStatistics</c> drop counters.</summary>
+internal static class DropReason
+{
+    public const string TooLarge = "too-large";
+    public const string Malformed = "malformed";
+    public const string UnknownVersion = "unknown-version";
+    public const string WrongMesh = "wrong-mesh";
+    public const string KeyMismatch = "key-mismatch";
+    public const string Stale = "stale";
+    public const string OwnEcho = "own-echo";
+    public const string BadSignature = "bad-signature";
+    public const string Invalid = "invalid";
+    public const string InvalidAddress = "invalid-address";
+    public const string InvalidRepo = "invalid-repo";
+    public const string MemberCap = "member-cap";
+    public const string RepoCap = "repo-cap";
+    public const string Misdirected = "misdirected";
+}

@@ -1,0 +1,54 @@
+using MessagePack;
+
+namespace PeerMesh.Mesh.Wire;
+
+/// <summary>
+/// A gossiped statement about one member: alive (with its address, git port and repos), suspect,
+/// dead, left, or a single repo announcement. All fields are untrusted until validated.
+/// </summary>
+[MessagePackObject]
+public sealed class MemberUpdate
+{
+    [Key(0)]
+    public UpdateKind Kind { get; set; }
+
+    [Key(1)]
+    public string NodeId { get; set; } = "";
+
+    [Key(2)]
+    public long Incarnation { get; set; }
+
+    /// <summary>For suspect/dead: who says so (independent confirmations are counted by it).</summary>
+    [Key(3)]
+    public string? From { get; set; }
+
+    [Key(4)]
+    public string? Name { get; set; }
+
+    /// <summary>Advertised address (4 or 16 bytes); may be unspecified, then the packet source is used.</summary>
+    [Key(5)]
+    public byte[]? Address { get; set; }
+
+    [Key(6)]
+    public int Port { get; set; }
+
+    [Key(7)]
+    public int GitPort { get; set; }
+
+    [Key(8)]
+    public WireRepo[]? Repos { get; set; }
+
+    /// <summary>Originator's Ed25519 public key (alive and repo updates).</summary>
+    [Key(9)]
+    public byte[]? PublicKey { get; set; }
+
+    /// <summary>Originator's signature over its canonical fields (see UpdateSigning); relays keep it.</summary>
+    [Key(10)]
+    public byte[]? Signature { get; set; }
+
+    /// <summary>Set by a relay when the advertised address is unspecified: where the relay saw the member. Not signed.</summary>
+    [Key(11)]
+    public byte[]? ObservedAddress { get; set; }
+
+    public MemberUpdate Clone() => (MemberUpdate)MemberwiseClone();
+}

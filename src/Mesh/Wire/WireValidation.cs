@@ -1,0 +1,116 @@
+using System.Net;
+using PeerMesh.Mesh.Membership;
+
+namespace PeerMesh.Mesh.Wire;
+
+/// <summary>Checks on untrusted decoded fields (HOSTILE-INPUTS 13, 14, 17).</summary>
+internal static class WireValidation
+{
+    public const int MaxNameLength = 64;
+    public const int MaxRepoIdLength = 64;
+    public const int MaxDigestLength = 128;
+    public const int MaxUpdatesPerMessage = 128;
+
+    public static bool IsNodeId(string? id)
+    {
+        if (id is not { Length: 32 })
+        {
+            return false;
+        }
+
+        foreach (var c in id)
+        {
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool IsDisplayName(string? name)
+    {
+        if (name is null || name.Length > MaxNameLength)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (char.IsControl(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool IsRepo(WireRepo? repo)
+    {
+        if (repo is null || !RepoPath.IsValid(repo.Path) || !IsDisplayName(repo.Name) || repo.RefsVersion < 0)
+        {
+            return false;
+        }
+
+        if (repo.RepoId is not { Length: > 0 and <= MaxRepoIdLength } || repo.RefsDigest is not { Length: <= MaxDigestLength })
+        {
+            return false;
+        }
+
+        foreach (var c in repo.RepoId)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+
+        foreach (var c in repo.RefsDigest)
+        {
+            if (!char.IsAsciiHexDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool TryParseAddress(byte[]? bytes, out IPAddress address)
+    {
+        address = IPAddress.None;
+        if (bytes is not { Length: 4 or 16 })
+        {
+            return false;
+        }
+
+        address = new IPAddress(bytes);
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        return true;
+    }
+
+    /// <summary>Never a usable peer address: multicast, broadcast.</summary>
+    public static bool IsUnusable(IPAddress address) =>
+        address.Equals(IPAddress.Broadcast)
+        || address.IsIPv6Multicast
+        || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && (address.GetAddressBytes()[0] & 0xF0) == 0xE0);
+
+    public static bool IsUnspecified(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+
+    public static RepoAnnouncement ToAnnouncement(WireRepo repo) => new(repo.RepoId, repo.Name, repo.Path, repo.RefsDigest, repo.RefsVersion);
+
+    public static WireRepo ToWire(RepoAnnouncement repo) => new()
+    {
+        RepoId = repo.RepoId,
+        Name = repo.Name,
+        Path = repo.Path,
+        RefsDigest = repo.RefsDigest,
+        RefsVersion = repo.RefsVersion,
+    };
+}

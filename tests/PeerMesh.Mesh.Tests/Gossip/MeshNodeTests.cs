@@ -1,0 +1,193 @@
+using PeerMesh.Mesh.Membership;
+using PeerMesh.TestSupport.Mesh;
+using Xunit;
+
+namespace PeerMesh.Mesh.Tests.Gossip;
+
+/// <summary>Many nodes on the in-memory network with one fake clock: no sleeping, deterministic per seed.</summary>
+public sealed class MeshNodeTests
+{
+    private const string RepoId = "0123456789abcdef0123456789abcdef01234567";
+
+    [Fact]
+    public async Task Join_FiftyNodesThroughOneSeed_AllSeeEachOtherAlive()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 7);
+        await cluster.AddJoinedNodesAsync(50);
+
+        var took = cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
+
+        Assert.NotNull(took);
+        Assert.All(cluster.Nodes, n => Assert.Equal(49, n.Current.Members.Length));
+        Assert.All(cluster.Nodes, n => Assert.Equal(0, n.Statistics.TotalDrops));
+    }
+
+    [Fact]
+    public async Task Crash_OneOfTen_DeclaredDeadByAllOthers()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 3);
+        await cluster.AddJoinedNodesAsync(10);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(10)));
+        var victim = cluster.Nodes[4];
+        var others = cluster.Nodes.Where(n => n != victim).ToList();
+
+        cluster.Crash(victim);
+        var took = cluster.RunUntil(
+            () => MeshCluster.AllSee(others, victim.LocalId, m => m?.State == MemberState.Dead),
+            TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(took);
+        Assert.True(MeshCluster.AllSeeEachOtherAlive(others));
+    }
+
+    [Fact]
+    public async Task Run_TenPercentLoss_NoMemberDeclaredDead()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 11);
+        await cluster.AddJoinedNodesAsync(20);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(15)));
+
+        cluster.Network.LossRate = 0.10;
+        var falsePositive = cluster.RunUntil(
+            () => cluster.Nodes.Any(n => n.Current.Members.Any(m => m.State is MemberState.Dead or MemberState.Left)),
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(100));
+
+        Assert.Null(falsePositive);
+    }
+
+    [Fact]
+    public async Task Partition_HealedAfterBothSidesDeclaredTheOtherDead_AllAliveAgain()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 5);
+        await cluster.AddJoinedNodesAsync(10);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(10)));
+        var left = cluster.Nodes.Take(5).ToList();
+        var right = cluster.Nodes.Skip(5).ToList();
+
+        cluster.Network.Partition(left.Select(n => n.LocalEndPoint));
+        var split = cluster.RunUntil(
+            () => left.All(l => right.All(r => l.Table.Get(r.LocalId)?.Member.State == MemberState.Dead)),
+            TimeSpan.FromSeconds(30));
+        Assert.NotNull(split);
+        cluster.Run(TimeSpan.FromSeconds(10));
+
+        cluster.Network.Heal();
+        var healed = cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
+
+        Assert.NotNull(healed);
+    }
+
+    [Fact]
+    public async Task Stop_GracefulLeave_SeenByAllWithinOneLatency()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 13);
+        await cluster.AddJoinedNodesAsync(10);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(10)));
+        var leaver = cluster.Nodes[3];
+        var others = cluster.Nodes.Where(n => n != leaver).ToList();
+
+        await leaver.StopAsync(TestContext.Current.CancellationToken);
+        cluster.Run(TimeSpan.FromMilliseconds(2));
+
+        Assert.True(MeshCluster.AllSee(others, leaver.LocalId, m => m?.State == MemberState.Left));
+        Assert.All(others, o => Assert.False(o.Current.Find(leaver.LocalId)!.IsLive));
+    }
+
+    [Fact]
+    public async Task Restart_SameIdentityNewAddress_AllUpdateTheAddress()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 17);
+        await cluster.AddJoinedNodesAsync(6);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(10)));
+        var old = cluster.Nodes[2];
+        var others = cluster.Nodes.Where(n => n != old).ToList();
+        cluster.Crash(old);
+        cluster.Run(TimeSpan.FromMilliseconds(300));
+
+        var restarted = await cluster.AddNodeAsync(identity: cluster.IdentityOf(old), name: "node2");
+        restarted.OfferCandidate(others[0].LocalEndPoint, DiscoverySource.Seed);
+        var took = cluster.RunUntil(
+            () => MeshCluster.AllSee(others, old.LocalId, m => m is { State: MemberState.Alive } && m.GossipEndPoint.Equals(restarted.LocalEndPoint)),
+            TimeSpan.FromSeconds(5));
+
+        Assert.True(took is not null, string.Join("; ", others.Select(o => $"{o.Current.Find(old.LocalId)} conflicts={o.Statistics.Conflicts} drops={string.Join(",", o.Statistics.Drops)}")) + $" | restarted inc {restarted.Incarnation} members {restarted.Current.Members.Length} drops={string.Join(",", restarted.Statistics.Drops)} old inc {old.Incarnation}");
+        Assert.NotEqual(old.LocalEndPoint, restarted.LocalEndPoint);
+    }
+
+    [Fact]
+    public async Task PublishLocalRefs_SharingMembers_SeeNewVersionInOneLatency()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 19);
+        var nodes = await cluster.AddJoinedNodesAsync(5);
+        foreach (var node in nodes.Take(4))
+        {
+            node.SetLocalRepos([new RepoAnnouncement(RepoId, "project", "/project.git", "aa", 1)]);
+        }
+
+        Assert.NotNull(cluster.RunUntil(
+            () => nodes.All(n => nodes.Where(o => o != n).Take(4).All(o => n.Current.Find(o.LocalId)?.Repos.Length == 1 || o == nodes[4])),
+            TimeSpan.FromSeconds(10)));
+        var publisher = nodes[0];
+
+        publisher.PublishLocalRefs(RepoId, "bb");
+        cluster.Run(TimeSpan.FromMilliseconds(2));
+
+        foreach (var sharing in nodes.Skip(1).Take(3))
+        {
+            var repo = sharing.Current.Find(publisher.LocalId)!.FindRepo(RepoId)!;
+            Assert.Equal("bb", repo.RefsDigest);
+            Assert.True(repo.RefsVersion > 1);
+        }
+    }
+
+    [Fact]
+    public async Task OfferCandidate_Seed_MemberFoundBySeedAndOthersByGossip()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 23);
+        var nodes = await cluster.AddJoinedNodesAsync(4);
+
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(10)));
+
+        var joiner = nodes[3];
+        Assert.True(joiner.Current.Find(nodes[0].LocalId)!.FoundBy.HasFlag(DiscoverySource.Seed));
+        Assert.Equal(DiscoverySource.Gossip, joiner.Current.Find(nodes[1].LocalId)!.FoundBy);
+    }
+
+    [Fact]
+    public async Task WaitForChangeAsync_MemberJoins_CompletesWithNewerSnapshot()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 29);
+        var first = await cluster.AddNodeAsync();
+        var version = first.Current.Version;
+        var wait = first.WaitForChangeAsync(version, TestContext.Current.CancellationToken).AsTask();
+        Assert.False(wait.IsCompleted);
+
+        var second = await cluster.AddNodeAsync();
+        second.OfferCandidate(first.LocalEndPoint, DiscoverySource.Seed);
+        cluster.Run(TimeSpan.FromMilliseconds(5));
+
+        var snapshot = await wait;
+        Assert.True(snapshot.Version > version);
+        Assert.Equal(second.LocalId, Assert.Single(snapshot.Members).Id);
+    }
+
+    [Fact]
+    public async Task Suspect_RumourAboutLiveNode_RefutedWithHigherIncarnation()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 31);
+        await cluster.AddJoinedNodesAsync(3);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(10)));
+        var target = cluster.Nodes[1];
+        var before = target.Incarnation;
+
+        // Drop everything target sends for a while: others suspect it; once heard again it refutes.
+        cluster.Network.Partition([target.LocalEndPoint]);
+        cluster.RunUntil(() => cluster.Nodes[0].Current.Find(target.LocalId)!.State == MemberState.Suspect, TimeSpan.FromSeconds(5));
+        cluster.Network.Heal();
+        var took = cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(took);
+        Assert.True(target.Incarnation > before);
+    }
+}
