@@ -13,7 +13,7 @@ namespace PeerMesh.Sync.Fetching;
 /// is synchronous), tags off, no prune, only <c>refs/remotes/&lt;remote&gt;/*</c> written. A watchdog and a pack-size
 /// cap abort it through libgit2's progress callbacks; failures come out as <see cref="FetchFailedException"/>.
 /// </summary>
-internal sealed partial class PeerFetcher
+internal sealed partial class PeerFetcher : IPeerFetcher
 {
     private const int MaxErrorLength = 200;
 

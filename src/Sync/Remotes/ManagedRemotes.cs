@@ -11,7 +11,7 @@ namespace PeerMesh.Sync.Remotes;
 /// (a managed remote carries <c>remote.NAME.peermeshNode = NODE ID</c>). A peer that goes away keeps its remote
 /// and refs; only <see cref="Forget"/> removes one. Calls are serialised; each opens its own <see cref="Repository"/>.
 /// </summary>
-internal sealed partial class ManagedRemotes
+internal sealed partial class ManagedRemotes : IManagedRemotes
 {
     public const string NodeKey = "peermeshNode";
 
