@@ -1,0 +1,40 @@
+namespace PeerMesh.Sync.Fetching;
+
+/// <summary>Why a fetch failed, coarse enough to decide on a retry and to say in plain words.</summary>
+internal enum FetchErrorKind
+{
+    Other = 0,
+
+    /// <summary>Nothing listens at the peer's port: the node is down or restarting. Transient.</summary>
+    ConnectionRefused = 1,
+
+    /// <summary>No route, reset, host down. Transient.</summary>
+    NetworkError = 2,
+
+    /// <summary>The watchdog or the socket read timeout fired: the peer accepted and then said nothing.</summary>
+    NoAnswer = 3,
+
+    /// <summary>The received data went over the pack size cap.</summary>
+    PackTooLarge = 4,
+
+    /// <summary>A ref or config lock held by someone else (the user's own git). Transient.</summary>
+    LockContention = 5,
+
+    /// <summary>The fetch would have written outside <c>refs/remotes/&lt;remote&gt;/</c>; stopped.</summary>
+    ForeignRefUpdate = 6,
+
+    /// <summary>The remote is not a managed remote with a git:// URL; refused.</summary>
+    NotManaged = 7,
+
+    /// <summary>The breaker for this peer is open.</summary>
+    CircuitOpen = 8,
+
+    /// <summary>The overall or attempt deadline passed.</summary>
+    TimedOut = 9,
+
+    /// <summary>Stopped because the node is stopping.</summary>
+    Cancelled = 10,
+
+    /// <summary>The peer's repository or protocol answer was bad (not found, corrupt pack, ...).</summary>
+    BadAnswer = 11,
+}

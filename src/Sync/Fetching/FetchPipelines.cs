@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace PeerMesh.Sync.Fetching;
+
+/// <summary>
+/// One Polly pipeline per peer, from a registry: overall timeout -> retry (exponential, jitter, transient errors
+/// only) -> circuit breaker (sized for a few calls) -> attempt timeout. All time through the given
+/// <see cref="TimeProvider"/>. The cadence of fetching is the scheduler's timer, not a retry policy.
+/// </summary>
+internal sealed class FetchPipelines : IDisposable
+{
+    private readonly SyncOptions _options;
+    private readonly ResiliencePipelineRegistry<string> _registry;
+    private readonly ConcurrentDictionary<string, CircuitBreakerStateProvider> _breakers = new(StringComparer.Ordinal);
+
+    public FetchPipelines(SyncOptions options, TimeProvider timeProvider)
+    {
+        _options = options;
+        _registry = new ResiliencePipelineRegistry<string>(new ResiliencePipelineRegistryOptions<string>
+        {
+            BuilderFactory = () => new ResiliencePipelineBuilder { TimeProvider = timeProvider },
+        });
+    }
+
+    public ResiliencePipeline For(string peerKey) =>
+        _registry.GetOrAddPipeline(peerKey, (builder, _) =>
+        {
+            var breaker = _breakers.GetOrAdd(peerKey, _ => new CircuitBreakerStateProvider());
+            Configure(builder, _options, breaker);
+        });
+
+    /// <summary>"closed", "open", "half-open", "isolated", or "closed" for a peer never fetched.</summary>
+    public string BreakerState(string peerKey) =>
+        _breakers.TryGetValue(peerKey, out var provider)
+            ? provider.CircuitState switch
+            {
+                CircuitState.Open => "open",
+                CircuitState.HalfOpen => "half-open",
+                CircuitState.Isolated => "isolated",
+                _ => "closed",
+            }
+            : "closed";
+
+    /// <summary>Builds the strategies in order (outermost first); public for the pipeline's own tests.</summary>
+    public static void Configure(ResiliencePipelineBuilder builder, SyncOptions options, CircuitBreakerStateProvider? breakerState)
+    {
+        builder.AddTimeout(new TimeoutStrategyOptions { Name = "overall", Timeout = options.OverallTimeout });
+        if (options.RetryAttempts > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                Name = "retry",
+                ShouldHandle = new PredicateBuilder().Handle<FetchFailedException>(e => e.IsTransient),
+                MaxRetryAttempts = options.RetryAttempts,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = TimeSpan.FromSeconds(30),
+            });
+        }
+
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            Name = "breaker",
+
+            // The peer's fault only: a lock held by the user's own git or a refused config is not the peer's.
+            ShouldHandle = new PredicateBuilder()
+                .Handle<FetchFailedException>(e => e.Kind is not (FetchErrorKind.LockContention or FetchErrorKind.NotManaged or FetchErrorKind.Cancelled))
+                .Handle<TimeoutRejectedException>(),
+            FailureRatio = options.BreakerFailureRatio,
+            MinimumThroughput = options.BreakerMinimumThroughput,
+            SamplingDuration = options.BreakerSamplingDuration,
+            BreakDuration = options.BreakerBreakDuration,
+            StateProvider = breakerState,
+        });
+        builder.AddTimeout(new TimeoutStrategyOptions { Name = "attempt", Timeout = options.AttemptTimeout });
+    }
+
+    public void Dispose() => _registry.Dispose();
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using LibGit2Sharp;
+
+namespace PeerMesh.Sync.Fetching;
+
+/// <summary>
+/// The state one running fetch shares between libgit2's callbacks (on the fetch thread) and the watchdog timer.
+/// Every callback answers "go on?"; false makes libgit2 abort the fetch.
+/// </summary>
+internal sealed class FetchProgress
+{
+    private readonly TimeProvider _timeProvider;
+    private readonly long _maxBytes;
+    private readonly string _allowedPrefix;
+    private readonly CancellationToken _cancellationToken;
+    private readonly ConcurrentQueue<(string Name, ObjectId Old, ObjectId New)> _updates = new();
+    private long _lastProgress;
+    private long _receivedBytes;
+    private int _abortReason;
+
+    public FetchProgress(TimeProvider timeProvider, long maxBytes, string allowedPrefix, CancellationToken cancellationToken)
+    {
+        _timeProvider = timeProvider;
+        _maxBytes = maxBytes;
+        _allowedPrefix = allowedPrefix;
+        _cancellationToken = cancellationToken;
+        _lastProgress = timeProvider.GetTimestamp();
+    }
+
+    public FetchAbortReason AbortReason => (FetchAbortReason)Volatile.Read(ref _abortReason);
+
+    public long ReceivedBytes => Interlocked.Read(ref _receivedBytes);
+
+    public IReadOnlyCollection<(string Name, ObjectId Old, ObjectId New)> Updates => _updates;
+
+    public bool OnTransferProgress(TransferProgress progress)
+    {
+        var previous = Interlocked.Exchange(ref _receivedBytes, progress.ReceivedBytes);
+        if (progress.ReceivedBytes != previous || progress.IndexedObjects > 0)
+        {
+            MarkProgress();
+        }
+
+        if (progress.ReceivedBytes > _maxBytes)
+        {
+            Abort(FetchAbortReason.PackTooLarge);
+        }
+
+        return ShouldContinue();
+    }
+
+    public bool OnSidebandProgress(string serverProgressOutput)
+    {
+        MarkProgress();
+        return ShouldContinue();
+    }
+
+    public bool OnUpdateTips(string referenceName, ObjectId oldId, ObjectId newId)
+    {
+        // The refspec is ours, so this never fires; it is the last line should a config edit widen it.
+        if (!referenceName.StartsWith(_allowedPrefix, StringComparison.Ordinal))
+        {
+            Abort(FetchAbortReason.ForeignRef);
+            return false;
+        }
+
+        _updates.Enqueue((referenceName, oldId, newId));
+        MarkProgress();
+        return ShouldContinue();
+    }
+
+    /// <summary>Called by the watchdog timer: aborts when nothing moved for <paramref name="limit"/>.</summary>
+    public void CheckStalled(TimeSpan limit)
+    {
+        if (_timeProvider.GetElapsedTime(Interlocked.Read(ref _lastProgress)) >= limit)
+        {
+            Abort(FetchAbortReason.NoProgress);
+        }
+    }
+
+    private void MarkProgress() => Interlocked.Exchange(ref _lastProgress, _timeProvider.GetTimestamp());
+
+    private void Abort(FetchAbortReason reason) => Interlocked.CompareExchange(ref _abortReason, (int)reason, 0);
+
+    private bool ShouldContinue() => AbortReason == FetchAbortReason.None && !_cancellationToken.IsCancellationRequested;
+}

@@ -1,0 +1,553 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Sync.Remotes;
+using PeerMesh.Sync.Status;
+
+namespace PeerMesh.Sync.Fetching;
+
+/// <summary>
+/// Decides when each peer is fetched and runs the fetches: on a changed refs version (the fast path), on a peer
+/// joining, on a jittered periodic backstop and on request. At most one fetch per peer at a time (one worker task
+/// per peer, later triggers coalesced into one more run), at most <see cref="SyncOptions.MaxConcurrentFetches"/>
+/// overall, each through the peer's own Polly pipeline so a slow or dead peer only holds its own slot.
+/// Owns the membership loop and the workers; <see cref="StopAsync"/> waits for all of them.
+/// </summary>
+internal sealed partial class FetchScheduler : IAsyncDisposable
+{
+    /// <summary>After a failed remote reconciliation (config locked by the user's git), try again this soon.</summary>
+    public static readonly TimeSpan ReconcileRetry = TimeSpan.FromSeconds(5);
+
+    private readonly SyncOptions _options;
+    private readonly string _repoId;
+    private readonly IMembershipView _view;
+    private readonly IManagedRemotes _remotes;
+    private readonly IPeerFetcher _fetcher;
+    private readonly IDivergenceSource _divergence;
+    private readonly FetchPipelines _pipelines;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, PeerFetchState> _peers = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _membershipLoop;
+    private bool _stopping;
+
+    public FetchScheduler(
+        SyncOptions options,
+        string repoId,
+        IMembershipView view,
+        IManagedRemotes remotes,
+        IPeerFetcher fetcher,
+        IDivergenceSource divergence,
+        FetchPipelines pipelines,
+        TimeProvider timeProvider,
+        ILogger<FetchScheduler> logger)
+    {
+        _options = options;
+        _repoId = repoId;
+        _view = view;
+        _remotes = remotes;
+        _fetcher = fetcher;
+        _divergence = divergence;
+        _pipelines = pipelines;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _slots = new SemaphoreSlim(options.MaxConcurrentFetches, options.MaxConcurrentFetches);
+    }
+
+    /// <summary>How many fetches ran (finished) in total; for tests and status.</summary>
+    public long CompletedFetches
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peers.Values.Sum(p => p.Fetches);
+            }
+        }
+    }
+
+    /// <summary>Loads the managed remotes already in the config (offline until announced), then follows the membership.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_membershipLoop is not null)
+        {
+            throw new InvalidOperationException("already started");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            var existing = _remotes.List();
+            lock (_gate)
+            {
+                foreach (var remote in existing)
+                {
+                    var state = GetOrAddLocked(remote.NodeId);
+                    state.RemoteName = remote.Name;
+                    state.Url = remote.Url;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            LogReconcileFailed(_logger, e.Message);
+        }
+
+        _membershipLoop = RunMembershipAsync(_stop.Token);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync()
+    {
+        List<Task> workers;
+        lock (_gate)
+        {
+            _stopping = true;
+            foreach (var state in _peers.Values)
+            {
+                state.Backstop?.Dispose();
+                state.Backstop = null;
+                state.NextFetch = null;
+            }
+        }
+
+        await _stop.CancelAsync();
+        if (_membershipLoop is not null)
+        {
+            await _membershipLoop;
+        }
+
+        lock (_gate)
+        {
+            workers = [.. _peers.Values.Select(p => p.Worker).OfType<Task>()];
+        }
+
+        // A fetch blocked in libgit2 ends at its next callback or at the socket read timeout.
+        await Task.WhenAll(workers);
+        lock (_gate)
+        {
+            foreach (var state in _peers.Values)
+            {
+                CancelWaitersLocked(state);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stop.Dispose();
+        _slots.Dispose();
+    }
+
+    /// <summary>
+    /// Fetches the named managed remote (whether or not its peer is online) or, with null, every online peer, and
+    /// waits for those fetches. A fetch already running is followed by one more, so the result is fresh.
+    /// </summary>
+    public async Task<ImmutableArray<FetchReport>> FetchNowAsync(string? remoteName, CancellationToken cancellationToken)
+    {
+        var waits = new List<Task<FetchReport>>();
+        lock (_gate)
+        {
+            var targets = _peers.Values
+                .Where(p => p.RemoteName is not null && (remoteName is null ? p.Live : p.RemoteName == remoteName))
+                .OrderBy(p => p.RemoteName, StringComparer.Ordinal)
+                .ToList();
+            if (targets.Count == 0 && remoteName is not null)
+            {
+                return [new FetchReport(remoteName, string.Empty, false, "no managed remote with that name", 0)];
+            }
+
+            foreach (var state in targets)
+            {
+                var waiter = new TaskCompletionSource<FetchReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+                state.PendingWaiters.Add(waiter);
+                waits.Add(waiter.Task);
+                TriggerLocked(state, FetchTrigger.Explicit);
+            }
+        }
+
+        return [.. await Task.WhenAll(waits).WaitAsync(cancellationToken)];
+    }
+
+    /// <summary>Drops the bookkeeping of a remote that <c>forget</c> removed.</summary>
+    public void Remove(string remoteName)
+    {
+        lock (_gate)
+        {
+            foreach (var state in _peers.Values.Where(p => p.RemoteName == remoteName).ToList())
+            {
+                state.Backstop?.Dispose();
+                state.Backstop = null;
+                state.RemoteName = null;
+                state.Live = false;
+                state.Branches = [];
+                state.Rewritten = false;
+                state.RewrittenRefs = [];
+                if (!state.Running)
+                {
+                    _peers.Remove(state.NodeId);
+                }
+            }
+        }
+    }
+
+    /// <summary>Recomputes ahead/behind of every remote (the local branches moved).</summary>
+    public void RefreshBranches()
+    {
+        List<(PeerFetchState State, string Remote)> remotes;
+        lock (_gate)
+        {
+            remotes = [.. _peers.Values.Where(p => p.RemoteName is not null).Select(p => (p, p.RemoteName!))];
+        }
+
+        foreach (var (state, remote) in remotes)
+        {
+            var branches = ComputeBranches(remote);
+            if (branches is { } value)
+            {
+                lock (_gate)
+                {
+                    state.Branches = value;
+                }
+            }
+        }
+    }
+
+    public SyncStatus GetStatus(string? localDigest)
+    {
+        lock (_gate)
+        {
+            var peers = _peers.Values
+                .Where(p => p.RemoteName is not null)
+                .OrderBy(p => p.NodeId, StringComparer.Ordinal)
+                .Select(p => new PeerSyncStatus(
+                    p.NodeId,
+                    p.Live,
+                    [
+                        new RemoteSyncStatus(
+                            _repoId,
+                            p.RemoteName!,
+                            p.Url,
+                            p.LastFetch,
+                            p.NextFetch,
+                            p.Branches,
+                            p.Rewritten,
+                            p.RewrittenRefs,
+                            p.InFlight,
+                            _pipelines.BreakerState(p.NodeId),
+                            _remotes.HasConflict(p.NodeId)),
+                    ]))
+                .ToImmutableArray();
+            return new SyncStatus(_repoId, localDigest, peers);
+        }
+    }
+
+    private async Task RunMembershipAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Yield();
+            var snapshot = _view.Current;
+            var ok = Apply(snapshot);
+            while (true)
+            {
+                if (ok)
+                {
+                    snapshot = await _view.WaitForChangeAsync(snapshot.Version, cancellationToken);
+                }
+                else
+                {
+                    using var retry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    using var timer = _timeProvider.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), retry, ReconcileRetry, Timeout.InfiniteTimeSpan);
+                    try
+                    {
+                        snapshot = await _view.WaitForChangeAsync(snapshot.Version, retry.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        snapshot = _view.Current;
+                    }
+                }
+
+                ok = Apply(snapshot);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Reconciles remotes with a snapshot and triggers what it asks for. False when the remotes could not be updated.</summary>
+    private bool Apply(MembershipSnapshot snapshot)
+    {
+        ImmutableArray<ManagedRemote> managed;
+        try
+        {
+            managed = _remotes.Reconcile(snapshot);
+        }
+        catch (Exception e)
+        {
+            LogReconcileFailed(_logger, e.Message);
+            managed = default;
+        }
+
+        lock (_gate)
+        {
+            if (!managed.IsDefault)
+            {
+                foreach (var remote in managed)
+                {
+                    var state = GetOrAddLocked(remote.NodeId);
+                    state.RemoteName = remote.Name;
+                    state.Url = remote.Url;
+                }
+            }
+
+            var live = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var member in snapshot.Members)
+            {
+                if (member.FindRepo(_repoId) is not { } repo
+                    || !_peers.TryGetValue(member.Id, out var state)
+                    || state.RemoteName is null)
+                {
+                    continue; // no remote (yet): once there is one, the peer counts as joining
+                }
+
+                var trigger = FetchPlanner.Decide(state.Live, state.RequestedVersion, member, _repoId);
+                state.Live = member.IsLive;
+                state.AnnouncedVersion = repo.RefsVersion;
+                if (member.IsLive)
+                {
+                    live.Add(member.Id);
+                }
+
+                if (trigger != FetchTrigger.None)
+                {
+                    state.RequestedVersion = repo.RefsVersion;
+                    TriggerLocked(state, trigger);
+                }
+            }
+
+            foreach (var state in _peers.Values)
+            {
+                if (state.Live && !live.Contains(state.NodeId))
+                {
+                    state.Live = false;
+                    state.Backstop?.Dispose();
+                    state.Backstop = null;
+                    state.NextFetch = null;
+                }
+            }
+        }
+
+        return !managed.IsDefault;
+    }
+
+    private PeerFetchState GetOrAddLocked(string nodeId)
+    {
+        if (!_peers.TryGetValue(nodeId, out var state))
+        {
+            state = new PeerFetchState(nodeId);
+            _peers.Add(nodeId, state);
+        }
+
+        return state;
+    }
+
+    private void TriggerLocked(PeerFetchState state, FetchTrigger trigger)
+    {
+        if (_stopping || state.RemoteName is null)
+        {
+            CancelWaitersLocked(state);
+            return;
+        }
+
+        LogTriggered(_logger, state.RemoteName, trigger);
+        state.Pending = true;
+        if (state.Running)
+        {
+            return; // coalesced: the running worker goes round once more
+        }
+
+        state.Running = true;
+        state.Worker = RunWorkerAsync(state);
+    }
+
+    private async Task RunWorkerAsync(PeerFetchState state)
+    {
+        // Called under the lock: continue on the pool so the fetch never runs inside it.
+        await Task.Yield();
+        while (true)
+        {
+            string remote;
+            long version;
+            List<TaskCompletionSource<FetchReport>> waiters;
+            lock (_gate)
+            {
+                if (!state.Pending || _stopping || state.RemoteName is null)
+                {
+                    state.Running = false;
+                    CancelWaitersLocked(state);
+                    return;
+                }
+
+                state.Pending = false;
+                remote = state.RemoteName;
+                version = state.AnnouncedVersion;
+                waiters = [.. state.PendingWaiters];
+                state.PendingWaiters.Clear();
+                state.Backstop?.Dispose();
+                state.Backstop = null;
+                state.NextFetch = null;
+            }
+
+            var report = await FetchOnceAsync(state, remote, version, _stop.Token);
+            foreach (var waiter in waiters)
+            {
+                waiter.TrySetResult(report);
+            }
+        }
+    }
+
+    private async Task<FetchReport> FetchOnceAsync(PeerFetchState state, string remote, long version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _slots.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return new FetchReport(remote, state.NodeId, false, FetchErrors.Describe(new OperationCanceledException()), 0);
+        }
+
+        FetchOutcome? outcome = null;
+        Exception? error = null;
+        try
+        {
+            lock (_gate)
+            {
+                state.InFlight = true;
+            }
+
+            var pipeline = _pipelines.For(state.NodeId);
+            outcome = await pipeline.ExecuteAsync(
+                ct => new ValueTask<FetchOutcome>(_fetcher.FetchAsync(remote, ct)),
+                cancellationToken);
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        finally
+        {
+            _slots.Release();
+        }
+
+        var branches = outcome is null ? null : await Task.Run(() => ComputeBranches(remote), CancellationToken.None);
+        var message = error is null ? null : FetchErrors.Describe(error);
+        lock (_gate)
+        {
+            state.InFlight = false;
+            state.Fetches++;
+            state.LastFetch = new LastFetchStatus(_timeProvider.GetUtcNow(), outcome is not null, message);
+            if (outcome is not null)
+            {
+                state.FetchedVersion = version;
+                if (outcome.RewrittenRefs.Length > 0)
+                {
+                    state.Rewritten = true;
+                    state.RewrittenRefs = outcome.RewrittenRefs;
+                }
+
+                if (branches is { } value)
+                {
+                    state.Branches = value;
+                }
+            }
+
+            ScheduleBackstopLocked(state);
+        }
+
+        if (outcome is not null)
+        {
+            LogFetched(_logger, remote, outcome.UpdatedRefs.Length, outcome.ReceivedBytes);
+        }
+        else
+        {
+            LogFetchFailed(_logger, remote, message!);
+        }
+
+        return new FetchReport(remote, state.NodeId, outcome is not null, message, outcome?.UpdatedRefs.Length ?? 0);
+    }
+
+    private ImmutableArray<BranchDivergence>? ComputeBranches(string remote)
+    {
+        try
+        {
+            return _divergence.Compute(remote);
+        }
+        catch (Exception e)
+        {
+            LogDivergenceFailed(_logger, remote, e.Message);
+            return null;
+        }
+    }
+
+    private void ScheduleBackstopLocked(PeerFetchState state)
+    {
+        state.Backstop?.Dispose();
+        state.Backstop = null;
+        state.NextFetch = null;
+        if (_stopping || !state.Live || state.RemoteName is null)
+        {
+            return; // an offline peer is fetched again when it comes back (a join)
+        }
+
+        var delay = FetchPlanner.Jittered(_options.FetchInterval, _options.FetchJitter, Random.Shared.NextDouble());
+        state.NextFetch = _timeProvider.GetUtcNow() + delay;
+        state.Backstop = _timeProvider.CreateTimer(
+            s =>
+            {
+                var peer = (PeerFetchState)s!;
+                lock (_gate)
+                {
+                    if (peer.Live)
+                    {
+                        TriggerLocked(peer, FetchTrigger.Backstop);
+                    }
+                }
+            },
+            state,
+            delay,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    private static void CancelWaitersLocked(PeerFetchState state)
+    {
+        foreach (var waiter in state.PendingWaiters)
+        {
+            waiter.TrySetResult(new FetchReport(state.RemoteName ?? string.Empty, state.NodeId, false, "cancelled (node stopping)", 0));
+        }
+
+        state.PendingWaiters.Clear();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Fetch of {Remote} asked for: {Trigger}")]
+    private static partial void LogTriggered(ILogger logger, string remote, FetchTrigger trigger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched {Remote}: {Updated} ref(s) updated, {Bytes} bytes")]
+    private static partial void LogFetched(ILogger logger, string remote, int updated, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fetch of {Remote} failed: {Error}")]
+    private static partial void LogFetchFailed(ILogger logger, string remote, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the managed remotes: {Reason}")]
+    private static partial void LogReconcileFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not compute ahead/behind for {Remote}: {Reason}")]
+    private static partial void LogDivergenceFailed(ILogger logger, string remote, string reason);
+}

@@ -1,0 +1,8 @@
+namespace PeerMesh.Sync.Fetching;
+
+/// <summary>Fetches one managed remote (a fake in scheduling tests).</summary>
+internal interface IPeerFetcher
+{
+    /// <summary>Throws <see cref="FetchFailedException"/> on failure.</summary>
+    Task<FetchOutcome> FetchAsync(string remoteName, CancellationToken cancellationToken);
+}

@@ -1,0 +1,141 @@
+namespace PeerMesh.Sync;
+
+/// <summary>
+/// Tunables of the sync side. Defaults suit a LAN; tests use shorter values. Checked by <see cref="Validate"/> at start.
+/// </summary>
+internal sealed class SyncOptions
+{
+    /// <summary>Periodic backstop between fetches of one peer (<c>--fetch-interval</c>). Default 60 s.</summary>
+    public TimeSpan FetchInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Relative jitter on <see cref="FetchInterval"/>: 0.2 means +-20 %, so peers do not fetch in lockstep.</summary>
+    public double FetchJitter { get; set; } = 0.2;
+
+    /// <summary>Fetches running at once over all peers. Default 4: enough to hide one slow peer, small enough for a laptop.</summary>
+    public int MaxConcurrentFetches { get; set; } = 4;
+
+    /// <summary>Bound on one fetch including its retries. Default 5 min (a large first fetch on a slow Wi-Fi).</summary>
+    public TimeSpan OverallTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Bound on one attempt. Default 2 min.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Retries after the first attempt, for transient network errors and lock contention only. Default 2.</summary>
+    public int RetryAttempts { get; set; } = 2;
+
+    /// <summary>First retry delay; doubles per attempt, with jitter. Default 1 s.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Attempts seen within <see cref="BreakerSamplingDuration"/> before the breaker may open. Default 3: fetches are
+    /// rare (one a minute, or one per commit), so Polly's default of 100 would never be reached.
+    /// </summary>
+    public int BreakerMinimumThroughput { get; set; } = 3;
+
+    /// <summary>Failed share of the sampled attempts that opens the breaker. Default 0.5.</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Window the breaker samples over. Default 5 min (several backstop ticks).</summary>
+    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an open breaker refuses fetches before letting one through. Default 30 s.</summary>
+    public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A fetch that makes no progress for this long is aborted (libgit2 can wait forever on a silent server). Also
+    /// set as libgit2's socket read timeout, which is what ends a read blocked on a server that never answers.
+    /// Default 30 s (git daemon's upload-pack sends keep-alives every 5 s while it prepares a pack).
+    /// </summary>
+    public TimeSpan WatchdogTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>TCP connect timeout for libgit2. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A fetch that has received more than this is aborted. Default 2 GiB.</summary>
+    public long MaxPackBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// A <c>*.lock</c> under <c>refs/remotes/&lt;managed remote&gt;/</c> older than this is left over from a crash
+    /// and removed before the next fetch. Default 10 min: no fetch of ours holds a ref lock that long.
+    /// </summary>
+    public TimeSpan StaleLockAge { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Fallback poll of the local refs, for file systems whose change notifications are lost. Default 2 s.</summary>
+    public TimeSpan RefPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Quiet time after a refs change event before the digest is computed (git writes several files). Default 5 ms.</summary>
+    public TimeSpan RefDebounce { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
+    public void Validate()
+    {
+        Positive(FetchInterval, nameof(FetchInterval));
+        if (FetchJitter is < 0 or >= 1 || double.IsNaN(FetchJitter))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FetchJitter), FetchJitter, "must be in [0, 1)");
+        }
+
+        if (MaxConcurrentFetches is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentFetches), MaxConcurrentFetches, "must be in [1, 64]");
+        }
+
+        Positive(OverallTimeout, nameof(OverallTimeout));
+        Positive(AttemptTimeout, nameof(AttemptTimeout));
+        if (RetryAttempts is < 0 or > 10)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RetryAttempts), RetryAttempts, "must be in [0, 10]");
+        }
+
+        Positive(RetryBaseDelay, nameof(RetryBaseDelay));
+        if (BreakerMinimumThroughput < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BreakerMinimumThroughput), BreakerMinimumThroughput, "must be at least 2 (Polly's minimum)");
+        }
+
+        if (BreakerFailureRatio is <= 0 or > 1 || double.IsNaN(BreakerFailureRatio))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BreakerFailureRatio), BreakerFailureRatio, "must be in (0, 1]");
+        }
+
+        if (BreakerSamplingDuration < TimeSpan.FromMilliseconds(500))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BreakerSamplingDuration), BreakerSamplingDuration, "must be at least 500 ms (Polly's minimum)");
+        }
+
+        if (BreakerBreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BreakerBreakDuration), BreakerBreakDuration, "must be at least 500 ms (Polly's minimum)");
+        }
+
+        if (WatchdogTimeout < TimeSpan.FromMilliseconds(100) || WatchdogTimeout > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WatchdogTimeout), WatchdogTimeout, "must be in [100 ms, 1 h]");
+        }
+
+        if (ConnectTimeout < TimeSpan.FromMilliseconds(100) || ConnectTimeout > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "must be in [100 ms, 1 h]");
+        }
+
+        if (MaxPackBytes < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPackBytes), MaxPackBytes, "must be at least 1 KiB");
+        }
+
+        Positive(StaleLockAge, nameof(StaleLockAge));
+        Positive(RefPollInterval, nameof(RefPollInterval));
+        if (RefDebounce < TimeSpan.Zero || RefDebounce > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RefDebounce), RefDebounce, "must be in [0, 1 s]");
+        }
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, "must be positive");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Collections.Immutable;
+using LibGit2Sharp;
+using Microsoft.Extensions.Logging;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Sync.Fetching;
+using PeerMesh.Sync.Remotes;
+using PeerMesh.Sync.Status;
+using PeerMesh.Sync.Watching;
+
+namespace PeerMesh.Sync;
+
+/// <summary>
+/// Sync for one local repository: watches its refs and publishes changes through the mesh, keeps a managed remote
+/// per peer serving the same repo, fetches them (fast path, joins, backstop, on request) and reports status.
+/// The entry point the <c>up</c> host wires: construct, <see cref="StartAsync"/>, <see cref="StopAsync"/>.
+/// </summary>
+internal sealed class SyncService : IAsyncDisposable
+{
+    private readonly ManagedRemotes _remotes;
+    private readonly RefWatcher _watcher;
+    private readonly FetchScheduler _scheduler;
+    private readonly FetchPipelines _pipelines;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    /// <param name="options">Validated here.</param>
+    /// <param name="repository">The work tree or the git dir of the local repository.</param>
+    /// <param name="repoId">The repository's id (root commit or configured override), as announced.</param>
+    /// <param name="membership">The mesh's membership table.</param>
+    /// <param name="publisher">Where local refs changes go.</param>
+    /// <param name="timeProvider">All timers, delays and Polly.</param>
+    /// <param name="loggerFactory">Logging.</param>
+    public SyncService(
+        SyncOptions options,
+        string repository,
+        string repoId,
+        IMembershipView membership,
+        ILocalRepoPublisher publisher,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory)
+    {
+        options.Validate();
+        GitDir = Repository.Discover(repository)
+            ?? throw new RepositoryNotFoundException($"no git repository at {repository}");
+        RepoId = repoId;
+        _remotes = new ManagedRemotes(GitDir, repoId, timeProvider, loggerFactory.CreateLogger<ManagedRemotes>());
+        _pipelines = new FetchPipelines(options, timeProvider);
+        var fetcher = new PeerFetcher(GitDir, options, timeProvider, loggerFactory.CreateLogger<PeerFetcher>());
+        _scheduler = new FetchScheduler(
+            options,
+            repoId,
+            membership,
+            _remotes,
+            fetcher,
+            new Divergence(GitDir),
+            _pipelines,
+            timeProvider,
+            loggerFactory.CreateLogger<FetchScheduler>());
+        _watcher = new RefWatcher(
+            GitDir,
+            repoId,
+            publisher,
+            options,
+            timeProvider,
+            loggerFactory.CreateLogger<RefWatcher>(),
+            _ => _scheduler.RefreshBranches());
+    }
+
+    /// <summary>The repository's git dir (where <c>refs/</c> and <c>config</c> are).</summary>
+    public string GitDir { get; }
+
+    public string RepoId { get; }
+
+    /// <summary>The digest of the local branches last published.</summary>
+    public string? LocalRefsDigest => _watcher.CurrentDigest;
+
+    /// <summary>Publishes the initial refs digest, starts watching, loads existing managed remotes and follows the mesh.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("SyncService can be started once");
+        }
+
+        await _watcher.StartAsync(cancellationToken);
+        await _scheduler.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Stops watching and fetching; waits for running fetches to end (bounded by the watchdog).</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _state, 2) == 2)
+        {
+            return;
+        }
+
+        await _watcher.StopAsync();
+        await _scheduler.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _watcher.DisposeAsync();
+        await _scheduler.DisposeAsync();
+        _pipelines.Dispose();
+    }
+
+    /// <summary><c>peermesh fetch [NAME]</c>: fetch one managed remote, or every online peer, and wait.</summary>
+    public Task<ImmutableArray<FetchReport>> FetchNowAsync(string? remoteName, CancellationToken cancellationToken) =>
+        _scheduler.FetchNowAsync(remoteName, cancellationToken);
+
+    /// <summary>
+    /// <c>peermesh forget NAME</c>: removes a managed remote and its tracking refs; refuses the user's own remotes.
+    /// A peer still online gets its remote back at its next announcement.
+    /// </summary>
+    public ForgetResult Forget(string remoteName)
+    {
+        var result = _remotes.Forget(remoteName);
+        if (result == ForgetResult.Removed)
+        {
+            _scheduler.Remove(remoteName);
+        }
+
+        return result;
+    }
+
+    /// <summary>An immutable picture for <c>status</c>.</summary>
+    public SyncStatus GetStatus() => _scheduler.GetStatus(_watcher.CurrentDigest);
+}

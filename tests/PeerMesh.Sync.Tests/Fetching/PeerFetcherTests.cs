@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerMesh.Sync.Fetching;
+using PeerMesh.Sync.Tests.Support;
+using Xunit;
+
+namespace PeerMesh.Sync.Tests.Fetching;
+
+public sealed class PeerFetcherTests
+{
+    private static PeerFetcher Fetcher(PeerSetup setup, SyncOptions? options = null) =>
+        new(setup.Local.GitDir, options ?? PeerSetup.FastOptions(), TimeProvider.System, NullLogger<PeerFetcher>.Instance);
+
+    [Fact]
+    public async Task FetchAsync_PeerCommitted_TrackingRefMovesAndNothingLocalChanges()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        File.WriteAllText(Path.Combine(setup.Local.WorkDir, "dirty.txt"), "uncommitted\n");
+        Git.Run(setup.Local.WorkDir, "add", "dirty.txt");
+        var localMain = setup.Local.Head();
+        var fingerprint = setup.Local.Fingerprint();
+        var commit = setup.Peer.Commit("peer work");
+
+        var outcome = await Fetcher(setup).FetchAsync(remote, ct);
+
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
+        Assert.Contains("refs/remotes/peer/main", outcome.UpdatedRefs);
+        Assert.Empty(outcome.RewrittenRefs);
+        Assert.Equal(localMain, setup.Local.RefTarget("refs/heads/main"));
+        Assert.Equal(fingerprint, setup.Local.Fingerprint());
+        Assert.False(File.Exists(Path.Combine(setup.Local.GitDir, "FETCH_HEAD")));
+    }
+
+    [Fact]
+    public async Task FetchAsync_PeerNewBranchAndTag_BranchAppearsTagNotWritten()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        Git.Run(setup.Peer.WorkDir, "checkout", "-q", "-b", "feature/x");
+        var commit = setup.Peer.Commit("feature");
+        Git.Run(setup.Peer.WorkDir, "tag", "-a", "v1", "-m", "release");
+        Git.Run(setup.Peer.WorkDir, "tag", "light");
+
+        await Fetcher(setup).FetchAsync(remote, ct);
+
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/feature/x"));
+        Assert.Equal(string.Empty, Git.Run(setup.Local.WorkDir, "tag", "--list"));
+        Assert.Equal(string.Empty, Git.Run(setup.Local.WorkDir, "for-each-ref", "refs/tags"));
+    }
+
+    [Fact]
+    public async Task FetchAsync_PeerRewroteHistory_OnlyTrackingRefMovesAndFlagged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        var fetcher = Fetcher(setup);
+        setup.Peer.Commit("to be rewritten");
+        await fetcher.FetchAsync(remote, ct);
+        var localMain = setup.Local.Head();
+        Git.Run(setup.Peer.WorkDir, "reset", "-q", "--hard", "HEAD~1");
+        var rewritten = setup.Peer.Commit("rewritten", "other.txt", "different\n");
+
+        var outcome = await fetcher.FetchAsync(remote, ct);
+
+        Assert.Equal(["refs/remotes/peer/main"], outcome.RewrittenRefs);
+        Assert.Equal(rewritten, setup.Local.RefTarget("refs/remotes/peer/main"));
+        Assert.Equal(localMain, setup.Local.RefTarget("refs/heads/main"));
+    }
+
+    [Fact]
+    public async Task FetchAsync_NothingNew_NoUpdates()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        var fetcher = Fetcher(setup);
+        await fetcher.FetchAsync(remote, ct);
+
+        var outcome = await fetcher.FetchAsync(remote, ct);
+
+        Assert.Empty(outcome.UpdatedRefs);
+    }
+
+    [Fact]
+    public async Task FetchAsync_SilentServer_AbortedAsNoAnswer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        await using var silent = new SilentServer();
+        var remote = setup.AddManagedRemote(port: silent.Port);
+        var before = setup.Local.AllRefs();
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync(remote, ct));
+
+        Assert.Equal(FetchErrorKind.NoAnswer, error.Kind);
+        Assert.Equal("no answer for 2 s", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+        Assert.Equal(1, silent.Accepted);
+        Assert.Equal(before, setup.Local.AllRefs());
+    }
+
+    [Fact]
+    public async Task FetchAsync_NothingListening_ConnectionRefusedFast()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote(port: GitDaemon.FreePort());
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync(remote, ct));
+
+        Assert.Equal(FetchErrorKind.ConnectionRefused, error.Kind);
+        Assert.Equal("connection refused", error.Message);
+        Assert.True(error.IsTransient);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task FetchAsync_PackOverCap_AbortedRepoUnchangedFsckClean()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        var random = new Random(42);
+        var big = new byte[512 * 1024];
+        random.NextBytes(big);
+        File.WriteAllBytes(Path.Combine(setup.Peer.WorkDir, "big.bin"), big);
+        setup.Peer.Commit("big");
+        var before = setup.Local.AllRefs();
+        var packsBefore = Directory.GetFiles(Path.Combine(setup.Local.GitDir, "objects"), "*", SearchOption.AllDirectories).Length;
+        var options = PeerSetup.FastOptions();
+        options.MaxPackBytes = 64 * 1024;
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup, options).FetchAsync(remote, ct));
+
+        Assert.Equal(FetchErrorKind.PackTooLarge, error.Kind);
+        Assert.False(error.IsTransient);
+        Assert.Equal(before, setup.Local.AllRefs());
+        Assert.Equal(packsBefore, Directory.GetFiles(Path.Combine(setup.Local.GitDir, "objects"), "*", SearchOption.AllDirectories).Length);
+        Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
+    }
+
+    [Fact]
+    public async Task FetchAsync_StaleLockOfOurs_RemovedAndFetchSucceeds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        var lockFile = Path.Combine(setup.Local.GitDir, "refs", "remotes", "peer", "main.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
+        File.WriteAllText(lockFile, "crashed\n");
+        File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow.AddHours(-1));
+        var commit = setup.Peer.Commit("after crash");
+
+        await Fetcher(setup).FetchAsync(remote, ct);
+
+        Assert.False(File.Exists(lockFile));
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
+    }
+
+    [Fact]
+    public async Task FetchAsync_FreshLockHeldByUser_LockContentionNotForced()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        var lockFile = Path.Combine(setup.Local.GitDir, "refs", "remotes", "peer", "main.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
+        File.WriteAllText(lockFile, "busy\n");
+        setup.Peer.Commit("while locked");
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync(remote, ct));
+
+        Assert.Equal(FetchErrorKind.LockContention, error.Kind);
+        Assert.True(error.IsTransient);
+        Assert.True(File.Exists(lockFile));
+    }
+
+    [Fact]
+    public async Task FetchAsync_UserRemote_RefusedAsNotManaged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        Git.Run(setup.Local.WorkDir, "remote", "add", "mine", $"git://127.0.0.1:{setup.Daemon.Port}/repo");
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync("mine", ct));
+
+        Assert.Equal(FetchErrorKind.NotManaged, error.Kind);
+        Assert.Null(setup.Local.RefTarget("refs/remotes/mine/main"));
+    }
+
+    [Fact]
+    public async Task FetchAsync_ManagedRemoteUrlEditedToFile_Refused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        Git.Run(setup.Local.WorkDir, "remote", "set-url", remote, "file://" + setup.Peer.WorkDir);
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync(remote, ct));
+
+        Assert.Equal(FetchErrorKind.NotManaged, error.Kind);
+    }
+}
