@@ -1,0 +1,346 @@
+using System.Net;
+using System.Security.Cryptography;
+
+namespace PeerMesh.TestSupport.Netns;
+
+/// <summary>
+/// N hosts (1..10), each in its own network namespace with eth0 on one Linux bridge. The bridge lives in a dedicated
+/// "switch" namespace, so nothing is added to the root namespace. Everything made here is named
+/// "pmt-PID-RAND-..." and removed by <see cref="DisposeAsync"/> (processes first, then namespaces, then temp
+/// folders); leftovers of killed runs are swept when the next bed is created.
+/// </summary>
+public sealed class NetnsTestBed : IAsyncDisposable
+{
+    public const string Prefix = "pmt";
+
+    public const int MaxHosts = 10;
+
+    private static readonly SemaphoreSlim s_probeGate = new(1, 1);
+    private static string? s_skipReason;
+    private static bool s_probed;
+
+    private readonly List<NetnsHost> _hosts = [];
+    private readonly List<string> _namespaces = [];
+    private readonly List<string> _partitionBridges = [];
+    private readonly string _rand;
+    private int _nextAddress = 101;
+    private int _disposed;
+
+    private NetnsTestBed()
+    {
+        _rand = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
+        RunId = $"{Prefix}-{Environment.ProcessId}-{_rand}";
+        SwitchNamespace = RunId + "-sw";
+        Bridge = $"br{_rand}";
+        WorkRoot = Path.Combine(Path.GetTempPath(), RunId);
+    }
+
+    /// <summary>"pmt-PID-RAND": the prefix of every namespace and of the temp folder of this bed.</summary>
+    public string RunId { get; }
+
+    public string SwitchNamespace { get; }
+
+    /// <summary>The main bridge in the switch namespace (no address: it only switches).</summary>
+    public string Bridge { get; }
+
+    /// <summary>This bed's temp folder; each host has a subfolder.</summary>
+    public string WorkRoot { get; }
+
+    public IReadOnlyList<NetnsHost> Hosts => _hosts;
+
+    /// <summary>The hosts' subnet; first addresses are 198.18.0.1..N, new ones from .101 up.</summary>
+    public static IPNetwork Subnet { get; } = IPNetwork.Parse("198.18.0.0/24");
+
+    /// <summary>
+    /// Null when namespaces can be made here; otherwise why not (not root, or `ip netns add` fails), for a test to
+    /// skip with. Probed once per process.
+    /// </summary>
+    public static async Task<string?> GetSkipReasonAsync(CancellationToken cancellationToken)
+    {
+        await s_probeGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!s_probed)
+            {
+                s_skipReason = await ProbeAsync(cancellationToken);
+                s_probed = true;
+            }
+
+            return s_skipReason;
+        }
+        finally
+        {
+            s_probeGate.Release();
+        }
+    }
+
+    public static async Task<NetnsTestBed> CreateAsync(int hostCount, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(hostCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(hostCount, MaxHosts);
+        await NetnsSweeper.SweepAsync(cancellationToken);
+        var bed = new NetnsTestBed();
+        try
+        {
+            await bed.BuildAsync(hostCount, cancellationToken);
+            return bed;
+        }
+        catch
+        {
+            await bed.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Unplugs the host's cable: its switch port goes down (eth0 loses carrier, keeps its address and routes).</summary>
+    public async Task LinkDownAsync(NetnsHost host, CancellationToken cancellationToken)
+    {
+        await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", host.SwitchPort, "down");
+        host.LinkDown = true;
+    }
+
+    public async Task LinkUpAsync(NetnsHost host, CancellationToken cancellationToken)
+    {
+        await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", host.SwitchPort, "up");
+        host.LinkDown = false;
+        await EnsureMulticastRouteAsync(host, cancellationToken);
+    }
+
+    /// <summary>
+    /// Splits the switch: each group gets its own bridge, so hosts talk within their group only. Hosts in no group
+    /// stay on the main bridge with the first group. Replaces any earlier partition.
+    /// </summary>
+    public async Task PartitionAsync(IReadOnlyList<IReadOnlyList<NetnsHost>> groups, CancellationToken cancellationToken)
+    {
+        var all = groups.SelectMany(g => g).ToList();
+        if (all.Distinct().Count() != all.Count)
+        {
+            throw new ArgumentException("A host is in more than one group.", nameof(groups));
+        }
+
+        await HealAsync(cancellationToken);
+        for (var g = 1; g < groups.Count; g++)
+        {
+            var bridge = $"br{_rand}p{g}";
+            await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "add", bridge, "type", "bridge", "mcast_snooping", "0");
+            _partitionBridges.Add(bridge);
+            await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", bridge, "up");
+            foreach (var host in groups[g])
+            {
+                await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", host.SwitchPort, "master", bridge);
+            }
+        }
+    }
+
+    /// <summary>Convenience for two groups.</summary>
+    public Task PartitionAsync(IReadOnlyList<NetnsHost> groupA, IReadOnlyList<NetnsHost> groupB, CancellationToken cancellationToken) =>
+        PartitionAsync([groupA, groupB], cancellationToken);
+
+    /// <summary>Puts every port back on the main bridge and removes the partition bridges.</summary>
+    public async Task HealAsync(CancellationToken cancellationToken)
+    {
+        if (_partitionBridges.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var host in _hosts)
+        {
+            await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", host.SwitchPort, "master", Bridge);
+        }
+
+        foreach (var bridge in _partitionBridges)
+        {
+            await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "del", bridge);
+        }
+
+        _partitionBridges.Clear();
+    }
+
+    /// <summary>
+    /// Random loss (percent, both directions: each direction drops with this probability) and, where tc netem exists,
+    /// added delay on the host's link. Throws <see cref="NotSupportedException"/> for a delay without netem.
+    /// </summary>
+    public async Task NetemAsync(NetnsHost host, double lossPercent, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(lossPercent);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(lossPercent, 100);
+        var (oldLoss, oldDelay) = (host.LossPercent, host.Delay);
+        host.LossPercent = lossPercent;
+        host.Delay = delay;
+        try
+        {
+            await TrafficControl.ApplyAsync(host, SwitchNamespace, cancellationToken);
+        }
+        catch (NotSupportedException)
+        {
+            // Leave the link as it was, not half-configured.
+            (host.LossPercent, host.Delay) = (oldLoss, oldDelay);
+            await TrafficControl.ApplyAsync(host, SwitchNamespace, cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>True when tc netem exists here, i.e. <see cref="NetemAsync"/> can add delay (loss works either way).</summary>
+    public async Task<bool> SupportsDelayAsync(CancellationToken cancellationToken)
+    {
+        var host = _hosts[0];
+        var result = await Ip.TcAsync(host.Namespace, cancellationToken, "qdisc", "add", "dev", "lo", "root", "handle", "9:", "netem", "delay", "1ms");
+        if (result.Succeeded)
+        {
+            await Ip.TcAsync(host.Namespace, cancellationToken, "qdisc", "del", "dev", "lo", "root");
+        }
+
+        return result.Succeeded;
+    }
+
+    /// <summary>Removes loss and delay from the host's link (a multicast block stays).</summary>
+    public Task ClearNetemAsync(NetnsHost host, CancellationToken cancellationToken) =>
+        NetemAsync(host, 0, TimeSpan.Zero, cancellationToken);
+
+    /// <summary>
+    /// Multicast stops at this host: its 224.0.0.0/4 route is removed (sends fail with "network unreachable") and
+    /// multicast frames are dropped both ways on its link (a socket bound to the interface cannot get around it).
+    /// </summary>
+    public async Task BlockMulticastAsync(NetnsHost host, CancellationToken cancellationToken)
+    {
+        host.MulticastBlocked = true;
+        await Ip.TryRunAsync(cancellationToken, "-n", host.Namespace, "route", "del", "224.0.0.0/4", "dev", "eth0");
+        await TrafficControl.ApplyAsync(host, SwitchNamespace, cancellationToken);
+    }
+
+    public async Task UnblockMulticastAsync(NetnsHost host, CancellationToken cancellationToken)
+    {
+        host.MulticastBlocked = false;
+        await TrafficControl.ApplyAsync(host, SwitchNamespace, cancellationToken);
+        await EnsureMulticastRouteAsync(host, cancellationToken);
+    }
+
+    /// <summary>Gives the host a fresh address (198.18.0.101 and up), replacing its current one.</summary>
+    public async Task<IPAddress> ChangeAddressAsync(NetnsHost host, CancellationToken cancellationToken)
+    {
+        if (_nextAddress > 254)
+        {
+            throw new InvalidOperationException("No fresh address left in 198.18.0.0/24.");
+        }
+
+        var address = IPAddress.Parse($"198.18.0.{_nextAddress++}");
+        // Delete first: deleting a primary address would take a secondary of the same subnet with it.
+        await Ip.RunAsync(cancellationToken, "-n", host.Namespace, "addr", "del", $"{host.Address}/24", "dev", "eth0");
+        await Ip.RunAsync(cancellationToken, "-n", host.Namespace, "addr", "add", $"{address}/24", "dev", "eth0");
+        host.Address = address;
+        await EnsureMulticastRouteAsync(host, cancellationToken);
+        return address;
+    }
+
+    /// <summary>
+    /// Stops <paramref name="process"/> (SIGTERM, then SIGKILL after 5 s), moves the host to a fresh address and
+    /// starts the argv that <paramref name="argvForAddress"/> builds for the new address.
+    /// </summary>
+    public async Task<NetnsProcess> RestartWithNewAddressAsync(
+        NetnsHost host,
+        NetnsProcess process,
+        Func<IPAddress, IReadOnlyList<string>> argvForAddress,
+        CancellationToken cancellationToken)
+    {
+        await process.StopAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var address = await ChangeAddressAsync(host, cancellationToken);
+        return host.StartProcess(argvForAddress(address), process.Name.Replace(host.Name + "-", string.Empty, StringComparison.Ordinal));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Teardown must finish even when the test was cancelled, so it takes no caller token.
+        foreach (var host in _hosts)
+        {
+            foreach (var process in host.Processes)
+            {
+                await process.DisposeAsync();
+            }
+        }
+
+        for (var i = _namespaces.Count - 1; i >= 0; i--)
+        {
+            await NetnsSweeper.DeleteNamespaceAsync(_namespaces[i], CancellationToken.None);
+        }
+
+        NetnsSweeper.TryDeleteDirectory(WorkRoot);
+    }
+
+    private static async Task<string?> ProbeAsync(CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "network namespaces need Linux";
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return "network namespaces need root (CI runs these as root)";
+        }
+
+        var probe = $"{Prefix}-{Environment.ProcessId}-probe";
+        try
+        {
+            var add = await CommandRunner.RunAsync(Ip.Path, ["netns", "add", probe], cancellationToken);
+            if (!add.Succeeded)
+            {
+                return $"`ip netns add` fails here: {add.Stderr.Trim()}";
+            }
+
+            var link = await CommandRunner.RunAsync(Ip.Path, ["-n", probe, "link", "add", "b0", "type", "bridge"], cancellationToken);
+            return link.Succeeded ? null : $"cannot create a bridge in a namespace: {link.Stderr.Trim()}";
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"iproute2 `ip` is not installed: {e.Message}";
+        }
+        finally
+        {
+            await CommandRunner.RunAsync(Ip.Path, ["netns", "del", probe], CancellationToken.None);
+        }
+    }
+
+    private async Task BuildAsync(int hostCount, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(WorkRoot);
+        await AddNamespaceAsync(SwitchNamespace, cancellationToken);
+        await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "add", Bridge, "type", "bridge", "mcast_snooping", "0");
+        await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", Bridge, "up");
+        for (var i = 1; i <= hostCount; i++)
+        {
+            var ns = $"{RunId}-h{i}";
+            var port = $"p{_rand}h{i}";
+            var address = IPAddress.Parse($"198.18.0.{i}");
+            await AddNamespaceAsync(ns, cancellationToken);
+            var host = new NetnsHost(i, ns, port, address, Path.Combine(WorkRoot, $"h{i}"));
+            _hosts.Add(host);
+            await Ip.RunAsync(cancellationToken, "-n", ns, "link", "set", "lo", "up");
+            await Ip.RunAsync(cancellationToken, "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", port, "netns", SwitchNamespace);
+            await Ip.RunAsync(cancellationToken, "-n", ns, "addr", "add", $"{address}/24", "dev", "eth0");
+            await Ip.RunAsync(cancellationToken, "-n", ns, "link", "set", "eth0", "up");
+            await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", port, "master", Bridge);
+            await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", port, "up");
+            await Ip.RunAsync(cancellationToken, "-n", ns, "route", "add", "224.0.0.0/4", "dev", "eth0");
+        }
+    }
+
+    private async Task AddNamespaceAsync(string ns, CancellationToken cancellationToken)
+    {
+        await Ip.RunAsync(cancellationToken, "netns", "add", ns);
+        _namespaces.Add(ns);
+    }
+
+    private async Task EnsureMulticastRouteAsync(NetnsHost host, CancellationToken cancellationToken)
+    {
+        if (!host.MulticastBlocked)
+        {
+            await Ip.RunAsync(cancellationToken, "-n", host.Namespace, "route", "replace", "224.0.0.0/4", "dev", "eth0");
+        }
+    }
+}
