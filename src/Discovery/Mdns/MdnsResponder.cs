@@ -1,0 +1,531 @@
+using Microsoft.Extensions.Logging;
+using PeerMesh.Discovery.Dns;
+
+namespace PeerMesh.Discovery.Mdns;
+
+/// <summary>
+/// The responder half (RFC 6762 8-10, RFC 6763): probes its unique names, renames on conflict,
+/// announces, answers queries with known-answer suppression and per-interface rate limits, and says
+/// goodbye. Not thread-safe: every call comes under the discovery lock (see <see cref="MdnsScheduler"/>).
+/// </summary>
+internal sealed class MdnsResponder
+{
+    /// <summary>RFC 6762 8.1: after 15 conflicts within 10 s, wait 5 s before probing again.</summary>
+    private const int ConflictBurst = 15;
+
+    private readonly MdnsOptions _options;
+    private readonly IMdnsTransport _transport;
+    private readonly MdnsScheduler _scheduler;
+    private readonly MdnsCounters _counters;
+    private readonly ILogger _logger;
+    private readonly Random _random;
+    private readonly List<MdnsOwnedName> _owned = [];
+    private readonly Dictionary<(int Interface, string Record), TimeSpan> _lastMulticast = [];
+    private readonly Queue<TimeSpan> _recentConflicts = new();
+    private MdnsAdvertisement _advertisement;
+    private string _meshHash;
+    private int _probeGeneration;
+    private int _announceGeneration;
+    private bool _running;
+
+    public MdnsResponder(MdnsOptions options, MdnsAdvertisement advertisement, IMdnsTransport transport, MdnsScheduler scheduler, MdnsCounters counters, ILogger logger, Random random)
+    {
+        _options = options;
+        _advertisement = advertisement;
+        _meshHash = MdnsMeshHash.Compute(advertisement.MeshId);
+        _transport = transport;
+        _scheduler = scheduler;
+        _counters = counters;
+        _logger = logger;
+        _random = random;
+        _owned.Add(new MdnsOwnedName(MdnsOwnedNameKind.Host, "host", ""));
+        _owned.Add(new MdnsOwnedName(MdnsOwnedNameKind.Node, "node", advertisement.Name));
+        SyncRepoNames();
+    }
+
+    /// <summary>Our node instance label after conflict handling.</summary>
+    public string InstanceLabel => Find("node")!.Label(_advertisement.NodeId);
+
+    public DnsName HostName => Find("host")!.Name(_advertisement.NodeId);
+
+    /// <summary>True once every owned name has been probed and announced.</summary>
+    public bool AllEstablished => _owned.All(o => o.Established);
+
+    private uint Ttl => (uint)_options.RecordTtl.TotalSeconds;
+
+    private TimeSpan Now => MdnsClock.Now(_scheduler.Time);
+
+    public void Start()
+    {
+        _running = true;
+        StartProbing(RandomDelay(TimeSpan.Zero, _options.ProbeInitialDelayMax));
+    }
+
+    /// <summary>Sends goodbyes (TTL 0) for everything announced, on every interface.</summary>
+    public void Stop()
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        _running = false;
+        _probeGeneration++;
+        _announceGeneration++;
+        foreach (var networkInterface in _transport.Interfaces)
+        {
+            var records = EstablishedRecords(networkInterface).Select(r => r.WithTtl(0)).ToList();
+            SendMulticast(networkInterface, DnsMessage.Response(records));
+        }
+    }
+
+    public void Update(MdnsAdvertisement advertisement)
+    {
+        var old = _advertisement;
+        var before = _transport.Interfaces.ToDictionary(i => i.Index, EstablishedRecords);
+        _advertisement = advertisement;
+        _meshHash = MdnsMeshHash.Compute(advertisement.MeshId);
+        var node = Find("node")!;
+        var needsProbe = false;
+        if (node.BaseLabel != advertisement.Name)
+        {
+            node.BaseLabel = advertisement.Name;
+            node.Attempt = 1;
+            node.Established = false;
+            needsProbe = true;
+        }
+
+        needsProbe |= SyncRepoNames();
+        if (!_running)
+        {
+            return;
+        }
+
+        // Goodbye for what is no longer ours; changed unique records are replaced by the cache-flush announcement.
+        foreach (var networkInterface in _transport.Interfaces)
+        {
+            var after = EstablishedRecords(networkInterface);
+            var gone = before.GetValueOrDefault(networkInterface.Index, [])
+                .Where(r => !after.Any(a => a.IsSameRecord(r)) && !(r.CacheFlush && after.Any(a => a.Name.Equals(r.Name) && a.Type == r.Type)))
+                .Select(r => r.WithTtl(0))
+                .ToList();
+            if (gone.Count > 0)
+            {
+                SendMulticast(networkInterface, DnsMessage.Response(gone));
+            }
+        }
+
+        if (needsProbe)
+        {
+            StartProbing(RandomDelay(TimeSpan.Zero, _options.ProbeInitialDelayMax));
+        }
+
+        if (old != advertisement && _owned.Any(o => o.Established))
+        {
+            StartAnnouncing();
+        }
+    }
+
+    /// <summary>A new interface (or new addresses) gets the announcements too.</summary>
+    public void OnInterfacesChanged()
+    {
+        if (_running && _owned.Any(o => o.Established))
+        {
+            StartAnnouncing();
+        }
+    }
+
+    /// <summary>Records announced on an interface right now (for tests and the benchmark).</summary>
+    public List<DnsRecord> EstablishedRecords(MdnsInterface networkInterface) =>
+        _owned.Where(o => o.Established).SelectMany(o => Records(o, networkInterface)).ToList();
+
+    public void OnQuery(DnsMessage query, MdnsPacket packet, MdnsInterface networkInterface)
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        if (query.Authorities.Count > 0 && !TieBreak(query, networkInterface))
+        {
+            return;
+        }
+
+        var own = EstablishedRecords(networkInterface);
+        var answers = new List<DnsRecord>();
+        foreach (var question in query.Questions)
+        {
+            if (question.Class is not DnsRecord.ClassIn and not 255)
+            {
+                continue;
+            }
+
+            foreach (var record in own)
+            {
+                if (record.Name.Equals(question.Name) && (question.Type == DnsRecordType.Any || question.Type == record.Type) && !answers.Contains(record))
+                {
+                    answers.Add(record);
+                }
+            }
+        }
+
+        // RFC 6762 7.1: known-answer suppression, when the querier's copy has at least half our TTL left.
+        answers.RemoveAll(r => query.Answers.Any(k => k.IsSameRecord(r) && k.Ttl >= r.Ttl / 2));
+        if (answers.Count == 0)
+        {
+            return;
+        }
+
+        var additionals = Additionals(answers, own).Where(r => !query.Answers.Any(k => k.IsSameRecord(r) && k.Ttl >= r.Ttl / 2)).ToList();
+        if (packet.Source.Port != _options.Port)
+        {
+            // RFC 6762 6.7: a legacy one-shot resolver gets a conventional unicast reply: its id and
+            // question, no cache-flush bits, TTL at most 10 s.
+            var legacy = new DnsMessage(
+                query.Id,
+                DnsMessage.ResponseFlag | DnsMessage.AuthoritativeFlag,
+                query.Questions,
+                answers.Select(r => r with { CacheFlush = false, Ttl = Math.Min(r.Ttl, 10) }).ToList(),
+                [],
+                additionals.Select(r => r with { CacheFlush = false, Ttl = Math.Min(r.Ttl, 10) }).ToList());
+            SendUnicast(networkInterface, packet, legacy);
+            return;
+        }
+
+        // RFC 6762 5.4: QU questions are answered by unicast, unless the record has not been multicast
+        // on this interface within a quarter of its TTL (then everyone benefits from a multicast).
+        var now = Now;
+        var wantsUnicast = query.Questions.All(q => q.UnicastResponse);
+        if (wantsUnicast && answers.All(r => _lastMulticast.TryGetValue((networkInterface.Index, MdnsRecordBuilder.Key(r)), out var at) && now - at < TimeSpan.FromSeconds(r.Ttl / 4.0)))
+        {
+            SendUnicast(networkInterface, packet, DnsMessage.Response(answers, additionals));
+            return;
+        }
+
+        // RFC 6762 6: at most one multicast of a record per second per interface; 250 ms to defend a probe.
+        var limit = query.Authorities.Count > 0 ? TimeSpan.FromTicks(Math.Min(_options.MulticastRateLimit.Ticks, TimeSpan.FromMilliseconds(250).Ticks)) : _options.MulticastRateLimit;
+        var limited = answers.RemoveAll(r => _lastMulticast.TryGetValue((networkInterface.Index, MdnsRecordBuilder.Key(r)), out var at) && now - at < limit);
+        if (limited > 0)
+        {
+            _counters.Drop("answer rate-limited");
+        }
+
+        if (answers.Count == 0)
+        {
+            return;
+        }
+
+        var response = DnsMessage.Response(answers, additionals);
+        if (answers.All(r => r.CacheFlush))
+        {
+            SendMulticast(networkInterface, response);
+        }
+        else
+        {
+            // RFC 6762 6: shared answers wait 20-120 ms so responses from several hosts aggregate.
+            var index = networkInterface.Index;
+            _scheduler.Schedule(RandomDelay(_options.SharedResponseDelayMin, _options.SharedResponseDelayMax), () =>
+            {
+                var current = _transport.Interfaces.FirstOrDefault(i => i.Index == index);
+                if (_running && current is not null)
+                {
+                    var stillOwn = EstablishedRecords(current);
+                    var fresh = response.Answers.Where(r => stillOwn.Any(o => o.IsSameRecord(r))).ToList();
+                    if (fresh.Count > 0)
+                    {
+                        SendMulticast(current, DnsMessage.Response(fresh, response.Additionals));
+                    }
+                }
+            });
+        }
+    }
+
+    /// <summary>Looks for records that conflict with names we probe or own (RFC 6762 8.1, 9).</summary>
+    public void OnResponse(DnsMessage response)
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        foreach (var record in response.Answers.Concat(response.Additionals))
+        {
+            var owned = _owned.FirstOrDefault(o => o.Name(_advertisement.NodeId).Equals(record.Name));
+            if (owned is null)
+            {
+                continue;
+            }
+
+            var ours = _transport.Interfaces.SelectMany(i => Records(owned, i)).ToList();
+            if (ours.Any(o => o.IsSameRecord(record)))
+            {
+                continue;
+            }
+
+            var conflicting = owned.Established
+                ? record.Ttl > 0 && ours.Any(o => o.Type == record.Type && o.Class == record.Class)
+                : record.Type is not DnsRecordType.Nsec;
+            if (conflicting)
+            {
+                Conflict(owned);
+                return;
+            }
+        }
+    }
+
+    private List<DnsRecord> Records(MdnsOwnedName owned, MdnsInterface networkInterface) =>
+        MdnsRecordBuilder.Build(owned, _advertisement, HostName, _meshHash, networkInterface, Ttl);
+
+    /// <summary>RFC 6763 12: with a PTR come its SRV and TXT; with an SRV the host's addresses.</summary>
+    private static List<DnsRecord> Additionals(List<DnsRecord> answers, List<DnsRecord> own)
+    {
+        var result = new List<DnsRecord>();
+        void Add(DnsRecord r)
+        {
+            if (!answers.Contains(r) && !result.Contains(r))
+            {
+                result.Add(r);
+            }
+        }
+
+        var srvTargets = new List<DnsName>();
+        foreach (var answer in answers)
+        {
+            if (answer.Data is PtrRecordData ptr)
+            {
+                foreach (var r in own.Where(r => r.Name.Equals(ptr.Target) && r.Type is DnsRecordType.Srv or DnsRecordType.Txt))
+                {
+                    Add(r);
+                    if (r.Data is SrvRecordData s)
+                    {
+                        srvTargets.Add(s.Target);
+                    }
+                }
+            }
+            else if (answer.Data is SrvRecordData srv)
+            {
+                srvTargets.Add(srv.Target);
+            }
+        }
+
+        foreach (var target in srvTargets)
+        {
+            foreach (var r in own.Where(r => r.Name.Equals(target) && r.Type is DnsRecordType.A or DnsRecordType.Aaaa))
+            {
+                Add(r);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// RFC 6762 8.2 simultaneous probe tie-break. Returns false when the query was a probe we must
+    /// yield to (we then probe again in a second).
+    /// </summary>
+    private bool TieBreak(DnsMessage query, MdnsInterface networkInterface)
+    {
+        foreach (var owned in _owned.Where(o => !o.Established))
+        {
+            var name = owned.Name(_advertisement.NodeId);
+            var theirs = query.Authorities.Where(r => r.Name.Equals(name)).ToList();
+            if (theirs.Count == 0)
+            {
+                continue;
+            }
+
+            var ours = Records(owned, networkInterface).Where(r => r.Name.Equals(name)).ToList();
+            ours.Sort(MdnsRecordBuilder.CompareForTieBreak);
+            theirs.Sort(MdnsRecordBuilder.CompareForTieBreak);
+            var cmp = 0;
+            for (var i = 0; i < Math.Min(ours.Count, theirs.Count) && cmp == 0; i++)
+            {
+                cmp = MdnsRecordBuilder.CompareForTieBreak(ours[i], theirs[i]);
+            }
+
+            if (cmp == 0)
+            {
+                cmp = ours.Count.CompareTo(theirs.Count);
+            }
+
+            if (cmp < 0)
+            {
+                // We lost: the other host probes on; we try again after a second, when it will defend.
+                StartProbing(TimeSpan.FromSeconds(1));
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void Conflict(MdnsOwnedName owned)
+    {
+        var oldName = owned.Name(_advertisement.NodeId).ToString();
+        owned.Attempt++;
+        owned.Established = false;
+        _logger.NameConflict(oldName, owned.Name(_advertisement.NodeId).ToString());
+        var now = Now;
+        _recentConflicts.Enqueue(now);
+        while (_recentConflicts.Count > 0 && now - _recentConflicts.Peek() > TimeSpan.FromSeconds(10))
+        {
+            _recentConflicts.Dequeue();
+        }
+
+        StartProbing(_recentConflicts.Count >= ConflictBurst ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
+    }
+
+    private void StartProbing(TimeSpan delay)
+    {
+        var generation = ++_probeGeneration;
+        var sent = 0;
+        void Step()
+        {
+            if (!_running || generation != _probeGeneration)
+            {
+                return;
+            }
+
+            var probing = _owned.Where(o => !o.Established).ToList();
+            if (probing.Count == 0)
+            {
+                return;
+            }
+
+            if (sent < _options.ProbeCount)
+            {
+                sent++;
+                foreach (var networkInterface in _transport.Interfaces)
+                {
+                    SendProbe(networkInterface, probing);
+                }
+
+                _scheduler.Schedule(_options.ProbeInterval, Step);
+                return;
+            }
+
+            foreach (var owned in probing)
+            {
+                owned.Established = true;
+                _logger.NameEstablished(owned.Name(_advertisement.NodeId).ToString());
+            }
+
+            StartAnnouncing();
+        }
+
+        _scheduler.Schedule(delay, Step);
+    }
+
+    private void SendProbe(MdnsInterface networkInterface, List<MdnsOwnedName> probing)
+    {
+        var questions = new List<DnsQuestion>();
+        var authorities = new List<DnsRecord>();
+        foreach (var owned in probing)
+        {
+            var name = owned.Name(_advertisement.NodeId);
+            questions.Add(new DnsQuestion(name, DnsRecordType.Any, UnicastResponse: true));
+            authorities.AddRange(Records(owned, networkInterface).Where(r => r.Name.Equals(name)).Select(r => r with { CacheFlush = false }));
+        }
+
+        Send(networkInterface, DnsMessage.Query(questions, authorities: authorities), multicast: true, null);
+    }
+
+    private void StartAnnouncing()
+    {
+        var generation = ++_announceGeneration;
+        var left = _options.AnnounceCount;
+        void Step()
+        {
+            if (!_running || generation != _announceGeneration)
+            {
+                return;
+            }
+
+            foreach (var networkInterface in _transport.Interfaces)
+            {
+                var records = EstablishedRecords(networkInterface);
+                if (records.Count > 0)
+                {
+                    SendMulticast(networkInterface, DnsMessage.Response(records));
+                }
+            }
+
+            if (--left > 0)
+            {
+                _scheduler.Schedule(_options.AnnounceInterval, Step);
+            }
+        }
+
+        Step();
+    }
+
+    private void SendMulticast(MdnsInterface networkInterface, DnsMessage message)
+    {
+        var now = Now;
+        foreach (var r in message.Answers)
+        {
+            _lastMulticast[(networkInterface.Index, MdnsRecordBuilder.Key(r))] = now;
+        }
+
+        if (_lastMulticast.Count > 4096)
+        {
+            foreach (var key in _lastMulticast.Where(kv => now - kv.Value > _options.RecordTtl).Select(kv => kv.Key).ToList())
+            {
+                _lastMulticast.Remove(key);
+            }
+        }
+
+        Send(networkInterface, message, multicast: true, null);
+    }
+
+    private void SendUnicast(MdnsInterface networkInterface, MdnsPacket to, DnsMessage message) =>
+        Send(networkInterface, message, multicast: false, to);
+
+    private void Send(MdnsInterface networkInterface, DnsMessage message, bool multicast, MdnsPacket? to)
+    {
+        foreach (var packet in DnsMessageEncoder.EncodeSplit(message, _options.MaxPacketBytes))
+        {
+            var ok = multicast ? _transport.SendMulticast(networkInterface, packet) : _transport.SendUnicast(networkInterface, to!.Source, packet);
+            if (ok)
+            {
+                _counters.Sent(packet.Length);
+            }
+            else
+            {
+                _counters.Drop("send failed");
+            }
+        }
+    }
+
+    /// <summary>Adds and removes repo instance names to match the advertisement. True when a new name needs probing.</summary>
+    private bool SyncRepoNames()
+    {
+        var added = false;
+        var wanted = _advertisement.GitPort > 0 ? _advertisement.Repos.Where(r => r.RepoId.Length > 0).DistinctBy(r => r.RepoId).ToList() : [];
+        _owned.RemoveAll(o => o.Kind == MdnsOwnedNameKind.Repo && !wanted.Any(r => "repo:" + r.RepoId == o.Key));
+        foreach (var repo in wanted)
+        {
+            var baseLabel = $"{repo.Name} @ {_advertisement.Name}";
+            var owned = Find("repo:" + repo.RepoId);
+            if (owned is null)
+            {
+                _owned.Add(new MdnsOwnedName(MdnsOwnedNameKind.Repo, "repo:" + repo.RepoId, baseLabel));
+                added = true;
+            }
+            else if (owned.BaseLabel != baseLabel)
+            {
+                owned.BaseLabel = baseLabel;
+                owned.Attempt = 1;
+                owned.Established = false;
+                added = true;
+            }
+        }
+
+        return added;
+    }
+
+    private MdnsOwnedName? Find(string key) => _owned.FirstOrDefault(o => o.Key == key);
+
+    private TimeSpan RandomDelay(TimeSpan min, TimeSpan max) =>
+        max <= min ? min : min + TimeSpan.FromTicks((long)(_random.NextDouble() * (max - min).Ticks));
+}

@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
+namespace PeerMesh.Discovery.Mdns.Sockets;
+
+/// <summary>Every up, multicast-capable interface with an IPv4 address (loopback only when asked).</summary>
+internal sealed class SystemNetworkInterfaceProvider(bool includeLoopback) : INetworkInterfaceProvider
+{
+    public IReadOnlyList<MdnsInterface> GetInterfaces()
+    {
+        var result = new List<MdnsInterface>();
+        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            var isLoopback = nic.NetworkInterfaceType == NetworkInterfaceType.Loopback;
+            if ((isLoopback && !includeLoopback) || !nic.SupportsMulticast)
+            {
+                continue;
+            }
+
+            // Some virtual links (tun, veth in a fresh namespace) report Unknown while passing traffic.
+            if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown))
+            {
+                continue;
+            }
+
+            var properties = nic.GetIPProperties();
+            var addresses = properties.UnicastAddresses
+                .Select(a => a.Address)
+                .Where(a => a.AddressFamily == AddressFamily.InterNetwork)
+                .ToImmutableArray();
+            if (addresses.IsEmpty)
+            {
+                continue;
+            }
+
+            int index;
+            try
+            {
+                index = properties.GetIPv4Properties().Index;
+            }
+            catch (NetworkInformationException)
+            {
+                continue;
+            }
+
+            result.Add(new MdnsInterface(index, nic.Name, addresses));
+        }
+
+        return result;
+    }
+}
