@@ -37,6 +37,8 @@ internal static class CliApp
         root.Subcommands.Add(BuildStatus(output));
         root.Subcommands.Add(BuildDown(output));
         root.Subcommands.Add(BuildDoctor(output));
+        root.Subcommands.Add(BuildFetch(output));
+        root.Subcommands.Add(BuildForget(output));
         return root;
     }
 
@@ -98,6 +100,30 @@ internal static class CliApp
         var status = new Command("status", "Show the node, what it serves, and its peers") { path, json };
         status.SetAction((parse, ct) => StatusCommand.RunAsync(parse.GetRequiredValue(path), parse.GetValue(json), output, ct));
         return status;
+    }
+
+    private static Option<string> RepoOption() => new("--repo", "-C")
+    {
+        Description = "A folder inside the repository (default: the current folder)",
+        DefaultValueFactory = _ => ".",
+    };
+
+    private static Command BuildFetch(TextWriter output)
+    {
+        var remote = new Argument<string?>("name") { Description = "The managed remote to fetch (default: all)", Arity = ArgumentArity.ZeroOrOne };
+        var repo = RepoOption();
+        var fetch = new Command("fetch", "Fetch from peers now instead of waiting for a change or the backstop") { remote, repo };
+        fetch.SetAction((parse, ct) => FetchCommand.RunAsync(parse.GetRequiredValue(repo), parse.GetValue(remote), output, ct));
+        return fetch;
+    }
+
+    private static Command BuildForget(TextWriter output)
+    {
+        var remote = new Argument<string>("name") { Description = "The managed remote to remove, with its refs/remotes/NAME/*" };
+        var repo = RepoOption();
+        var forget = new Command("forget", "Remove a remote PeerMesh made for a peer (your own remotes are never touched)") { remote, repo };
+        forget.SetAction((parse, ct) => ForgetCommand.RunAsync(parse.GetRequiredValue(repo), parse.GetRequiredValue(remote), output, ct));
+        return forget;
     }
 
     private static Command BuildDown(TextWriter output)

@@ -1,31 +1,51 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Control;
 using PeerMesh.Cli.Settings;
 using PeerMesh.Cli.Status;
 using PeerMesh.Cli.Web;
+using PeerMesh.Discovery.Mdns;
+using PeerMesh.Mesh.Gossip;
 using PeerMesh.Mesh.Identity;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Options;
+using PeerMesh.Mesh.Security;
+using PeerMesh.Mesh.Transport;
+using PeerMesh.Sync;
 using PeerMesh.Sync.Health;
 using PeerMesh.Sync.LocalRepo;
+using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Serving;
 
 namespace PeerMesh.Cli.Node;
 
 /// <summary>
-/// The node's life inside the Generic Host: everything that must work before the node counts as up
-/// is started in <see cref="StartAsync"/> (serving, control endpoint); stopping runs in reverse.
+/// The node's life inside the Generic Host, and the place where Mesh, Discovery and Sync meet.
+/// Everything that must work before the node counts as up is started in <see cref="StartAsync"/>,
+/// in dependency order (serving, gossip, sync, discovery, control); stopping runs in reverse.
 /// </summary>
 internal sealed partial class NodeService : IHostedService
 {
+    private const string RepoPathOnDaemon = "/";
+
     private readonly LocalRepository _repo;
     private readonly NodeSettings _settings;
     private readonly NodeIdentity _identity;
     private readonly GitDaemonSupervisor _daemon;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
     private readonly ILogger<NodeService> _logger;
     private readonly ControlServer _control;
     private DateTimeOffset _startedAt;
+    private MeshNode? _mesh;
+    private SyncService? _sync;
+    private MdnsDiscovery? _mdns;
+    private NodeSeeds? _seeds;
     private WebDashboard? _dashboard;
 
     public NodeService(
@@ -43,6 +63,7 @@ internal sealed partial class NodeService : IHostedService
         _daemon = daemon;
         _lifetime = lifetime;
         _time = time;
+        _loggers = loggers;
         _logger = loggers.CreateLogger<NodeService>();
         _control = new ControlServer(ControlPaths.SocketPath(repo.StateDirectory), HandleAsync, loggers.CreateLogger<ControlServer>());
     }
@@ -56,15 +77,48 @@ internal sealed partial class NodeService : IHostedService
         }
 
         await _daemon.StartAsync(cancellationToken);
+
+        var options = MeshOptions.Lan();
+        options.GossipPort = _settings.GossipPort;
+        options.ListenAddress = _settings.Listen ?? IPAddress.IPv6Any;
+        options.MeshKeys = ReadMeshKeys();
+        UdpTransport transport;
+        try
+        {
+            transport = UdpTransport.Bind(options.ListenAddress, options.GossipPort, _time, _loggers.CreateLogger<UdpTransport>());
+        }
+        catch (SocketException e)
+        {
+            throw new CliException($"cannot open the gossip port {options.GossipPort}: {e.Message}; choose another with --gossip-port, or 0 for any free port", ExitCodes.Failure);
+        }
+
+        _mesh = new MeshNode(options, _identity, _settings.Name, transport, _time, _loggers.CreateLogger<MeshNode>());
+        _mesh.SetLocalGitPort(_daemon.Status.Port);
+        _mesh.SetLocalRepos([new RepoAnnouncement(_repo.RepoId, _repo.Name, RepoPathOnDaemon, "", 0)]);
+        await _mesh.StartAsync(cancellationToken);
+
+        var syncOptions = new SyncOptions { FetchInterval = _settings.FetchInterval };
+        _sync = new SyncService(syncOptions, _repo.GitDirectory, _repo.RepoId, _mesh, _mesh, _time, _loggers);
+        await _sync.StartAsync(cancellationToken);
+
+        _seeds = new NodeSeeds(_settings.Peers, _repo.StateDirectory, _mesh, _time, _loggers);
+        await _seeds.StartAsync(cancellationToken);
+
+        if (_settings.Mdns)
+        {
+            _mdns = new MdnsDiscovery(new MdnsOptions(), Advertisement(options.MeshId), _mesh, _time, _loggers.CreateLogger<MdnsDiscovery>());
+            await _mdns.StartAsync(cancellationToken);
+        }
+
         _control.Start();
         if (_settings.Dashboard is { } endPoint)
         {
-            _dashboard = new WebDashboard(endPoint, BuildStatus, () => []);
+            _dashboard = new WebDashboard(endPoint, BuildStatus, RecentPeerCommits);
             await _dashboard.StartAsync(cancellationToken);
             LogDashboard(_dashboard.Address);
         }
 
-        LogServing(_repo.Name, RepoUrl(), _identity.Id[..8], _settings.Name);
+        LogServing(_repo.Name, RepoUrl(), _identity.Id[..8], _settings.Name, _mesh.LocalEndPoint.Port);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -75,6 +129,27 @@ internal sealed partial class NodeService : IHostedService
         }
 
         await _control.StopAsync();
+        if (_mdns is not null)
+        {
+            await _mdns.DisposeAsync();
+        }
+
+        if (_seeds is not null)
+        {
+            await _seeds.DisposeAsync();
+        }
+
+        if (_sync is not null)
+        {
+            await _sync.DisposeAsync();
+        }
+
+        if (_mesh is not null)
+        {
+            // Announces the leave, so peers stop at once.
+            await _mesh.DisposeAsync();
+        }
+
         await _daemon.StopAsync(cancellationToken);
         LogStopped();
     }
@@ -82,33 +157,104 @@ internal sealed partial class NodeService : IHostedService
     internal StatusDocument BuildStatus()
     {
         var serving = _daemon.Status;
+        var members = _mesh?.Current.Members ?? [];
+        var sync = _sync?.GetStatus();
+        var peers = members.Select(m => PeerStatusMapper.Map(m, sync?.Peers.FirstOrDefault(p => p.NodeId == m.Id))).ToList();
+        var mdns = _mdns?.Status ?? MdnsStatus.Disabled;
+        var statistics = _mesh?.Statistics;
+        var drops = statistics is null ? new Dictionary<string, long>(StringComparer.Ordinal) : new Dictionary<string, long>(statistics.Drops, StringComparer.Ordinal);
+        foreach (var (reason, count) in mdns.Drops)
+        {
+            drops["mdns-" + reason] = count;
+        }
+
         return new StatusDocument(
             StatusDocument.CurrentVersion,
-            new NodeStatus(_identity.Id, _settings.Name, 0, _settings.MeshKeyFile is null ? "open" : "sealed", _startedAt),
+            new NodeStatus(_identity.Id, _settings.Name, _mesh?.LocalEndPoint.Port ?? 0, _mesh?.IsEncrypted == true ? "sealed" : "open", _startedAt),
             new ServingInfo(serving.Up, serving.Port, serving.Restarts, serving.LastError),
-            [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), "/")],
-            []);
+            [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon)],
+            peers,
+            new DiscoveryInfo(!mdns.Enabled ? "off" : mdns.Degraded ? "degraded" : "on", mdns.DegradedReason, _settings.Peers),
+            new GossipInfo(statistics?.DatagramsIn ?? 0, statistics?.DatagramsOut ?? 0, drops));
     }
 
-    private string RepoUrl() => GitUrl.ForLocal(_settings.Listen, _daemon.Status.Port, "/");
+    private IReadOnlyList<PeerCommits> RecentPeerCommits()
+    {
+        var members = _mesh?.Current.Members ?? [];
+        var result = new List<PeerCommits>();
+        foreach (var peer in _sync?.GetStatus().Peers ?? [])
+        {
+            var name = members.FirstOrDefault(m => m.Id == peer.NodeId)?.Name ?? peer.NodeId[..8];
+            foreach (var remote in peer.Remotes)
+            {
+                result.Add(new PeerCommits(peer.NodeId, name, remote.Remote, RecentCommits.Read(_repo.GitDirectory, remote.Remote, perBranch: 5)));
+            }
+        }
 
-    private Task<ControlResponse> HandleAsync(ControlRequest request, CancellationToken cancellationToken)
+        return result;
+    }
+
+    private MdnsAdvertisement Advertisement(string meshId)
+    {
+        // Meshes with different keys must ignore each other on mDNS too: the key's hash joins the mesh id.
+        var mdnsMeshId = _settings.MeshKeyFile is null ? meshId : $"{meshId}:{Convert.ToHexStringLower(SHA256.HashData(MeshKeyFile.Read(_settings.MeshKeyFile)))[..16]}";
+        return new MdnsAdvertisement(
+            _identity.Id,
+            _settings.Name,
+            mdnsMeshId,
+            _mesh!.LocalEndPoint.Port,
+            _daemon.Status.Port,
+            [new RepoAnnouncement(_repo.RepoId, _repo.Name, RepoPathOnDaemon, "", 0)]);
+    }
+
+    private IReadOnlyList<byte[]> ReadMeshKeys()
+    {
+        if (_settings.MeshKeyFile is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return [MeshKeyFile.Read(_settings.MeshKeyFile)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new CliException($"cannot use the mesh key file {_settings.MeshKeyFile}: {e.Message}", ExitCodes.Usage);
+        }
+    }
+
+    private string RepoUrl() => GitUrl.ForLocal(_settings.Listen, _daemon.Status.Port, RepoPathOnDaemon);
+
+    private async Task<ControlResponse> HandleAsync(ControlRequest request, CancellationToken cancellationToken)
     {
         switch (request.Command)
         {
             case "status":
-                return Task.FromResult(ControlResponse.Success(System.Text.Json.JsonSerializer.SerializeToNode(BuildStatus(), ControlJson.Options)));
+                return ControlResponse.Success(JsonSerializer.SerializeToNode(BuildStatus(), ControlJson.Options));
             case "down":
                 LogDownRequested();
                 _lifetime.StopApplication();
-                return Task.FromResult(ControlResponse.Success());
+                return ControlResponse.Success();
+            case "fetch" when _sync is not null:
+                var reports = await _sync.FetchNowAsync(request.Argument, cancellationToken);
+                return reports.IsEmpty && request.Argument is not null
+                    ? ControlResponse.Failure($"no managed remote named '{request.Argument}'")
+                    : ControlResponse.Success(JsonSerializer.SerializeToNode(reports, ControlJson.Options));
+            case "forget" when _sync is not null && request.Argument is not null:
+                return _sync.Forget(request.Argument) switch
+                {
+                    ForgetResult.Removed => ControlResponse.Success(),
+                    ForgetResult.NotManaged => ControlResponse.Failure($"'{request.Argument}' is your own remote, not one PeerMesh made; it was left alone"),
+                    _ => ControlResponse.Failure($"no remote named '{request.Argument}'"),
+                };
             default:
-                return Task.FromResult(ControlResponse.Failure($"unknown command '{request.Command}'"));
+                return ControlResponse.Failure($"unknown command '{request.Command}'");
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "serving {Repo} at {Url} as node {Id} ({Name})")]
-    private partial void LogServing(string repo, string url, string id, string name);
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving {Repo} at {Url} as node {Id} ({Name}), gossip on UDP {GossipPort}")]
+    private partial void LogServing(string repo, string url, string id, string name, int gossipPort);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "dashboard at {Address}")]
     private partial void LogDashboard(Uri address);

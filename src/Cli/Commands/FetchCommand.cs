@@ -1,0 +1,31 @@
+using System.Text.Json;
+using PeerMesh.Cli.Control;
+
+namespace PeerMesh.Cli.Commands;
+
+/// <summary><c>peermesh fetch [NAME]</c>: fetch one managed remote, or every one, now.</summary>
+internal static class FetchCommand
+{
+    public static async Task<int> RunAsync(string path, string? remote, TextWriter output, CancellationToken cancellationToken)
+    {
+        var repo = RepositoryCommand.Open(path);
+        var response = await RepositoryCommand.SendAsync(repo, "fetch", cancellationToken, remote);
+        var reports = response.Body.Deserialize<List<FetchResultLine>>(ControlJson.Options) ?? [];
+        if (reports.Count == 0)
+        {
+            await output.WriteLineAsync("no peers to fetch from");
+            return ExitCodes.Ok;
+        }
+
+        foreach (var report in reports)
+        {
+            await output.WriteLineAsync(report.Ok
+                ? $"{report.Remote}: {report.UpdatedRefs} ref(s) updated"
+                : $"{report.Remote}: failed: {report.Error}");
+        }
+
+        return reports.All(r => r.Ok) ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    private sealed record FetchResultLine(string Remote, bool Ok, string? Error, int UpdatedRefs);
+}

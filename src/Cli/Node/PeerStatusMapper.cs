@@ -1,0 +1,53 @@
+using PeerMesh.Cli.Status;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Sync.Status;
+
+namespace PeerMesh.Cli.Node;
+
+/// <summary>Turns what Mesh knows of a member and what Sync knows of its remotes into the status contract.</summary>
+internal static class PeerStatusMapper
+{
+    public static PeerStatus Map(Member member, PeerSyncStatus? sync) => new(
+        member.Id,
+        member.Name,
+        member.State.ToString().ToLowerInvariant(),
+        member.GossipEndPoint.ToString(),
+        member.LastSeen,
+        FoundBy(member.FoundBy),
+        sync?.Remotes.Select(Map).ToList() ?? []);
+
+    public static IReadOnlyList<string> FoundBy(DiscoverySource sources)
+    {
+        var names = new List<string>();
+        if (sources.HasFlag(DiscoverySource.Seed))
+        {
+            names.Add("seed");
+        }
+
+        if (sources.HasFlag(DiscoverySource.Mdns))
+        {
+            names.Add("mdns");
+        }
+
+        if (sources.HasFlag(DiscoverySource.Gossip))
+        {
+            names.Add("gossip");
+        }
+
+        if (sources.HasFlag(DiscoverySource.LastKnown))
+        {
+            names.Add("last-known");
+        }
+
+        return names;
+    }
+
+    private static PeerRemoteStatus Map(RemoteSyncStatus remote) => new(
+        remote.Repo,
+        remote.Remote,
+        remote.LastFetch is { } f ? new LastFetchInfo(f.At, f.Ok, f.Error) : null,
+        remote.NextFetch,
+        [.. remote.Branches.Select(b => new BranchStatus(b.Name, b.Ahead, b.Behind))],
+        remote.InProgress,
+        remote.Rewritten);
+}

@@ -1,0 +1,168 @@
+using System.Text.Json.Nodes;
+using PeerMesh.TestSupport.Git;
+using PeerMesh.TestSupport.Processes;
+using Xunit;
+
+namespace PeerMesh.EndToEnd.Tests;
+
+/// <summary>
+/// Several real <c>peermesh up</c> processes on loopback, joined by static seeds (no mDNS), each in
+/// its own clone of one project: gossip membership and sync end to end.
+/// </summary>
+public sealed class LoopbackMeshTests : IAsyncDisposable
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
+    private readonly TempRepository _origin = TempRepository.Create(commits: 2);
+    private readonly List<TempRepository> _clones = [];
+    private readonly List<NodeProcess> _nodes = [];
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        foreach (var clone in _clones)
+        {
+            clone.Dispose();
+        }
+
+        _origin.Dispose();
+    }
+
+    [Fact]
+    public async Task Up_ThreeNodesChainedBySeeds_AllListEachOtherAliveAndSeeACrash()
+    {
+        var (a, _) = await StartAsync("alice");
+        var (b, _) = await StartAsync("bob", a);
+        var (c, _) = await StartAsync("carol", b);
+
+        foreach (var node in new[] { a, b, c })
+        {
+            await node.WaitForStatusAsync(s => AlivePeers(s).Count == 2, s_deadline, Token);
+        }
+
+        var viaSeed = await b.WaitForStatusAsync(_ => true, s_deadline, Token);
+        Assert.Contains("seed", Peer(viaSeed, "alice")!["foundBy"]!.AsArray().Select(x => (string)x!));
+
+        c.KillHard();
+
+        await a.WaitForStatusAsync(s => (string?)Peer(s, "carol")?["state"] is "dead" or "suspect" && !AlivePeers(s).Contains("carol"), TimeSpan.FromSeconds(10), Token);
+        await b.WaitForStatusAsync(s => !AlivePeers(s).Contains("carol"), TimeSpan.FromSeconds(10), Token);
+    }
+
+    [Fact]
+    public async Task Up_DifferentMeshKeys_NeverListEachOther()
+    {
+        var keyA = WriteKey("key-a");
+        var keyB = WriteKey("key-b");
+        var (a, _) = await StartAsync("alice", extra: ["--mesh-key-file", keyA]);
+        var (b, _) = await StartAsync("bob", a, extra: ["--mesh-key-file", keyB]);
+        var (c, _) = await StartAsync("carol", a, extra: ["--mesh-key-file", keyA]);
+
+        // carol shares alice's key and joins; bob never does, and his datagrams are counted as dropped.
+        await c.WaitForStatusAsync(s => AlivePeers(s).Contains("alice"), s_deadline, Token);
+        var status = await a.WaitForStatusAsync(s => (long?)s["gossip"]?["drops"]?["key-mismatch"] > 0, s_deadline, Token);
+        Assert.Equal("sealed", (string)status["node"]!["mesh"]!);
+        Assert.DoesNotContain("bob", AllPeers(status));
+        Assert.Empty(AllPeers(await b.WaitForStatusAsync(_ => true, s_deadline, Token)));
+    }
+
+    [Fact]
+    public async Task Sync_CommitAndBranch_ReachPeersTrackingRefsAndNothingLocalChanges()
+    {
+        var (a, repoA) = await StartAsync("alice");
+        var (b, repoB) = await StartAsync("bob", a);
+        var (c, repoC) = await StartAsync("carol", a);
+        foreach (var node in new[] { a, b, c })
+        {
+            await node.WaitForStatusAsync(s => AlivePeers(s).Count == 2, s_deadline, Token);
+        }
+
+        var before = new[] { repoB, repoC }.Select(r => (Refs: LocalRefs(r), Head: r.Head(), Tree: r.Git("status", "--porcelain"), Index: File.ReadAllBytes(Path.Combine(r.GitDirectory, "index")))).ToList();
+
+        var aliceId = (string)(await a.WaitUntilUpAsync(Token))["node"]!["id"]!;
+        var commit = repoA.Commit("alice's work");
+
+        await Until(() => TryRevParse(repoB, "refs/remotes/alice/main") == commit && TryRevParse(repoC, "refs/remotes/alice/main") == commit, "alice's commit reaches bob and carol");
+        for (var i = 0; i < 2; i++)
+        {
+            var repo = new[] { repoB, repoC }[i];
+            Assert.Equal(before[i].Refs, LocalRefs(repo));
+            Assert.Equal(before[i].Head, repo.Head());
+            Assert.Equal(before[i].Tree, repo.Git("status", "--porcelain"));
+            Assert.Equal(before[i].Index, File.ReadAllBytes(Path.Combine(repo.GitDirectory, "index")));
+            Assert.Equal(aliceId, repo.Git("config", "--get", "remote.alice.peermeshNode").Trim());
+        }
+
+        var status = await b.WaitForStatusAsync(s => AheadOf(s, "alice", "main") == 1, s_deadline, Token);
+        Assert.Equal(0, (int)Branch(status, "alice", "main")!["behind"]!);
+
+        var branchCommit = repoB.Commit("bob's feature", branch: "feature/bob");
+        await Until(() => TryRevParse(repoA, "refs/remotes/bob/feature/bob") == branchCommit, "bob's new branch reaches alice");
+        Assert.Null(TryRevParse(repoA, "refs/heads/feature/bob"));
+    }
+
+    private async Task<(NodeProcess Node, TempRepository Repo)> StartAsync(string name, NodeProcess? seed = null, string[]? extra = null)
+    {
+        var repo = TempRepository.CloneOf(_origin, name);
+        _clones.Add(repo);
+        var args = new List<string> { "--name", name, "--listen", "127.0.0.1", "--git-port", "0", "--gossip-port", "0", "--no-mdns", "--fetch-interval", "3600" };
+        if (seed is not null)
+        {
+            var seedStatus = await seed.WaitUntilUpAsync(Token);
+            args.AddRange(["--peer", $"127.0.0.1:{(int)seedStatus["node"]!["gossipPort"]!}"]);
+        }
+
+        args.AddRange(extra ?? []);
+        var node = NodeProcess.Start(repo.Path, args);
+        _nodes.Add(node);
+        await node.WaitUntilUpAsync(Token);
+        return (node, repo);
+    }
+
+    private string WriteKey(string content)
+    {
+        var path = Path.Combine(_origin.Root, content);
+        File.WriteAllText(path, content + "-0123456789abcdef0123456789abcdef");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    private static List<string> AllPeers(JsonNode status) => [.. status["peers"]!.AsArray().Select(p => (string)p!["name"]!)];
+
+    private static List<string> AlivePeers(JsonNode status) =>
+        [.. status["peers"]!.AsArray().Where(p => (string?)p!["state"] == "alive").Select(p => (string)p!["name"]!)];
+
+    private static JsonNode? Peer(JsonNode status, string name) => status["peers"]!.AsArray().FirstOrDefault(p => (string?)p!["name"] == name);
+
+    private static JsonNode? Branch(JsonNode status, string peer, string branch) =>
+        Peer(status, peer)?["remotes"]?.AsArray().SelectMany(r => r!["branches"]!.AsArray()).FirstOrDefault(b => (string?)b!["name"] == branch);
+
+    private static int? AheadOf(JsonNode status, string peer, string branch) => (int?)Branch(status, peer, branch)?["ahead"];
+
+    private static string LocalRefs(TempRepository repo) => repo.Git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags");
+
+    private static string? TryRevParse(TempRepository repo, string rev)
+    {
+        var (code, stdout, _) = GitCli.TryRun(repo.Path, "rev-parse", "--verify", "--quiet", rev);
+        return code == 0 ? stdout.Trim() : null;
+    }
+
+    private async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + s_deadline;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{what}: not within {s_deadline}\n" + string.Join("\n---\n", _nodes.Select(n => n.Log)));
+            }
+
+            await Task.Delay(50, Token);
+        }
+    }
+}
