@@ -14,7 +14,8 @@ internal static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            await error.WriteLineAsync($"peermesh: {parse.Errors[0].Message} (see 'peermesh --help')");
+            var message = string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await error.WriteLineAsync($"peermesh: {message} (see 'peermesh --help')");
             return ExitCodes.Usage;
         }
 
@@ -39,6 +40,7 @@ internal static class CliApp
         root.Subcommands.Add(BuildDoctor(output));
         root.Subcommands.Add(BuildFetch(output));
         root.Subcommands.Add(BuildForget(output));
+        root.Subcommands.Add(BuildCompletion(output));
         return root;
     }
 
@@ -72,7 +74,7 @@ internal static class CliApp
             Description = "Serve a live dashboard at ADDR:PORT (default 127.0.0.1:9420; only loopback unless another address is given)",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var up = new Command("up", "Serve this repository and sync with peers, in the foreground until Ctrl-C or 'peermesh down'") { path, verbose, quiet, web };
+        var up = new Command("up", "Serve this repository and sync with peers, in the foreground until Ctrl-C or 'peermesh down'.\nExamples:\n  peermesh up\n  peermesh up --name alice --peer 10.0.0.5:9419\n  peermesh up --mesh-key-file ~/.config/peermesh/team.key --web") { path, verbose, quiet, web };
         node.AddTo(up);
         up.SetAction((parse, ct) =>
         {
@@ -87,7 +89,7 @@ internal static class CliApp
     {
         var path = PathArgument();
         var node = new NodeOptions();
-        var doctor = new Command("doctor", "Check what commonly breaks a LAN mesh on this machine, and say how to fix it") { path };
+        var doctor = new Command("doctor", "Check what commonly breaks a LAN mesh on this machine, and say how to fix it.\nExamples:\n  peermesh doctor\n  peermesh doctor --git-port 9418 --gossip-port 9419") { path };
         node.AddTo(doctor);
         doctor.SetAction(parse => DoctorCommand.RunAsync(parse.GetRequiredValue(path), node.Read(parse), output));
         return doctor;
@@ -97,8 +99,9 @@ internal static class CliApp
     {
         var path = PathArgument();
         var json = new Option<bool>("--json") { Description = "Print the versioned JSON document (the contract for scripts)" };
-        var status = new Command("status", "Show the node, what it serves, and its peers") { path, json };
-        status.SetAction((parse, ct) => StatusCommand.RunAsync(parse.GetRequiredValue(path), parse.GetValue(json), output, ct));
+        var watch = new Option<bool>("--watch", "-w") { Description = "Redraw every second until Ctrl-C" };
+        var status = new Command("status", "Show the node, its peers, and who has what you don't.\nExamples:\n  peermesh status\n  peermesh status --watch\n  peermesh status --json | jq '.peers[] | {name, state}'") { path, json, watch };
+        status.SetAction((parse, ct) => StatusCommand.RunAsync(parse.GetRequiredValue(path), parse.GetValue(json), parse.GetValue(watch), output, ct));
         return status;
     }
 
@@ -112,7 +115,7 @@ internal static class CliApp
     {
         var remote = new Argument<string?>("name") { Description = "The managed remote to fetch (default: all)", Arity = ArgumentArity.ZeroOrOne };
         var repo = RepoOption();
-        var fetch = new Command("fetch", "Fetch from peers now instead of waiting for a change or the backstop") { remote, repo };
+        var fetch = new Command("fetch", "Fetch from peers now instead of waiting for a change or the backstop.\nExamples:\n  peermesh fetch\n  peermesh fetch bob") { remote, repo };
         fetch.SetAction((parse, ct) => FetchCommand.RunAsync(parse.GetRequiredValue(repo), parse.GetValue(remote), output, ct));
         return fetch;
     }
@@ -121,15 +124,24 @@ internal static class CliApp
     {
         var remote = new Argument<string>("name") { Description = "The managed remote to remove, with its refs/remotes/NAME/*" };
         var repo = RepoOption();
-        var forget = new Command("forget", "Remove a remote PeerMesh made for a peer (your own remotes are never touched)") { remote, repo };
+        var forget = new Command("forget", "Remove a remote PeerMesh made for a peer (your own remotes are never touched).\nExample:\n  peermesh forget old-laptop") { remote, repo };
         forget.SetAction((parse, ct) => ForgetCommand.RunAsync(parse.GetRequiredValue(repo), parse.GetRequiredValue(remote), output, ct));
         return forget;
+    }
+
+    private static Command BuildCompletion(TextWriter output)
+    {
+        var shell = new Argument<string>("shell") { Description = "bash or zsh" };
+        shell.AcceptOnlyFromAmong("bash", "zsh");
+        var completion = new Command("completion", "Print a shell completion script.\nExample: eval \"$(peermesh completion bash)\"") { shell };
+        completion.SetAction(parse => CompletionCommand.RunAsync(parse.GetRequiredValue(shell), output));
+        return completion;
     }
 
     private static Command BuildDown(TextWriter output)
     {
         var path = PathArgument();
-        var down = new Command("down", "Stop the node running in this repository") { path };
+        var down = new Command("down", "Stop the node running in this repository; returns once it is gone.\nExample:\n  peermesh down") { path };
         down.SetAction((parse, ct) => DownCommand.RunAsync(parse.GetRequiredValue(path), output, ct));
         return down;
     }

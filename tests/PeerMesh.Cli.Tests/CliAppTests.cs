@@ -55,4 +55,40 @@ public sealed class CliAppTests
         Assert.Equal(ExitCodes.NoNode, code);
         Assert.Equal($"peermesh: no node is running in {repo.Path}\n", err);
     }
+
+    [Theory]
+    [InlineData("up")]
+    [InlineData("status")]
+    [InlineData("down")]
+    [InlineData("doctor")]
+    [InlineData("fetch")]
+    [InlineData("forget")]
+    [InlineData("completion")]
+    public async Task RunAsync_HelpOfEveryCommand_HasAnExample(string command)
+    {
+        var (code, output, _) = await RunAsync(command, "--help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("Example", output, StringComparison.Ordinal);
+        Assert.Contains($"peermesh {command}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_CompletionBash_PrintsAScriptThatAsksPeermeshForSuggestions()
+    {
+        var (code, output, _) = await RunAsync("completion", "bash");
+
+        Assert.Equal(0, code);
+        Assert.Contains("[suggest:${COMP_POINT}]", output, StringComparison.Ordinal);
+        Assert.Contains("complete -o default -F _peermesh_complete peermesh", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_SuggestDirective_CompletesCommandNames()
+    {
+        var (code, output, _) = await RunAsync("[suggest:11]", "peermesh st");
+
+        Assert.Equal(0, code);
+        Assert.Equal("status", output.Trim());
+    }
 }

@@ -8,26 +8,43 @@ namespace PeerMesh.Cli.Commands;
 /// <summary><c>peermesh status</c>: the node's view, as a table for people or JSON for scripts.</summary>
 internal static class StatusCommand
 {
-    public static async Task<int> RunAsync(string path, bool json, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string path, bool json, bool watch, TextWriter output, CancellationToken cancellationToken)
     {
         var repo = RepositoryCommand.Open(path);
-        var response = await RepositoryCommand.SendAsync(repo, "status", cancellationToken);
-        if (json)
-        {
-            await output.WriteLineAsync(response.Body?.ToJsonString(ControlJson.Indented));
-            return ExitCodes.Ok;
-        }
-
-        var status = response.Body.Deserialize<StatusDocument>(ControlJson.Options)
-            ?? throw new CliException("the node sent an empty status", ExitCodes.Failure);
+        var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
             // Colours only on a terminal.
-            Ansi = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
-        StatusText.Render(status, TimeProvider.System.GetUtcNow(), console);
+        do
+        {
+            var response = await RepositoryCommand.SendAsync(repo, "status", cancellationToken);
+            if (json)
+            {
+                await output.WriteLineAsync(response.Body?.ToJsonString(ControlJson.Indented));
+            }
+            else
+            {
+                var status = response.Body.Deserialize<StatusDocument>(ControlJson.Options)
+                    ?? throw new CliException("the node sent an empty status", ExitCodes.Failure);
+                if (watch && terminal)
+                {
+                    console.Clear(home: true);
+                }
+
+                StatusText.Render(status, TimeProvider.System.GetUtcNow(), console);
+            }
+
+            if (watch)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, cancellationToken);
+            }
+        }
+        while (watch && !cancellationToken.IsCancellationRequested);
+
         return ExitCodes.Ok;
     }
 }
