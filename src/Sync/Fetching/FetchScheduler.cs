@@ -318,10 +318,10 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                 }
 
                 var trigger = FetchPlanner.Decide(state.Live, state.RequestedVersion, member, _repoId);
-                state.Live = member.IsLive;
                 state.AnnouncedVersion = repo.RefsVersion;
                 if (member.IsLive)
                 {
+                    state.Live = true;
                     live.Add(member.Id);
                 }
 
