@@ -174,4 +174,26 @@ public sealed class SyncServiceTests
         Assert.Empty(service.GetStatus().Peers);
         Assert.Equal(string.Empty, Git.Run(setup.Local.WorkDir, "remote"));
     }
+
+    [Fact]
+    public async Task StartAsync_LockLeftByKilledFetch_RemovedSoNextFetchSucceeds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        var lockFile = Path.Combine(setup.Local.GitDir, "refs", "remotes", remote, "main.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
+        File.WriteAllText(lockFile, "killed\n");
+        File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow.AddSeconds(-10));
+        var commit = setup.Peer.Commit("after restart");
+        await using var service = Service(setup, new FakeMembershipView(), new FakePublisher());
+
+        await service.StartAsync(ct);
+        var report = Assert.Single(await service.FetchNowAsync(remote, ct));
+
+        Assert.False(File.Exists(lockFile));
+        Assert.True(report.Ok, report.Error);
+        Assert.Equal(commit, setup.Local.RefTarget($"refs/remotes/{remote}/main"));
+        Git.Run(setup.Local.WorkDir, "fsck", "--full");
+    }
 }
