@@ -196,4 +196,44 @@ public sealed class SyncServiceTests
         Assert.Equal(commit, setup.Local.RefTarget($"refs/remotes/{remote}/main"));
         Git.Run(setup.Local.WorkDir, "fsck", "--full");
     }
+
+    [Fact]
+    public async Task UserGitCommandsDuringFetches_NoCorruption_UserWorkKept()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var view = new FakeMembershipView();
+        await using var service = Service(setup, view, new FakePublisher());
+        await service.StartAsync(ct);
+        view.Set(setup.PeerMember());
+        await Eventually.TrueAsync(() => service.GetStatus().Peers.FirstOrDefault()?.Remotes[0].LastFetch is not null, "first fetch");
+
+        var user = Task.Run(
+            () =>
+            {
+                string last = string.Empty;
+                for (var i = 0; i < 8; i++)
+                {
+                    last = setup.Local.Commit($"user {i}");
+                    Git.Run(setup.Local.WorkDir, i % 2 == 0 ? "pack-refs" : "gc", i % 2 == 0 ? "--all" : "--quiet");
+                }
+
+                return last;
+            },
+            ct);
+        string peerTip = string.Empty;
+        for (var i = 0; i < 8; i++)
+        {
+            peerTip = setup.Peer.Commit($"peer {i}");
+            await service.FetchNowAsync("peer", ct);
+        }
+
+        var userTip = await user;
+        var report = Assert.Single(await service.FetchNowAsync("peer", ct));
+
+        Assert.True(report.Ok, report.Error);
+        Assert.Equal(userTip, setup.Local.RefTarget("refs/heads/main"));
+        Assert.Equal(peerTip, setup.Local.RefTarget("refs/remotes/peer/main"));
+        Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
+    }
 }
