@@ -54,11 +54,19 @@ internal sealed class SyncOptions
     /// <summary>A fetch that has received more than this is aborted. Default 2 GiB.</summary>
     public long MaxPackBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>Tracking refs one fetch may write; a peer announcing more branches is stopped there. Default 10 000.</summary>
+    public int MaxTrackingRefs { get; set; } = 10_000;
+
     /// <summary>
     /// A <c>*.lock</c> under <c>refs/remotes/&lt;managed remote&gt;/</c> older than this is left over from a crash
-    /// and removed before the next fetch. Default 10 min: no fetch of ours holds a ref lock that long.
+    /// and removed before the next fetch. Default 60 s: git and libgit2 hold a ref lock for milliseconds, only
+    /// while writing that ref, so a minute-old one belongs to a killed process. (At start, when no fetch of ours
+    /// can be running, locks older than <see cref="StartupStaleLockAge"/> are removed.)
     /// </summary>
-    public TimeSpan StaleLockAge { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan StaleLockAge { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Age above which a ref lock of a managed remote is removed at start. Default 2 s (only a lock being written right now is spared).</summary>
+    public TimeSpan StartupStaleLockAge { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Fallback poll of the local refs, for file systems whose change notifications are lost. Default 2 s.</summary>
     public TimeSpan RefPollInterval { get; set; } = TimeSpan.FromSeconds(2);
@@ -124,6 +132,15 @@ internal sealed class SyncOptions
         }
 
         Positive(StaleLockAge, nameof(StaleLockAge));
+        if (StartupStaleLockAge < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StartupStaleLockAge), StartupStaleLockAge, "must not be negative");
+        }
+
+        if (MaxTrackingRefs < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxTrackingRefs), MaxTrackingRefs, "must be at least 1");
+        }
         Positive(RefPollInterval, nameof(RefPollInterval));
         if (RefDebounce < TimeSpan.Zero || RefDebounce > TimeSpan.FromSeconds(1))
         {

@@ -20,6 +20,9 @@ internal sealed class SyncService : IAsyncDisposable
     private readonly RefWatcher _watcher;
     private readonly FetchScheduler _scheduler;
     private readonly FetchPipelines _pipelines;
+    private readonly SyncOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
     private int _state; // 0 new, 1 started, 2 stopped
 
     /// <param name="options">Validated here.</param>
@@ -39,6 +42,9 @@ internal sealed class SyncService : IAsyncDisposable
         ILoggerFactory loggerFactory)
     {
         options.Validate();
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = loggerFactory.CreateLogger<SyncService>();
         GitDir = Repository.Discover(repository)
             ?? throw new RepositoryNotFoundException($"no git repository at {repository}");
         RepoId = repoId;
@@ -81,6 +87,7 @@ internal sealed class SyncService : IAsyncDisposable
             throw new InvalidOperationException("SyncService can be started once");
         }
 
+        RemoveLocksLeftByACrash();
         await _watcher.StartAsync(cancellationToken);
         await _scheduler.StartAsync(cancellationToken);
     }
@@ -122,6 +129,32 @@ internal sealed class SyncService : IAsyncDisposable
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// No fetch of ours runs before start, so a ref lock under a managed remote's tracking refs is from a node
+    /// killed mid-fetch (or, within milliseconds, the user's own <c>git fetch</c> of that remote: spared by age).
+    /// </summary>
+    private void RemoveLocksLeftByACrash()
+    {
+        try
+        {
+            foreach (var remote in _remotes.List())
+            {
+                if (RemoteNames.IsSafe(remote.Name))
+                {
+                    var removed = StaleLocks.Remove(GitDir, remote.Name, _options.StartupStaleLockAge, _timeProvider.GetUtcNow());
+                    if (removed > 0)
+                    {
+                        _logger.LogInformation("Removed {Count} lock file(s) left under refs/remotes/{Remote} by a previous run", removed, remote.Name);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is LibGit2SharpException or IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Could not look for stale locks: {Reason}", e.Message);
+        }
     }
 
     /// <summary>An immutable picture for <c>status</c>.</summary>

@@ -7,4 +7,5 @@ internal enum FetchAbortReason
     NoProgress = 1,
     PackTooLarge = 2,
     ForeignRef = 3,
+    TooManyRefs = 4,
 }

@@ -11,6 +11,7 @@ internal sealed class FetchProgress
 {
     private readonly TimeProvider _timeProvider;
     private readonly long _maxBytes;
+    private readonly int _maxRefs;
     private readonly string _allowedPrefix;
     private readonly CancellationToken _cancellationToken;
     private readonly ConcurrentQueue<(string Name, ObjectId Old, ObjectId New)> _updates = new();
@@ -18,10 +19,11 @@ internal sealed class FetchProgress
     private long _receivedBytes;
     private int _abortReason;
 
-    public FetchProgress(TimeProvider timeProvider, long maxBytes, string allowedPrefix, CancellationToken cancellationToken)
+    public FetchProgress(TimeProvider timeProvider, long maxBytes, int maxRefs, string allowedPrefix, CancellationToken cancellationToken)
     {
         _timeProvider = timeProvider;
         _maxBytes = maxBytes;
+        _maxRefs = maxRefs;
         _allowedPrefix = allowedPrefix;
         _cancellationToken = cancellationToken;
         _lastProgress = timeProvider.GetTimestamp();
@@ -65,6 +67,12 @@ internal sealed class FetchProgress
         }
 
         _updates.Enqueue((referenceName, oldId, newId));
+        if (_updates.Count >= _maxRefs)
+        {
+            // A peer with a flood of branches: stop writing refs here (HOSTILE-INPUTS 30).
+            Abort(FetchAbortReason.TooManyRefs);
+        }
+
         MarkProgress();
         return ShouldContinue();
     }

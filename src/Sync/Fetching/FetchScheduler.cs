@@ -33,6 +33,8 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _membershipLoop;
     private bool _stopping;
+    private string? _reconciledKey;
+    private ImmutableArray<ManagedRemote> _reconciled;
 
     public FetchScheduler(
         SyncOptions options,
@@ -178,6 +180,8 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     {
         lock (_gate)
         {
+            _reconciledKey = null; // the config changed under the cache
+
             foreach (var state in _peers.Values.Where(p => p.RemoteName == remoteName).ToList())
             {
                 state.Backstop?.Dispose();
@@ -284,15 +288,32 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     /// <summary>Reconciles remotes with a snapshot and triggers what it asks for. False when the remotes could not be updated.</summary>
     private bool Apply(MembershipSnapshot snapshot)
     {
+        // Snapshots change often (suspicion, last seen); the config only needs a look when what shapes a remote does.
+        var key = RemoteShapeKey(snapshot);
         ImmutableArray<ManagedRemote> managed;
-        try
+        string? previousKey;
+        lock (_gate)
         {
-            managed = _remotes.Reconcile(snapshot);
+            previousKey = _reconciledKey;
+            managed = _reconciled;
         }
-        catch (Exception e)
+
+        if (key != previousKey || managed.IsDefault)
         {
-            LogReconcileFailed(_logger, e.Message);
-            managed = default;
+            try
+            {
+                managed = _remotes.Reconcile(snapshot);
+                lock (_gate)
+                {
+                    _reconciledKey = key;
+                    _reconciled = managed;
+                }
+            }
+            catch (Exception e)
+            {
+                LogReconcileFailed(_logger, e.Message);
+                managed = default;
+            }
         }
 
         lock (_gate)
@@ -318,10 +339,10 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                 }
 
                 var trigger = FetchPlanner.Decide(state.Live, state.RequestedVersion, member, _repoId);
-                state.Live = member.IsLive;
                 state.AnnouncedVersion = repo.RefsVersion;
                 if (member.IsLive)
                 {
+                    state.Live = true;
                     live.Add(member.Id);
                 }
 
@@ -345,6 +366,21 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         }
 
         return !managed.IsDefault;
+    }
+
+    private string RemoteShapeKey(MembershipSnapshot snapshot)
+    {
+        var builder = new System.Text.StringBuilder();
+        foreach (var member in snapshot.Members.OrderBy(m => m.Id, StringComparer.Ordinal))
+        {
+            if (member.IsLive && member.FindRepo(_repoId) is { } repo)
+            {
+                builder.Append(member.Id).Append('|').Append(member.Name).Append('|').Append(member.Incarnation).Append('|')
+                    .Append(member.GossipEndPoint).Append('|').Append(member.GitPort).Append('|').Append(repo.Path).Append('\n');
+            }
+        }
+
+        return builder.ToString();
     }
 
     private PeerFetchState GetOrAddLocked(string nodeId)
@@ -453,6 +489,11 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         {
             state.InFlight = false;
             state.Fetches++;
+            if (error is FetchFailedException { Kind: FetchErrorKind.NotManaged })
+            {
+                _reconciledKey = null; // someone edited the remote: look at the config again on the next snapshot
+            }
+
             state.LastFetch = new LastFetchStatus(_timeProvider.GetUtcNow(), outcome is not null, message);
             if (outcome is not null)
             {

@@ -73,7 +73,7 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         }
 
         var prefix = $"refs/remotes/{remoteName}/";
-        var progress = new FetchProgress(_timeProvider, _options.MaxPackBytes, prefix, cancellationToken);
+        var progress = new FetchProgress(_timeProvider, _options.MaxPackBytes, _options.MaxTrackingRefs, prefix, cancellationToken);
         var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(20).Ticks, _options.WatchdogTimeout.Ticks / 5));
         using var watchdog = _timeProvider.CreateTimer(_ => progress.CheckStalled(_options.WatchdogTimeout), null, tick, tick);
         var options = new FetchOptions
@@ -149,6 +149,8 @@ internal sealed partial class PeerFetcher : IPeerFetcher
                     FetchErrorKind.PackTooLarge,
                     $"pack larger than the cap of {_options.MaxPackBytes / (1024 * 1024)} MiB",
                     e);
+            case FetchAbortReason.TooManyRefs:
+                return new FetchFailedException(FetchErrorKind.BadAnswer, $"peer has more than {_options.MaxTrackingRefs} branches; stopped there", e);
             case FetchAbortReason.ForeignRef:
                 return new FetchFailedException(FetchErrorKind.ForeignRefUpdate, "fetch tried to write outside its tracking refs; stopped", e);
         }

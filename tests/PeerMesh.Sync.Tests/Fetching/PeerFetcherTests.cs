@@ -206,4 +206,25 @@ public sealed class PeerFetcherTests
 
         Assert.Equal(FetchErrorKind.NotManaged, error.Kind);
     }
+
+    [Fact]
+    public async Task FetchAsync_PeerFloodsBranches_StoppedAtCap()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        foreach (var branch in new[] { "b1", "b2", "b3", "b4", "b5" })
+        {
+            Git.Run(setup.Peer.WorkDir, "branch", branch);
+        }
+
+        var options = PeerSetup.FastOptions();
+        options.MaxTrackingRefs = 2;
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup, options).FetchAsync(remote, ct));
+
+        Assert.Equal("peer has more than 2 branches; stopped there", error.Message);
+        var written = Git.Run(setup.Local.WorkDir, "for-each-ref", "--format=%(refname)", "refs/remotes/peer/");
+        Assert.Equal(2, written.Split('\n').Length);
+    }
 }

@@ -55,8 +55,10 @@ public sealed class RefWatcherTests : IDisposable
         await watcher.StartAsync(TestContext.Current.CancellationToken);
 
         _repo.Commit("change");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var digest = await WaitForPublishAsync(2);
+        TestContext.Current.TestOutputHelper?.WriteLine($"published {clock.Elapsed.TotalMilliseconds:F1} ms after git commit exited");
         Assert.Equal(RefsDigest.Compute(_repo.GitDir), digest);
         Assert.Equal(digest, watcher.CurrentDigest);
     }

@@ -1,0 +1,295 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Sync.Fetching;
+using PeerMesh.Sync.Remotes;
+using PeerMesh.Sync.Tests.Support;
+using Xunit;
+
+namespace PeerMesh.Sync.Tests.Fetching;
+
+public sealed class FetchSchedulerTests : IAsyncDisposable
+{
+    private const string RepoId = "1111111111111111111111111111111111111111";
+    private const string NodeA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    private const string NodeB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeMembershipView _view = new();
+    private readonly FakeFetcher _fetcher = new();
+    private readonly SyncOptions _options = new()
+    {
+        FetchInterval = TimeSpan.FromSeconds(60),
+        FetchJitter = 0.2,
+        MaxConcurrentFetches = 4,
+        RetryAttempts = 0,
+    };
+
+    private FetchPipelines? _pipelines;
+    private FetchScheduler? _scheduler;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_scheduler is not null)
+        {
+            // Let anything still waiting finish so StopAsync does not wait on the test's fake fetches.
+            foreach (var remote in new[] { "a", "b" })
+            {
+                while (_fetcher.Complete(remote))
+                {
+                }
+            }
+
+            await _scheduler.DisposeAsync();
+        }
+
+        _pipelines?.Dispose();
+    }
+
+    private static Member A(long version = 1, MemberState state = MemberState.Alive) =>
+        FakeMembershipView.MakeMember(NodeA, "a", 9418, RepoId, version, state: state);
+
+    private static Member B(long version = 1) => FakeMembershipView.MakeMember(NodeB, "b", 9418, RepoId, version);
+
+    private async Task<FetchScheduler> StartAsync(params ManagedRemote[] existing)
+    {
+        _pipelines = new FetchPipelines(_options, _time);
+        _scheduler = new FetchScheduler(
+            _options,
+            RepoId,
+            _view,
+            new FakeRemotes(RepoId, existing),
+            _fetcher,
+            _fetcher,
+            _pipelines,
+            _time,
+            NullLogger<FetchScheduler>.Instance);
+        await _scheduler.StartAsync(TestContext.Current.CancellationToken);
+        return _scheduler;
+    }
+
+    [Fact]
+    public async Task Membership_PeerJoins_FetchedOnce()
+    {
+        var scheduler = await StartAsync();
+
+        _view.Set(A());
+
+        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "fetch of a started");
+        _fetcher.Complete("a");
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "fetch of a done");
+        _view.Set(A(), B(version: 1) with { Repos = [] });
+        Assert.Equal(1, _fetcher.CallsFor("a"));
+    }
+
+    [Fact]
+    public async Task Membership_RefsVersionRaised_FetchedAgain()
+    {
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome(["refs/remotes/a/main"], [], 10);
+        _view.Set(A(version: 1));
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
+
+        _view.Set(A(version: 2));
+
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "refs-changed fetch");
+        Assert.Equal(2, _fetcher.CallsFor("a"));
+    }
+
+    [Fact]
+    public async Task Membership_SameVersionAgain_NotFetched()
+    {
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A(version: 3));
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
+
+        _view.Set(A(version: 3), B() with { Repos = [] });
+        _view.Set(A(version: 3));
+        var report = await scheduler.FetchNowAsync("nobody", TestContext.Current.CancellationToken);
+
+        Assert.False(Assert.Single(report).Ok);
+        Assert.Equal(1, _fetcher.CallsFor("a"));
+    }
+
+    [Fact]
+    public async Task Triggers_WhileFetchRuns_CoalescedIntoOneMore()
+    {
+        var scheduler = await StartAsync();
+        _view.Set(A(version: 1));
+        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "first fetch running");
+
+        _view.Set(A(version: 2));
+        _view.Set(A(version: 3));
+        _view.Set(A(version: 4));
+        await Eventually.TrueAsync(() => _view.Current.Version == 4, "snapshots applied");
+        _fetcher.Complete("a");
+        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "second fetch running");
+        _fetcher.Complete("a");
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "second fetch done");
+
+        Assert.Equal(2, _fetcher.CallsFor("a"));
+        Assert.Equal(1, _fetcher.MaxInFlight);
+    }
+
+    [Fact]
+    public async Task Concurrency_LimitOne_SecondPeerWaitsForSlot()
+    {
+        _options.MaxConcurrentFetches = 1;
+        var scheduler = await StartAsync();
+
+        _view.Set(A(), B());
+        await Eventually.TrueAsync(() => _fetcher.InFlight == 1, "one fetch running");
+        var first = Assert.Single(_fetcher.Calls);
+        _fetcher.Complete(first);
+        await Eventually.TrueAsync(() => _fetcher.Calls.Count == 2, "second fetch started");
+        _fetcher.Complete(first == "a" ? "b" : "a");
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "both done");
+
+        Assert.Equal(1, _fetcher.MaxInFlight);
+    }
+
+    [Fact]
+    public async Task SlowPeer_NeverCompletes_OtherPeerStillFetched()
+    {
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
+
+        _view.Set(A(), B());
+        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "a hangs");
+        _view.Set(A(), B(version: 2));
+        await Eventually.TrueAsync(() => _fetcher.CallsFor("b") == 2, "b fetched twice");
+
+        var status = scheduler.GetStatus(null);
+        Assert.True(status.Find(NodeA)!.Remotes[0].InProgress);
+        Assert.True(status.Find(NodeB)!.Remotes[0].LastFetch!.Ok);
+    }
+
+    [Fact]
+    public async Task Backstop_IntervalElapses_FetchedAgainWithinJitter()
+    {
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
+        await Eventually.TrueAsync(() => scheduler.GetStatus(null).Peers[0].Remotes[0].NextFetch is not null, "next fetch planned");
+
+        var next = scheduler.GetStatus(null).Peers[0].Remotes[0].NextFetch!.Value - _time.GetUtcNow();
+        Assert.InRange(next, TimeSpan.FromSeconds(48), TimeSpan.FromSeconds(72));
+        _time.Advance(TimeSpan.FromSeconds(47));
+        Assert.Equal(1, _fetcher.CallsFor("a"));
+        _time.Advance(TimeSpan.FromSeconds(26));
+
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "backstop fetch");
+    }
+
+    [Fact]
+    public async Task PeerGoesOffline_NoBackstopAndShownOffline_RemoteKept()
+    {
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
+
+        _view.Set(A(state: MemberState.Dead));
+        await Eventually.TrueAsync(() => !scheduler.GetStatus(null).Peers[0].Online, "offline");
+        _time.Advance(TimeSpan.FromMinutes(10));
+
+        var peer = Assert.Single(scheduler.GetStatus(null).Peers);
+        Assert.Equal("a", peer.Remotes[0].Remote);
+        Assert.Null(peer.Remotes[0].NextFetch);
+        Assert.Equal(1, _fetcher.CallsFor("a"));
+    }
+
+    [Fact]
+    public async Task PeerComesBack_FetchedAsJoin()
+    {
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
+        _view.Set(A(state: MemberState.Dead));
+        await Eventually.TrueAsync(() => !scheduler.GetStatus(null).Peers[0].Online, "offline");
+
+        _view.Set(A());
+
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "rejoin fetch");
+    }
+
+    [Fact]
+    public async Task ExistingManagedRemote_PeerOffline_ListedOffline()
+    {
+        var scheduler = await StartAsync(new ManagedRemote("old", NodeB, "git://10.0.0.1:9418/r"));
+
+        var peer = Assert.Single(scheduler.GetStatus("d").Peers);
+
+        Assert.Equal(NodeB, peer.NodeId);
+        Assert.False(peer.Online);
+        Assert.Equal("old", peer.Remotes[0].Remote);
+        Assert.Null(peer.Remotes[0].LastFetch);
+    }
+
+    [Fact]
+    public async Task FetchNowAsync_NamedRemote_ReturnsReportAndStatus()
+    {
+        var scheduler = await StartAsync();
+        _view.Set(A());
+        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "join fetch running");
+        _fetcher.Complete("a");
+
+        var request = scheduler.FetchNowAsync("a", TestContext.Current.CancellationToken);
+        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "explicit fetch running");
+        _fetcher.Complete("a", new FetchOutcome(["refs/remotes/a/main"], [], 5));
+        var report = Assert.Single(await request);
+
+        Assert.Equal(new FetchReport("a", NodeA, true, null, 1), report);
+        var remote = scheduler.GetStatus(null).Peers[0].Remotes[0];
+        Assert.True(remote.LastFetch!.Ok);
+        Assert.Equal(_time.GetUtcNow(), remote.LastFetch.At);
+        Assert.Equal("main", remote.Branches.Single().Name);
+    }
+
+    [Fact]
+    public async Task FetchFailure_ConnectionRefused_PlainErrorInStatus()
+    {
+        var scheduler = await StartAsync();
+        _view.Set(A());
+        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "fetch running");
+
+        _fetcher.Complete("a", error: new FetchFailedException(FetchErrorKind.ConnectionRefused, "connection refused"));
+
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "fetch done");
+        var last = scheduler.GetStatus(null).Peers[0].Remotes[0].LastFetch!;
+        Assert.False(last.Ok);
+        Assert.Equal("connection refused", last.Error);
+    }
+
+    [Fact]
+    public async Task FetchOutcome_Rewritten_FlaggedInStatus()
+    {
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome(["refs/remotes/a/main"], ["refs/remotes/a/main"], 5);
+
+        _view.Set(A());
+
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "fetch done");
+        var remote = scheduler.GetStatus(null).Peers[0].Remotes[0];
+        Assert.True(remote.Rewritten);
+        Assert.Equal(["refs/remotes/a/main"], remote.RewrittenRefs);
+    }
+
+    [Fact]
+    public async Task StopAsync_FetchWaiting_CancelledAndReturns()
+    {
+        var scheduler = await StartAsync();
+        _view.Set(A());
+        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "fetch running");
+        var request = scheduler.FetchNowAsync("a", TestContext.Current.CancellationToken);
+
+        await scheduler.StopAsync();
+
+        var report = Assert.Single(await request);
+        Assert.False(report.Ok);
+        Assert.StartsWith("cancelled", report.Error, StringComparison.Ordinal);
+    }
+}

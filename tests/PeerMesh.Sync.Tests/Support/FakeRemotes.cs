@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Sync.Remotes;
+
+namespace PeerMesh.Sync.Tests.Support;
+
+/// <summary>Managed remotes without a repository: one per live member serving the repo, named after the member.</summary>
+internal sealed class FakeRemotes : IManagedRemotes
+{
+    private readonly string _repoId;
+    private readonly Lock _gate = new();
+    private ImmutableArray<ManagedRemote> _remotes = [];
+
+    public FakeRemotes(string repoId, params ManagedRemote[] existing)
+    {
+        _repoId = repoId;
+        _remotes = [.. existing];
+    }
+
+    public ImmutableArray<ManagedRemote> Reconcile(MembershipSnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            foreach (var member in snapshot.Members)
+            {
+                if (member.IsLive && member.FindRepo(_repoId) is not null && !_remotes.Any(r => r.NodeId == member.Id))
+                {
+                    _remotes = _remotes.Add(new ManagedRemote(member.Name, member.Id, "git://127.0.0.1:9418/repo"));
+                }
+            }
+
+            return _remotes;
+        }
+    }
+
+    public ImmutableArray<ManagedRemote> List()
+    {
+        lock (_gate)
+        {
+            return _remotes;
+        }
+    }
+
+    public bool HasConflict(string nodeId) => false;
+}
