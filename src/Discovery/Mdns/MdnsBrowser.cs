@@ -328,7 +328,8 @@ internal sealed class MdnsBrowser : IDisposable
             _interval = TimeSpan.FromTicks(Math.Min(_interval.Ticks * 2, _options.QueryIntervalMax.Ticks));
         }
 
-        // RFC 6762 7.1: list what we already know with more than half its TTL left, so nobody repeats it.
+        // RFC 6762 7.1: list what we already know with more than half its TTL left, so nobody repeats it
+        // (our own records included: that is what stops our responder answering our own browser).
         var known = _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr)
             .Where(e => e.RemainingTtl(now) > e.Record.Ttl / 2)
             .Select(e => e.Record.WithTtl(e.RemainingTtl(now)))
