@@ -42,6 +42,60 @@ public sealed class UdpMdnsTransportTests
     }
 
     [Fact]
+    public async Task TwoNodesSharingPort5353OnOneHost_FindEachOther()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var thread = new NamespaceThread(link.First.Name);
+        var (a, sinkA) = CreateNode(thread, link.FirstInterface, "aa01", 7001);
+        var (b, sinkB) = CreateNode(thread, link.FirstInterface, "bb02", 7002);
+        await using (a)
+        await using (b)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await b.StartAsync(TestContext.Current.CancellationToken);
+
+            await PollAsync(() => sinkA.Offers.Count > 0 && sinkB.Offers.Count > 0);
+
+            Assert.False(a.Status.Degraded || b.Status.Degraded);
+            Assert.Equal((new IPEndPoint(link.FirstInterface.Addresses[0], 7002), "bb02"), (sinkA.Offers[0].EndPoint, sinkA.Offers[0].NodeId));
+            Assert.Equal((new IPEndPoint(link.FirstInterface.Addresses[0], 7001), "aa01"), (sinkB.Offers[0].EndPoint, sinkB.Offers[0].NodeId));
+
+            // Same display name on one host: probing renamed one of them.
+            Assert.Equal(["node", "node (2)"], new[] { a.Status.InstanceName!, b.Status.InstanceName! }.Order());
+        }
+    }
+
+    [Fact]
+    public async Task ReceiveSocketFaults_LoopReopensItAndDiscoveryGoesOn()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var factoryA = new RecordingSocketFactory(new NamespaceSocketFactory(threadA));
+        var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200), ReceiveRestartDelay = TimeSpan.FromMilliseconds(100) };
+        var counters = new MdnsCounters();
+        var sinkA = new RecordingSink();
+        var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), factoryA, TimeProvider.System, NullLogger.Instance, counters);
+        await using var a = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01", "node"), sinkA, TimeProvider.System, NullLogger.Instance, transport, counters);
+        await a.StartAsync(TestContext.Current.CancellationToken);
+
+        factoryA.Created[0].Dispose();
+        await PollAsync(() => factoryA.Created.Count == 2 && !a.Status.Degraded && a.Status.Interfaces.Count == 1);
+        var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
+        await using (b)
+        {
+            await b.StartAsync(TestContext.Current.CancellationToken);
+            await PollAsync(() => sinkA.Offers.Count > 0);
+        }
+
+        Assert.Equal(1, a.Counters.DropCount("receive loop restarted"));
+    }
+
+    [Fact]
     public async Task OffLinkPacket_TtlBelow255_IsDroppedAndCounted()
     {
         var unavailable = await NetworkNamespace.UnavailableReasonAsync();
