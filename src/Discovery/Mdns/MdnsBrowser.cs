@@ -31,7 +31,7 @@ internal sealed class MdnsBrowser : IDisposable
     private readonly MdnsTimerSlot _expiryTimer;
     private bool _running;
 
-    public MdnsBrowser(MdnsOptions options, MdnsAdvertisement advertisement, IMdnsTransport transport, MdnsScheduler scheduler, MdnsCounters counters, ILogger logger)
+    public MdnsBrowser(MdnsOptions options, MdnsAdvertisement advertisement, IMdnsTransport transport, MdnsScheduler scheduler, MdnsCounters counters, ILogger logger, Random random)
     {
         _options = options;
         _advertisement = advertisement;
@@ -40,7 +40,7 @@ internal sealed class MdnsBrowser : IDisposable
         _scheduler = scheduler;
         _counters = counters;
         _logger = logger;
-        _cache = new MdnsCache(options.MaxCacheEntries);
+        _cache = new MdnsCache(options.MaxCacheEntries, random);
         _interval = options.QueryInterval;
         _queryTimer = new MdnsTimerSlot(scheduler, () =>
         {
