@@ -31,7 +31,7 @@ internal sealed class MdnsBrowser : IDisposable
     private readonly MdnsTimerSlot _expiryTimer;
     private bool _running;
 
-    public MdnsBrowser(MdnsOptions options, MdnsAdvertisement advertisement, IMdnsTransport transport, MdnsScheduler scheduler, MdnsCounters counters, ILogger logger)
+    public MdnsBrowser(MdnsOptions options, MdnsAdvertisement advertisement, IMdnsTransport transport, MdnsScheduler scheduler, MdnsCounters counters, ILogger logger, Random random)
     {
         _options = options;
         _advertisement = advertisement;
@@ -40,7 +40,7 @@ internal sealed class MdnsBrowser : IDisposable
         _scheduler = scheduler;
         _counters = counters;
         _logger = logger;
-        _cache = new MdnsCache(options.MaxCacheEntries);
+        _cache = new MdnsCache(options.MaxCacheEntries, random);
         _interval = options.QueryInterval;
         _queryTimer = new MdnsTimerSlot(scheduler, () =>
         {
@@ -328,7 +328,8 @@ internal sealed class MdnsBrowser : IDisposable
             _interval = TimeSpan.FromTicks(Math.Min(_interval.Ticks * 2, _options.QueryIntervalMax.Ticks));
         }
 
-        // RFC 6762 7.1: list what we already know with more than half its TTL left, so nobody repeats it.
+        // RFC 6762 7.1: list what we already know with more than half its TTL left, so nobody repeats it
+        // (our own records included: that is what stops our responder answering our own browser).
         var known = _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr)
             .Where(e => e.RemainingTtl(now) > e.Record.Ttl / 2)
             .Select(e => e.Record.WithTtl(e.RemainingTtl(now)))

@@ -7,7 +7,7 @@ namespace PeerMesh.Discovery.Mdns;
 /// The browser's record cache (RFC 6762 10): TTL expiry, goodbyes (TTL 0 expire in one second), the
 /// cache-flush bit, and a size bound. Not thread-safe; used under the discovery lock.
 /// </summary>
-internal sealed class MdnsCache(int maxEntries)
+internal sealed class MdnsCache(int maxEntries, Random? random = null)
 {
     private readonly Dictionary<string, MdnsCacheEntry> _entries = new(StringComparer.Ordinal);
 
@@ -47,6 +47,7 @@ internal sealed class MdnsCache(int maxEntries)
             existing.Source = source;
             existing.InterfaceIndex = interfaceIndex;
             existing.RefreshStep = 0;
+            existing.RefreshJitter = Jitter();
             return true;
         }
 
@@ -60,9 +61,11 @@ internal sealed class MdnsCache(int maxEntries)
             return false;
         }
 
-        _entries[key] = new MdnsCacheEntry(record, now, source, interfaceIndex);
+        _entries[key] = new MdnsCacheEntry(record, now, source, interfaceIndex) { RefreshJitter = Jitter() };
         return true;
     }
+
+    private double Jitter() => random is null ? 0 : random.NextDouble() * 0.02;
 
     public IEnumerable<MdnsCacheEntry> Find(DnsName name, DnsRecordType type) =>
         _entries.Values.Where(e => e.Record.Type == type && e.Record.Name.Equals(name));

@@ -50,8 +50,9 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
         _counters = counters ?? new MdnsCounters();
         _transport = transport ?? new UdpMdnsTransport(options, new SystemNetworkInterfaceProvider(options.IncludeLoopback), new MdnsSocketFactory(), timeProvider, logger, _counters);
         _scheduler = new MdnsScheduler(timeProvider, _gate, logger);
-        _responder = new MdnsResponder(options, advertisement, _transport, _scheduler, _counters, logger, random ?? Random.Shared);
-        _browser = new MdnsBrowser(options, advertisement, _transport, _scheduler, _counters, logger);
+        random ??= Random.Shared;
+        _responder = new MdnsResponder(options, advertisement, _transport, _scheduler, _counters, logger, random);
+        _browser = new MdnsBrowser(options, advertisement, _transport, _scheduler, _counters, logger, random);
     }
 
     public MdnsCounters Counters => _counters;

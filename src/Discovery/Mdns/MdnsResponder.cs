@@ -22,6 +22,7 @@ internal sealed class MdnsResponder
     private readonly List<MdnsOwnedName> _owned = [];
     private readonly Dictionary<(int Interface, string Record), TimeSpan> _lastMulticast = [];
     private readonly Queue<TimeSpan> _recentConflicts = new();
+    private readonly Dictionary<int, (List<DnsRecord> Answers, List<DnsRecord> Additionals)> _pendingResponses = [];
     private MdnsAdvertisement _advertisement;
     private string _meshHash;
     private int _probeGeneration;
@@ -215,29 +216,43 @@ internal sealed class MdnsResponder
             return;
         }
 
-        var response = DnsMessage.Response(answers, additionals);
         if (answers.All(r => r.CacheFlush))
         {
-            SendMulticast(networkInterface, response);
+            SendMulticast(networkInterface, DnsMessage.Response(answers, additionals));
+            return;
         }
-        else
+
+        // RFC 6762 6: shared answers wait 20-120 ms so responses aggregate; queries arriving meanwhile
+        // (several browsers refreshing at once) join the pending response instead of adding one.
+        var index = networkInterface.Index;
+        if (_pendingResponses.TryGetValue(index, out var pending))
         {
-            // RFC 6762 6: shared answers wait 20-120 ms so responses from several hosts aggregate.
-            var index = networkInterface.Index;
-            _scheduler.Schedule(RandomDelay(_options.SharedResponseDelayMin, _options.SharedResponseDelayMax), () =>
-            {
-                var current = _transport.Interfaces.FirstOrDefault(i => i.Index == index);
-                if (_running && current is not null)
-                {
-                    var stillOwn = EstablishedRecords(current);
-                    var fresh = response.Answers.Where(r => stillOwn.Any(o => o.IsSameRecord(r))).ToList();
-                    if (fresh.Count > 0)
-                    {
-                        SendMulticast(current, DnsMessage.Response(fresh, response.Additionals));
-                    }
-                }
-            });
+            pending.Answers.AddRange(answers.Where(r => !pending.Answers.Any(p => p.IsSameRecord(r))));
+            pending.Additionals.AddRange(additionals.Where(r => !pending.Additionals.Any(p => p.IsSameRecord(r))));
+            return;
         }
+
+        _pendingResponses[index] = (answers, additionals);
+        _scheduler.Schedule(RandomDelay(_options.SharedResponseDelayMin, _options.SharedResponseDelayMax), () =>
+        {
+            _pendingResponses.Remove(index, out var due);
+            var current = _transport.Interfaces.FirstOrDefault(i => i.Index == index);
+            if (!_running || current is null)
+            {
+                return;
+            }
+
+            var at = Now;
+            var stillOwn = EstablishedRecords(current);
+            var fresh = due.Answers
+                .Where(r => stillOwn.Any(o => o.IsSameRecord(r)))
+                .Where(r => !(_lastMulticast.TryGetValue((index, MdnsRecordBuilder.Key(r)), out var last) && at - last < _options.MulticastRateLimit))
+                .ToList();
+            if (fresh.Count > 0)
+            {
+                SendMulticast(current, DnsMessage.Response(fresh, due.Additionals.Where(r => !fresh.Any(f => f.IsSameRecord(r))).ToList()));
+            }
+        });
     }
 
     /// <summary>Looks for records that conflict with names we probe or own (RFC 6762 8.1, 9).</summary>

@@ -130,7 +130,7 @@ public sealed class MdnsResponderTests
         bed.Advance(TimeSpan.FromMilliseconds(100));
 
         Assert.Single(querier.ResponsesFrom(A));
-        var reply = bed.SentBy(A).Last();
+        var reply = bed.SentBy(A).Last(p => p.Message.IsResponse);
         Assert.Equal(new IPEndPoint(IPAddress.Parse(Q), 5353), reply.Destination);
     }
 
@@ -151,7 +151,7 @@ public sealed class MdnsResponderTests
         var srv = Assert.Single(response.Answers);
         Assert.Equal(10u, srv.Ttl);
         Assert.False(srv.CacheFlush);
-        Assert.Equal(new IPEndPoint(IPAddress.Parse(Q), 40000), bed.SentBy(A).Last().Destination);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(Q), 40000), bed.SentBy(A).Last(p => p.Message.IsResponse).Destination);
     }
 
     [Fact]
@@ -240,8 +240,7 @@ public sealed class MdnsResponderTests
         var (node, _, _) = await StartedAsync(bed);
         var querier = await bed.AddRawHostAsync(Q);
 
-        bed.Network.IpTtl = 64;
-        querier.Multicast(DnsMessage.Query([new DnsQuestion(s_service, DnsRecordType.Ptr)]));
+        bed.Network.Inject(new IPEndPoint(IPAddress.Parse(Q), 5353), DnsMessageEncoder.Encode(DnsMessage.Query([new DnsQuestion(s_service, DnsRecordType.Ptr)])), ipTtl: 64);
         bed.Advance(TimeSpan.FromMilliseconds(200));
 
         Assert.Empty(querier.ResponsesFrom(A));

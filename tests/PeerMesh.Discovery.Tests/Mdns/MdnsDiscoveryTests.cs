@@ -1,0 +1,87 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using PeerMesh.Discovery.Mdns;
+using Xunit;
+
+namespace PeerMesh.Discovery.Tests.Mdns;
+
+public sealed class MdnsDiscoveryTests
+{
+    [Fact]
+    public async Task StartAsync_Disabled_SendsNothingAndReportsDisabled()
+    {
+        await using var bed = new MdnsTestBed();
+        var options = MdnsTestBed.Options();
+        options.Enabled = false;
+        var (node, _, _) = bed.AddNode("198.18.0.1", MdnsTestBed.Advertisement("aa01"), options);
+
+        await node.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Empty(bed.Sent);
+        Assert.False(node.Status.Enabled);
+    }
+
+    [Fact]
+    public async Task StartAsync_TransportDegraded_LogsOneWarningAndStatusSaysWhy()
+    {
+        await using var bed = new MdnsTestBed();
+        var transport = bed.Network.Attach(IPAddress.Parse("198.18.0.1"));
+        transport.DegradedReason = "multicast blocked";
+        var logger = new CollectingLogger();
+        await using var node = new MdnsDiscovery(MdnsTestBed.Options(), MdnsTestBed.Advertisement("aa01"), new RecordingSink(), bed.Time, logger, transport);
+
+        await node.StartAsync(TestContext.Current.CancellationToken);
+        transport.SetInterfaces(transport.Interfaces);
+        bed.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(node.Status.Degraded);
+        Assert.Equal("multicast blocked", node.Status.DegradedReason);
+        var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains("multicast blocked", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_AfterExchange_CountsPacketsAndBytes()
+    {
+        await using var bed = new MdnsTestBed();
+        var (a, _, _) = bed.AddNode("198.18.0.1", MdnsTestBed.Advertisement("aa01", "alice"));
+        var (b, _, _) = bed.AddNode("198.18.0.2", MdnsTestBed.Advertisement("bb02", "bob"));
+        await a.StartAsync(TestContext.Current.CancellationToken);
+        await b.StartAsync(TestContext.Current.CancellationToken);
+
+        bed.Advance(TimeSpan.FromSeconds(3));
+
+        var status = a.Status;
+        Assert.Equal(bed.SentBy("198.18.0.1").Count(), status.PacketsOut);
+        Assert.Equal(bed.SentBy("198.18.0.1").Sum(p => p.Bytes), status.BytesOut);
+        Assert.Equal(bed.Sent.Count, status.PacketsIn);
+        Assert.Equal("alice", status.InstanceName);
+        Assert.Equal(1, status.PeersFound);
+    }
+
+    [Fact]
+    public void Constructor_InvalidOptions_Throws()
+    {
+        var options = new MdnsOptions { ProbeInterval = TimeSpan.Zero };
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01"), new RecordingSink(), TimeProvider.System, new CollectingLogger(), null));
+    }
+
+    private sealed class CollectingLogger : ILogger
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries)
+            {
+                Entries.Add((logLevel, formatter(state, exception)));
+            }
+        }
+    }
+}

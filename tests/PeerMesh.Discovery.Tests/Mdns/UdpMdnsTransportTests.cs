@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerMesh.Discovery.Dns;
+using PeerMesh.Discovery.Mdns;
+using PeerMesh.Discovery.Mdns.Sockets;
+using PeerMesh.Discovery.Tests.Namespaces;
+using PeerMesh.Mesh.Membership;
+using Xunit;
+
+namespace PeerMesh.Discovery.Tests.Mdns;
+
+/// <summary>Real multicast, only ever inside network namespaces this test creates (never on the host's interfaces).</summary>
+public sealed class UdpMdnsTransportTests
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task TwoNodesInNamespaces_ExchangeAnnouncements_EachOffersTheOther()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var (a, sinkA) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
+        var (b, sinkB) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
+        await using (a)
+        await using (b)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await b.StartAsync(TestContext.Current.CancellationToken);
+
+            await PollAsync(() => sinkA.Offers.Count > 0 && sinkB.Offers.Count > 0);
+
+            Assert.Equal((new IPEndPoint(link.SecondInterface.Addresses[0], 7002), DiscoverySource.Mdns, (string?)"bb02"), sinkA.Offers[0]);
+            Assert.Equal((new IPEndPoint(link.FirstInterface.Addresses[0], 7001), DiscoverySource.Mdns, (string?)"aa01"), sinkB.Offers[0]);
+            Assert.False(a.Status.Degraded);
+            Assert.Equal([link.FirstInterface.Name], a.Status.Interfaces);
+            Assert.Equal(0, a.Counters.DropCount("off-link (IP TTL not 255)"));
+        }
+    }
+
+    [Fact]
+    public async Task TwoNodesSharingPort5353OnOneHost_FindEachOther()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var thread = new NamespaceThread(link.First.Name);
+        var (a, sinkA) = CreateNode(thread, link.FirstInterface, "aa01", 7001);
+        var (b, sinkB) = CreateNode(thread, link.FirstInterface, "bb02", 7002);
+        await using (a)
+        await using (b)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await b.StartAsync(TestContext.Current.CancellationToken);
+
+            await PollAsync(() => sinkA.Offers.Count > 0 && sinkB.Offers.Count > 0);
+
+            Assert.False(a.Status.Degraded || b.Status.Degraded);
+            Assert.Equal((new IPEndPoint(link.FirstInterface.Addresses[0], 7002), "bb02"), (sinkA.Offers[0].EndPoint, sinkA.Offers[0].NodeId));
+            Assert.Equal((new IPEndPoint(link.FirstInterface.Addresses[0], 7001), "aa01"), (sinkB.Offers[0].EndPoint, sinkB.Offers[0].NodeId));
+
+            // Same display name on one host: probing renamed one of them.
+            Assert.Equal(["node", "node (2)"], new[] { a.Status.InstanceName!, b.Status.InstanceName! }.Order());
+        }
+    }
+
+    [Fact]
+    public async Task ReceiveSocketFaults_LoopReopensItAndDiscoveryGoesOn()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var factoryA = new RecordingSocketFactory(new NamespaceSocketFactory(threadA));
+        var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200), ReceiveRestartDelay = TimeSpan.FromMilliseconds(100) };
+        var counters = new MdnsCounters();
+        var sinkA = new RecordingSink();
+        var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), factoryA, TimeProvider.System, NullLogger.Instance, counters);
+        await using var a = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01", "node"), sinkA, TimeProvider.System, NullLogger.Instance, transport, counters);
+        await a.StartAsync(TestContext.Current.CancellationToken);
+
+        factoryA.Created[0].Dispose();
+        await PollAsync(() => factoryA.Created.Count == 2 && !a.Status.Degraded && a.Status.Interfaces.Count == 1);
+        var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
+        await using (b)
+        {
+            await b.StartAsync(TestContext.Current.CancellationToken);
+            await PollAsync(() => sinkA.Offers.Count > 0);
+        }
+
+        Assert.Equal(1, a.Counters.DropCount("receive loop restarted"));
+    }
+
+    [Fact]
+    public async Task OffLinkPacket_TtlBelow255_IsDroppedAndCounted()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
+        await using (a)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            var query = DnsMessageEncoder.Encode(DnsMessage.Query([new DnsQuestion(MdnsNames.PeerMeshService, DnsRecordType.Ptr)]));
+            using var sender = threadB.Invoke(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+            sender.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, link.SecondInterface.Addresses[0].GetAddressBytes());
+            sender.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 64);
+
+            await PollAsync(() =>
+            {
+                sender.SendTo(query, new IPEndPoint(UdpMdnsTransport.Group, 5353));
+                return a.Counters.DropCount("off-link (IP TTL not 255)") > 0;
+            });
+
+            sender.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
+            var before = a.Counters.PacketsIn;
+            await PollAsync(() =>
+            {
+                sender.SendTo(query, new IPEndPoint(UdpMdnsTransport.Group, 5353));
+                return a.Counters.PacketsIn > before + 1;
+            });
+            Assert.Equal(a.Counters.DropCount("off-link (IP TTL not 255)"), a.Counters.Drops["off-link (IP TTL not 255)"]);
+        }
+    }
+
+    [Fact]
+    public async Task InterfaceAppearsLater_IsJoinedAndDegradedStatusClears()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var providerA = new FixedInterfaceProvider();
+        var (a, sinkA) = CreateNode(threadA, providerA, "aa01", 7001);
+        var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
+        await using (a)
+        await using (b)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await b.StartAsync(TestContext.Current.CancellationToken);
+            Assert.True(a.Status.Degraded);
+            Assert.Equal("no up, multicast-capable interface with an IPv4 address", a.Status.DegradedReason);
+
+            providerA.Set(link.FirstInterface);
+            await PollAsync(() => sinkA.Offers.Count > 0);
+
+            Assert.False(a.Status.Degraded);
+            Assert.Equal("bb02", sinkA.Offers[0].NodeId);
+        }
+    }
+
+    [Fact]
+    public async Task PortTakenByNonSharingSocket_IsDegradedWithReason()
+    {
+        // A socket without SO_REUSEADDR on the wildcard address, as a responder that does not share would hold.
+        using var blocker = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        blocker.Bind(new IPEndPoint(IPAddress.Any, 0));
+        var port = ((IPEndPoint)blocker.LocalEndPoint!).Port;
+        var options = new MdnsOptions { Port = port };
+        var counters = new MdnsCounters();
+
+        // No interfaces: nothing is ever joined or sent on the host.
+        var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(), new MdnsSocketFactory(), TimeProvider.System, NullLogger.Instance, counters);
+        await using var node = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01"), new RecordingSink(), TimeProvider.System, NullLogger.Instance, transport, counters);
+
+        await node.StartAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(node.Status.Degraded);
+        Assert.Equal($"UDP port {port} is taken by a program that does not share it", node.Status.DegradedReason);
+    }
+
+    private static (MdnsDiscovery Node, RecordingSink Sink) CreateNode(NamespaceThread thread, MdnsInterface networkInterface, string nodeId, int gossipPort) =>
+        CreateNode(thread, new FixedInterfaceProvider(networkInterface), nodeId, gossipPort);
+
+    private static (MdnsDiscovery Node, RecordingSink Sink) CreateNode(NamespaceThread thread, FixedInterfaceProvider provider, string nodeId, int gossipPort)
+    {
+        var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
+        var counters = new MdnsCounters();
+        var sink = new RecordingSink();
+        var transport = new UdpMdnsTransport(options, provider, new NamespaceSocketFactory(thread), TimeProvider.System, NullLogger.Instance, counters);
+        var node = new MdnsDiscovery(options, MdnsTestBed.Advertisement(nodeId, "node", gossipPort: gossipPort), sink, TimeProvider.System, NullLogger.Instance, transport, counters);
+        return (node, sink);
+    }
+
+    private static async Task PollAsync(Func<bool> condition)
+    {
+        var until = DateTime.UtcNow + s_deadline;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, "condition not met before the deadline");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+}
