@@ -1,0 +1,322 @@
+using PeerMesh.TestSupport.Netns;
+using Xunit;
+
+namespace PeerMesh.EndToEnd.Tests.Netns;
+
+/// <summary>
+/// Issue 6's scenarios: real `peermesh up` processes on hosts in network namespaces, with faults injected. They
+/// need the integrated executable, so they run only with PEERMESH_SCENARIOS=1 (and as root); otherwise they skip.
+/// Every wait polls `status --json` or the clones to a deadline; a timeout reports every node's last status.
+/// Run them: PEERMESH_SCENARIOS=1 dotnet test tests/PeerMesh.EndToEnd.Tests --filter Category=Scenario
+/// </summary>
+[Trait("Category", "Scenario")]
+public sealed class MeshScenarioTests
+{
+    // Deadlines are several times the design's defaults (mDNS announce 2 x 1 s, probe 1 s, suspicion >= 4 s,
+    // refs change < 100 ms + one round trip, push-pull 30 s), leaving room for a loaded 2-core CI machine.
+    private static readonly TimeSpan s_discovery = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_propagation = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan s_detection = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_rejoin = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_heal = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan s_lossy = TimeSpan.FromSeconds(120);
+
+    // PEERMESH_COMMAND="ARGV PREFIX" runs another peermesh (e.g. a published binary); default `dotnet peermesh.dll`.
+    private static readonly IReadOnlyList<string>? s_command =
+        Environment.GetEnvironmentVariable("PEERMESH_COMMAND")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } command
+            ? command
+            : null;
+
+    [Fact]
+    public async Task Discovery_MdnsOnlyFiveHosts_EveryNodeListsEveryOther()
+    {
+        var ct = await SkipUnlessScenariosAsync();
+        await using var mesh = await MeshCluster.CreateAsync(5, s_command, ct);
+
+        await mesh.StartAllAsync(ct);
+
+        await mesh.WaitUntilAsync(
+            "every node lists every other as alive, found by mDNS",
+            c => MeshCluster.AllSeeEachOtherAsync(mesh.Nodes, mesh.Nodes, p => p.IsAlive && p.WasFoundBy("mdns"), c),
+            s_discovery,
+            ct);
+        foreach (var node in mesh.Nodes)
+        {
+            var status = await node.StatusAsync(ct);
+            Assert.Equal(node.Id, status.Node.Id);
+            Assert.Equal(4, status.Peers.Count);
+            Assert.Contains(status.Repos, r => r.Id.Length > 0);
+        }
+    }
+
+    [Fact]
+    public async Task Propagation_CommitsOnThreeHostsAtOnce_ArriveEverywhereAndLocalStateUntouched()
+    {
+        var ct = await SkipUnlessScenariosAsync();
+        await using var mesh = await MeshCluster.CreateAsync(4, s_command, ct);
+        await mesh.StartAllAsync(ct);
+        await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
+        var authors = mesh.Nodes.Take(3).ToList();
+
+        var commits = await Task.WhenAll(authors.Select(a => a.CommitAsync("concurrent", ct)));
+        var before = await Task.WhenAll(mesh.Nodes.Select(n => n.LocalStateAsync(ct)));
+
+        for (var i = 0; i < authors.Count; i++)
+        {
+            var (author, commit) = (authors[i], commits[i]);
+            var receivers = mesh.Nodes.Where(n => n != author).ToList();
+            await mesh.WaitUntilAsync(
+                $"{author.Name}'s commit {commit} in a remote-tracking ref on every other node",
+                c => MeshCluster.ArrivedAsync(receivers, [commit], c),
+                s_propagation,
+                ct);
+        }
+
+        var after = await Task.WhenAll(mesh.Nodes.Select(n => n.LocalStateAsync(ct)));
+        Assert.Equal(before, after);
+        foreach (var receiver in mesh.Nodes)
+        {
+            var status = await receiver.StatusAsync(ct);
+            foreach (var author in authors.Where(a => a != receiver))
+            {
+                var peer = status.Peer(author.Id!);
+                Assert.NotNull(peer);
+                var remote = Assert.Single(peer.Remotes ?? []);
+                Assert.True(remote.LastFetch?.Ok, $"{receiver.Name}'s last fetch from {author.Name}: {remote.LastFetch?.Error}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Crash_Kill9OneNode_OthersMarkItNotAliveKeepItsRemoteAndSync_RestartRejoinsAndCatchesUp()
+    {
+        var ct = await SkipUnlessScenariosAsync();
+        await using var mesh = await MeshCluster.CreateAsync(4, s_command, ct);
+        await mesh.StartAllAsync(ct);
+        await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
+        var victim = mesh.Nodes[3];
+        var survivors = mesh.Nodes.Take(3).ToList();
+        var victimCommit = await victim.CommitAsync("before-crash", ct);
+        await mesh.WaitUntilAsync(
+            "victim's commit everywhere", c => MeshCluster.ArrivedAsync(survivors, [victimCommit], c), s_propagation, ct);
+        var remotesBefore = await Task.WhenAll(survivors.Select(s => s.RemotesAsync(ct)));
+
+        await victim.KillAsync(ct);
+
+        await mesh.WaitUntilAsync(
+            $"survivors mark {victim.Name} not alive",
+            c => MeshCluster.AllSeeEachOtherAsync(survivors, [victim], p => !p.IsAlive, c),
+            s_detection,
+            ct);
+        for (var i = 0; i < survivors.Count; i++)
+        {
+            var peer = (await survivors[i].StatusAsync(ct)).Peer(victim.Id!);
+            Assert.NotNull(peer);
+            Assert.NotEmpty(peer.Remotes ?? []);
+            Assert.Equal(remotesBefore[i], await survivors[i].RemotesAsync(ct));
+            Assert.True(await survivors[i].HasRemoteRefAtAsync(victimCommit, ct));
+        }
+
+        var duringCrash = await survivors[0].CommitAsync("during-crash", ct);
+        await mesh.WaitUntilAsync(
+            "survivors keep syncing", c => MeshCluster.ArrivedAsync(survivors.Skip(1), [duringCrash], c), s_propagation, ct);
+
+        await victim.RestartAsync(MeshCluster.ReadyTimeout, ct);
+
+        await mesh.WaitUntilAsync("restarted node rejoins: all alive", mesh.AllAliveAsync, s_rejoin, ct);
+        await mesh.WaitUntilAsync(
+            "restarted node catches up", c => MeshCluster.ArrivedAsync([victim], [duringCrash], c), s_rejoin, ct);
+    }
+
+    [Fact]
+    public async Task Partition_TwoAndThreeWithCommitsOnBothSides_EverythingConvergesAfterHeal()
+    {
+        var ct = await SkipUnlessScenariosAsync();
+        await using var mesh = await MeshCluster.CreateAsync(5, s_command, ct);
+        await mesh.StartAllAsync(ct);
+        await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
+        var left = mesh.Nodes.Take(2).ToList();
+        var right = mesh.Nodes.Skip(2).ToList();
+
+        await mesh.Bed.PartitionAsync(left.Select(n => n.Host).ToList(), right.Select(n => n.Host).ToList(), ct);
+        var leftCommit = await left[0].CommitAsync("left-side", ct);
+        var rightCommit = await right[0].CommitAsync("right-side", ct);
+        await mesh.WaitUntilAsync(
+            "each side syncs within itself",
+            async c => await MeshCluster.ArrivedAsync(left.Skip(1), [leftCommit], c)
+                && await MeshCluster.ArrivedAsync(right.Skip(1), [rightCommit], c),
+            s_propagation,
+            ct);
+        Assert.False(await right[1].HasRemoteRefAtAsync(leftCommit, ct));
+        Assert.False(await left[1].HasRemoteRefAtAsync(rightCommit, ct));
+
+        await mesh.Bed.HealAsync(ct);
+
+        await mesh.WaitUntilAsync(
+            "after heal: all alive and every commit everywhere",
+            async c => await mesh.AllAliveAsync(c)
+                && await MeshCluster.ArrivedAsync(right, [leftCommit], c)
+                && await MeshCluster.ArrivedAsync(left, [rightCommit], c),
+            s_heal,
+            ct);
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(25)]
+    public async Task PacketLoss_OnEveryLink_DiscoveryAndPropagationComplete(double lossPercent)
+    {
+        var ct = await SkipUnlessScenariosAsync();
+        await using var mesh = await MeshCluster.CreateAsync(5, s_command, ct);
+        foreach (var host in mesh.Bed.Hosts)
+        {
+            await mesh.Bed.NetemAsync(host, lossPercent, TimeSpan.Zero, ct);
+        }
+
+        var falselyDead = new List<string>();
+        await mesh.StartAllAsync(ct);
+        await mesh.WaitUntilAsync(
+            $"discovery at {lossPercent}% loss",
+            async c => await NoteDeadAsync(mesh, falselyDead, c) && await mesh.AllAliveAsync(c),
+            s_lossy,
+            ct);
+        var commits = await Task.WhenAll(mesh.Nodes.Take(2).Select(n => n.CommitAsync("lossy", ct)));
+        await mesh.WaitUntilAsync(
+            $"propagation at {lossPercent}% loss",
+            async c => await NoteDeadAsync(mesh, falselyDead, c)
+                && await MeshCluster.ArrivedAsync(mesh.Nodes.Skip(2), commits, c)
+                && await MeshCluster.ArrivedAsync([mesh.Nodes[0]], [commits[1]], c)
+                && await MeshCluster.ArrivedAsync([mesh.Nodes[1]], [commits[0]], c),
+            s_lossy,
+            ct);
+
+        if (lossPercent <= 10)
+        {
+            Assert.Empty(falselyDead);
+        }
+    }
+
+    [Fact]
+    public async Task GitDaemonKilled_OnOneHost_RestartedByItsNodeAndPeersFetchesRecover()
+    {
+        var ct = await SkipUnlessScenariosAsync();
+        await using var mesh = await MeshCluster.CreateAsync(3, s_command, ct);
+        await mesh.StartAllAsync(ct);
+        await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
+        var server = mesh.Nodes[0];
+        var peers = mesh.Nodes.Skip(1).ToList();
+        var first = await server.CommitAsync("before-daemon-kill", ct);
+        await mesh.WaitUntilAsync("first commit fetched", c => MeshCluster.ArrivedAsync(peers, [first], c), s_propagation, ct);
+        var daemonsBefore = (await server.Host.ListProcessesAsync(ct)).Where(p => p.IsNamed("git-daemon")).Select(p => p.Pid).ToList();
+        Assert.NotEmpty(daemonsBefore);
+
+        Assert.True(await server.KillGitDaemonAsync(ct) > 0);
+
+        await mesh.WaitUntilAsync(
+            "the node restarts its git daemon",
+            async c => (await server.Host.ListProcessesAsync(c)).Any(p => p.IsNamed("git-daemon") && !daemonsBefore.Contains(p.Pid)),
+            s_detection,
+            ct);
+        var second = await server.CommitAsync("after-daemon-kill", ct);
+        await mesh.WaitUntilAsync(
+            "peers fetch again from the restarted daemon",
+            async c => await MeshCluster.ArrivedAsync(peers, [second], c)
+                && await MeshCluster.AllSeeEachOtherAsync(
+                    peers, [server], p => p.Remotes?.Any(r => r.LastFetch?.Ok == true) == true, c),
+            s_rejoin,
+            ct);
+    }
+
+    [Fact]
+    public async Task MulticastBlocked_OnOneHostWithSeed_JoinsThroughGossipAndSaysDiscoveryDegraded()
+    {
+        var ct = await SkipUnlessScenariosAsync();
+        await using var mesh = await MeshCluster.CreateAsync(4, s_command, ct);
+        var isolated = mesh.Nodes[3];
+        var others = mesh.Nodes.Take(3).ToList();
+        await mesh.Bed.BlockMulticastAsync(isolated.Host, ct);
+
+        await Task.WhenAll(others.Select(n => n.StartAsync(new PeerMeshNodeOptions(), MeshCluster.ReadyTimeout, ct)));
+        await isolated.StartAsync(new PeerMeshNodeOptions { Peers = [others[0].GossipEndpoint] }, MeshCluster.ReadyTimeout, ct);
+
+        await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
+        await mesh.WaitUntilAsync(
+            "the others found each other by mDNS and the isolated one not by mDNS",
+            async c => await MeshCluster.AllSeeEachOtherAsync(others, others, p => p.WasFoundBy("mdns"), c)
+                && await MeshCluster.AllSeeEachOtherAsync(others, [isolated], p => !p.WasFoundBy("mdns"), c),
+            s_discovery,
+            ct);
+        await mesh.WaitUntilAsync(
+            "the isolated node's status says discovery is degraded",
+            async c => (await isolated.TryStatusAsync(c)).Status?.SaysDiscoveryDegraded == true,
+            s_discovery,
+            ct);
+        Assert.False((await others[0].StatusAsync(ct)).SaysDiscoveryDegraded);
+    }
+
+    [Fact]
+    public async Task NewAddress_NodeRestartsElsewhere_PeersFollowAndFetchFromTheNewAddress()
+    {
+        var ct = await SkipUnlessScenariosAsync();
+        await using var mesh = await MeshCluster.CreateAsync(3, s_command, ct);
+        await mesh.StartAllAsync(ct);
+        await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
+        var mover = mesh.Nodes[2];
+        var oldAddress = mover.Address.ToString();
+
+        await mover.RestartWithNewAddressAsync(MeshCluster.ReadyTimeout, ct);
+        var commit = await mover.CommitAsync("moved", ct);
+
+        await mesh.WaitUntilAsync(
+            "peers see the mover alive at its new address and fetch its commit",
+            async c => await MeshCluster.AllSeeEachOtherAsync(
+                    mesh.Nodes.Take(2).ToList(), [mover], p => p.IsAlive && p.Address?.Contains(mover.Address.ToString(), StringComparison.Ordinal) == true, c)
+                && await MeshCluster.ArrivedAsync(mesh.Nodes.Take(2), [commit], c),
+            s_rejoin,
+            ct);
+        Assert.NotEqual(oldAddress, mover.Address.ToString());
+    }
+
+    private static async Task<bool> NoteDeadAsync(MeshCluster mesh, List<string> falselyDead, CancellationToken cancellationToken)
+    {
+        // Nobody is killed in the loss scenario, so any "dead" is a false declaration.
+        foreach (var node in mesh.Nodes)
+        {
+            var (status, _) = await node.TryStatusAsync(cancellationToken);
+            foreach (var peer in status?.Peers ?? [])
+            {
+                if (peer.State == "dead")
+                {
+                    falselyDead.Add($"{node.Name} declared {peer.Name ?? peer.Id} dead");
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<CancellationToken> SkipUnlessScenariosAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        if (Environment.GetEnvironmentVariable("PEERMESH_SCENARIOS") != "1")
+        {
+            Assert.Skip("Mesh scenarios need the integrated peermesh executable: run with PEERMESH_SCENARIOS=1 (as root).");
+        }
+
+        var reason = await NetnsTestBed.GetSkipReasonAsync(ct);
+        if (reason is not null)
+        {
+            Assert.Skip(reason);
+        }
+
+        var unsupported = s_command is null
+            ? await PeerMeshExecutable.GetUnsupportedReasonAsync(ct)
+            : await PeerMeshExecutable.GetUnsupportedReasonAsync(s_command, ct);
+        if (unsupported is not null)
+        {
+            Assert.Fail("PEERMESH_SCENARIOS=1 but " + unsupported);
+        }
+
+        return ct;
+    }
+}

@@ -1,0 +1,5 @@
+using System.Text.Json;
+
+namespace PeerMesh.TestSupport.Netns;
+
+public sealed record MeshStatusFetch(JsonElement At, bool Ok, string? Error);

@@ -1,0 +1,3 @@
+namespace PeerMesh.TestSupport.Netns;
+
+public sealed record MeshStatusNode(string Id, string? Name, int GossipPort);
