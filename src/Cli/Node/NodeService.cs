@@ -32,6 +32,9 @@ internal sealed partial class NodeService : IHostedService
 {
     private const string RepoPathOnDaemon = "/";
 
+    /// <summary>mDNS announces twice in the first second and browses at once; 10 s is well past both.</summary>
+    private static readonly TimeSpan s_mdnsGracePeriod = TimeSpan.FromSeconds(10);
+
     private readonly LocalRepository _repo;
     private readonly NodeSettings _settings;
     private readonly NodeIdentity _identity;
@@ -174,8 +177,31 @@ internal sealed partial class NodeService : IHostedService
             new ServingInfo(serving.Up, serving.Port, serving.Restarts, serving.LastError),
             [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon)],
             peers,
-            new DiscoveryInfo(!mdns.Enabled ? "off" : mdns.Degraded ? "degraded" : "on", mdns.DegradedReason, _settings.Peers),
+            MdnsHealth(mdns, members),
             new GossipInfo(statistics?.DatagramsIn ?? 0, statistics?.DatagramsOut ?? 0, drops));
+    }
+
+    /// <summary>
+    /// mDNS can look healthy from inside (sockets open, sends accepted) while multicast is dropped on the
+    /// way. Peers known through gossip or seeds, none of them heard on mDNS after a grace period, say so.
+    /// </summary>
+    private DiscoveryInfo MdnsHealth(MdnsStatus mdns, IReadOnlyList<Member> members)
+    {
+        if (!mdns.Enabled)
+        {
+            return new DiscoveryInfo("off", null, _settings.Peers);
+        }
+
+        if (mdns.Degraded)
+        {
+            return new DiscoveryInfo("degraded", mdns.DegradedReason, _settings.Peers);
+        }
+
+        var live = members.Where(m => m.IsLive).ToList();
+        var silent = _time.GetUtcNow() - _startedAt > s_mdnsGracePeriod && mdns.PeersFound == 0 && live.Count > 0 && !live.Any(m => m.FoundBy.HasFlag(DiscoverySource.Mdns));
+        return silent
+            ? new DiscoveryInfo("degraded", $"no mDNS answer from any of the {live.Count} peer(s) known through gossip or seeds; multicast may be blocked here", _settings.Peers)
+            : new DiscoveryInfo("on", null, _settings.Peers);
     }
 
     private IReadOnlyList<PeerCommits> RecentPeerCommits()
