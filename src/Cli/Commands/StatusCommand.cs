@@ -19,6 +19,12 @@ internal static class StatusCommand
             Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
+        if (!terminal)
+        {
+            // Piped or redirected: no terminal to fit, so use a width the table reads well at.
+            console.Profile.Width = 120;
+        }
+
         do
         {
             var response = await RepositoryCommand.SendAsync(repo, "status", cancellationToken);
