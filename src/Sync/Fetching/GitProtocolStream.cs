@@ -37,7 +37,8 @@ internal sealed class GitProtocolStream : SmartSubtransportStream
         var socket = Connect();
         try
         {
-            while (!socket.Poll(s_poll, SelectMode.SelectRead))
+            // Without a fetch context (not one of our fetches) the socket's own receive timeout bounds the wait.
+            while (_context is not null && !socket.Poll(s_poll, SelectMode.SelectRead))
             {
                 ThrowIfAborted();
             }
@@ -118,6 +119,7 @@ internal sealed class GitProtocolStream : SmartSubtransportStream
 
         var socket = new Socket(peer!.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         _socket = socket;
+        socket.ReceiveTimeout = (int)TimeSpan.FromSeconds(60).TotalMilliseconds;
         if (_context is not null)
         {
             socket.SendTimeout = (int)Math.Clamp(_context.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
