@@ -10,8 +10,10 @@ namespace PeerMesh.Sync.Fetching;
 
 /// <summary>
 /// One fetch of one managed remote with LibGit2Sharp: its own <see cref="Repository"/> on its own thread (the call
-/// is synchronous), tags off, no prune, only <c>refs/remotes/&lt;remote&gt;/*</c> written. A watchdog and a pack-size
-/// cap abort it through libgit2's progress callbacks; failures come out as <see cref="FetchFailedException"/>.
+/// is synchronous), tags off, no prune, only <c>refs/remotes/&lt;remote&gt;/*</c> written (our refspec, and a guard on
+/// every ref update). A watchdog (no bytes for <see cref="SyncOptions.WatchdogTimeout"/>), a size cap and cancellation
+/// abort it both through libgit2's callbacks and by closing the socket of our git:// transport, which ends a read
+/// blocked on a silent peer. Failures come out as <see cref="FetchFailedException"/> with plain words.
 /// </summary>
 internal sealed partial class PeerFetcher : IPeerFetcher
 {
