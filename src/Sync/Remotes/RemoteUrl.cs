@@ -76,8 +76,14 @@ internal static class RemoteUrl
             return false;
         }
 
+        // Only a URL exactly as TryBuild spells it: Uri normalises "/../x" and "%2e", which we never produce.
+        if (TryBuild(address, uri.Port, uri.AbsolutePath) != url)
+        {
+            return false;
+        }
+
         endPoint = new IPEndPoint(address, uri.Port);
         path = uri.AbsolutePath;
-        return TryBuild(address, uri.Port, path) is not null;
+        return true;
     }
 }
