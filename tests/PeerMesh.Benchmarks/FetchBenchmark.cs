@@ -25,7 +25,7 @@ internal sealed class FetchBenchmark : IBenchmark
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         var large = args.Contains("--large");
-        var runs = Option(args, "--runs", 3);
+        var runs = Option(args, "--runs", 5);
         var commits = Option(args, "--commits", large ? 20_000 : 5_000);
         var files = Option(args, "--files", large ? 5_000 : 2_000);
         var bytesPerFile = Option(args, "--file-bytes", large ? 3_300 : 1_000);

@@ -7,7 +7,7 @@ namespace PeerMesh.Sync.Fetching;
 /// The state one running fetch shares between libgit2's callbacks (on the fetch thread) and the watchdog timer.
 /// Every callback answers "go on?"; false makes libgit2 abort the fetch.
 /// </summary>
-internal sealed class FetchProgress
+internal sealed class FetchProgress : IDisposable
 {
     private readonly TimeProvider _timeProvider;
     private readonly long _maxBytes;
@@ -15,6 +15,8 @@ internal sealed class FetchProgress
     private readonly string _allowedPrefix;
     private readonly CancellationToken _cancellationToken;
     private readonly ConcurrentQueue<(string Name, ObjectId Old, ObjectId New)> _updates = new();
+    private readonly CancellationTokenSource _aborted = new();
+    private long _peerBytes;
     private long _lastProgress;
     private long _receivedBytes;
     private int _abortReason;
@@ -32,6 +34,12 @@ internal sealed class FetchProgress
     public FetchAbortReason AbortReason => (FetchAbortReason)Volatile.Read(ref _abortReason);
 
     public long ReceivedBytes => Interlocked.Read(ref _receivedBytes);
+
+    /// <summary>Bytes the git:// transport received from the peer (all of them, including the ref advertisement).</summary>
+    public long PeerBytes => Interlocked.Read(ref _peerBytes);
+
+    /// <summary>Cancelled when the fetch is aborted for any reason: the git:// transport then closes the connection.</summary>
+    public CancellationToken Aborted => _aborted.Token;
 
     public IReadOnlyCollection<(string Name, ObjectId Old, ObjectId New)> Updates => _updates;
 
@@ -77,6 +85,16 @@ internal sealed class FetchProgress
         return ShouldContinue();
     }
 
+    /// <summary>Called by the git:// transport for every chunk from the peer: progress at the byte level, in every phase.</summary>
+    public void OnPeerBytes(int count)
+    {
+        MarkProgress();
+        if (Interlocked.Add(ref _peerBytes, count) > _maxBytes)
+        {
+            Abort(FetchAbortReason.PackTooLarge);
+        }
+    }
+
     /// <summary>Called by the watchdog timer: aborts when nothing moved for <paramref name="limit"/>.</summary>
     public void CheckStalled(TimeSpan limit)
     {
@@ -86,9 +104,20 @@ internal sealed class FetchProgress
         }
     }
 
+    /// <summary>Counts as progress (the fetch proper starts now).</summary>
+    public void Touch() => MarkProgress();
+
     private void MarkProgress() => Interlocked.Exchange(ref _lastProgress, _timeProvider.GetTimestamp());
 
-    private void Abort(FetchAbortReason reason) => Interlocked.CompareExchange(ref _abortReason, (int)reason, 0);
+    private void Abort(FetchAbortReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _abortReason, (int)reason, 0) == 0)
+        {
+            _aborted.Cancel();
+        }
+    }
 
     private bool ShouldContinue() => AbortReason == FetchAbortReason.None && !_cancellationToken.IsCancellationRequested;
+
+    public void Dispose() => _aborted.Dispose();
 }

@@ -127,7 +127,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
             workers = [.. _peers.Values.Select(p => p.Worker).OfType<Task>()];
         }
 
-        // A fetch blocked in libgit2 ends at its next callback or at the socket read timeout.
+        // Cancellation closes the fetch's socket, so a running fetch ends within a poll interval.
         await Task.WhenAll(workers);
         lock (_gate)
         {
@@ -252,14 +252,27 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
 
     private async Task RunMembershipAsync(CancellationToken cancellationToken)
     {
-        try
+        await Task.Yield();
+        var snapshot = MembershipSnapshot.Empty;
+        var ok = false;
+        var first = true;
+        var faulted = false;
+        while (!cancellationToken.IsCancellationRequested)
         {
-            await Task.Yield();
-            var snapshot = _view.Current;
-            var ok = Apply(snapshot);
-            while (true)
+            try
             {
-                if (ok)
+                if (faulted)
+                {
+                    faulted = false;
+                    await Task.Delay(ReconcileRetry, _timeProvider, cancellationToken);
+                    snapshot = _view.Current;
+                }
+                else if (first)
+                {
+                    snapshot = _view.Current;
+                    first = false;
+                }
+                else if (ok)
                 {
                     snapshot = await _view.WaitForChangeAsync(snapshot.Version, cancellationToken);
                 }
@@ -279,9 +292,17 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
 
                 ok = Apply(snapshot);
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A fault in the membership view must not end syncing: note it and look again shortly.
+                LogMembershipFailed(_logger, e);
+                ok = false;
+                faulted = true;
+            }
         }
     }
 
@@ -585,6 +606,9 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fetch of {Remote} failed: {Error}")]
     private static partial void LogFetchFailed(ILogger logger, string remote, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the membership failed; retrying")]
+    private static partial void LogMembershipFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the managed remotes: {Reason}")]
     private static partial void LogReconcileFailed(ILogger logger, string reason);

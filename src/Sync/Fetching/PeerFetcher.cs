@@ -10,8 +10,10 @@ namespace PeerMesh.Sync.Fetching;
 
 /// <summary>
 /// One fetch of one managed remote with LibGit2Sharp: its own <see cref="Repository"/> on its own thread (the call
-/// is synchronous), tags off, no prune, only <c>refs/remotes/&lt;remote&gt;/*</c> written. A watchdog and a pack-size
-/// cap abort it through libgit2's progress callbacks; failures come out as <see cref="FetchFailedException"/>.
+/// is synchronous), tags off, no prune, only <c>refs/remotes/&lt;remote&gt;/*</c> written (our refspec, and a guard on
+/// every ref update). A watchdog (no bytes for <see cref="SyncOptions.WatchdogTimeout"/>), a size cap and cancellation
+/// abort it both through libgit2's callbacks and by closing the socket of our git:// transport, which ends a read
+/// blocked on a silent peer. Failures come out as <see cref="FetchFailedException"/> with plain words.
 /// </summary>
 internal sealed partial class PeerFetcher : IPeerFetcher
 {
@@ -28,22 +30,18 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
-        var problem = LibGit2Timeouts.TryApply(options.ConnectTimeout, options.WatchdogTimeout);
-        if (problem is not null)
-        {
-            LogNoSocketTimeouts(_logger, problem);
-        }
+        GitProtocolSubtransport.EnsureRegistered();
     }
 
     /// <summary>
-    /// Fetches <paramref name="remoteName"/>. Cancellation is honoured at libgit2's next callback; a read blocked on a
-    /// silent server ends at the socket read timeout (<see cref="SyncOptions.WatchdogTimeout"/>).
+    /// Fetches <paramref name="remoteName"/>. Cancellation, the watchdog and the size cap close the connection at
+    /// once (the git:// transport is <see cref="GitProtocolSubtransport"/>), so the fetch ends within a poll interval.
     /// </summary>
     public Task<FetchOutcome> FetchAsync(string remoteName, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
 
-        // LongRunning: a dedicated thread, so a fetch stuck in native code never holds a pool thread.
+        // LongRunning: a dedicated thread for libgit2's synchronous fetch, never a pool thread.
         return Task.Factory.StartNew(
             () => Fetch(remoteName, cancellationToken),
             CancellationToken.None,
@@ -67,13 +65,14 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         using var repo = OpenRepository();
         var remote = repo.Network.Remotes[remoteName];
         var nodeId = repo.Config.Get<string>($"remote.{remoteName}.{ManagedRemotes.NodeKey}")?.Value;
-        if (remote is null || string.IsNullOrEmpty(nodeId) || !RemoteUrl.IsManagedShape(remote.Url))
+        if (remote is null || string.IsNullOrEmpty(nodeId) || !RemoteUrl.TryParse(remote.Url, out _, out _))
         {
             throw new FetchFailedException(FetchErrorKind.NotManaged, "not a managed remote with a git:// URL");
         }
 
-        var prefix = $"refs/remotes/{remoteName}/";
-        var progress = new FetchProgress(_timeProvider, _options.MaxPackBytes, _options.MaxTrackingRefs, prefix, cancellationToken);
+        using var progress = new FetchProgress(
+            _timeProvider, _options.MaxPackBytes, _options.MaxTrackingRefs, $"refs/remotes/{remoteName}/", cancellationToken);
+        var context = new GitTransportContext(progress, _options.ConnectTimeout, _options.WatchdogTimeout, _timeProvider, cancellationToken);
         var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(20).Ticks, _options.WatchdogTimeout.Ticks / 5));
         using var watchdog = _timeProvider.CreateTimer(_ => progress.CheckStalled(_options.WatchdogTimeout), null, tick, tick);
         var options = new FetchOptions
@@ -89,11 +88,15 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         var savedFetchHead = File.Exists(fetchHead) ? File.ReadAllBytes(fetchHead) : null;
         try
         {
-            Commands.Fetch(repo, remoteName, [ManagedRemotes.RefspecFor(remoteName)], options, "peermesh: fetch " + remoteName);
+            using (context.Enter())
+            {
+                // Our refspec, not the config's: only refs/remotes/<remote>/* is ever a destination.
+                Commands.Fetch(repo, remoteName, [ManagedRemotes.RefspecFor(remoteName)], options, "peermesh: fetch " + remoteName);
+            }
         }
         catch (Exception e) when (e is LibGit2SharpException)
         {
-            throw Classify(e, progress, cancellationToken);
+            throw Classify(e, progress, context.Failure, cancellationToken);
         }
         finally
         {
@@ -138,7 +141,7 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         return repo.ObjectDatabase.FindMergeBase(oldCommit, newCommit)?.Id == oldId;
     }
 
-    private Exception Classify(Exception e, FetchProgress progress, CancellationToken cancellationToken)
+    private Exception Classify(Exception e, FetchProgress progress, FetchFailedException? transportFailure, CancellationToken cancellationToken)
     {
         switch (progress.AbortReason)
         {
@@ -158,6 +161,11 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         if (cancellationToken.IsCancellationRequested)
         {
             return new OperationCanceledException("fetch cancelled", e, cancellationToken);
+        }
+
+        if (transportFailure is not null)
+        {
+            return new FetchFailedException(transportFailure.Kind, transportFailure.Message, e);
         }
 
         if (e is LockedFileException)

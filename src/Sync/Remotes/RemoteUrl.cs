@@ -59,4 +59,31 @@ internal static class RemoteUrl
         url is not null
         && url.StartsWith(Scheme, StringComparison.Ordinal)
         && url.IndexOfAny(['\0', '\n', '\r', ' ', '\t', '\\', '@']) < 0;
+
+    /// <summary>Splits a URL of the managed shape back into the peer's endpoint and the daemon path.</summary>
+    public static bool TryParse(string? url, out IPEndPoint? endPoint, out string? path)
+    {
+        endPoint = null;
+        path = null;
+        if (!IsManagedShape(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "git" || uri.Port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        var host = uri.Host.TrimStart('[').TrimEnd(']');
+        if (!IPAddress.TryParse(host, out var address) || !RepoPath.IsValid(uri.AbsolutePath))
+        {
+            return false;
+        }
+
+        // Only a URL exactly as TryBuild spells it: Uri normalises "/../x" and "%2e", which we never produce.
+        if (TryBuild(address, uri.Port, uri.AbsolutePath) != url)
+        {
+            return false;
+        }
+
+        endPoint = new IPEndPoint(address, uri.Port);
+        path = uri.AbsolutePath;
+        return true;
+    }
 }

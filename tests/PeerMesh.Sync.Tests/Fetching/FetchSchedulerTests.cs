@@ -51,13 +51,15 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
 
     private static Member B(long version = 1) => FakeMembershipView.MakeMember(NodeB, "b", 9418, RepoId, version);
 
-    private async Task<FetchScheduler> StartAsync(params ManagedRemote[] existing)
+    private async Task<FetchScheduler> StartAsync(params ManagedRemote[] existing) => await StartAsync(_view, existing);
+
+    private async Task<FetchScheduler> StartAsync(IMembershipView view, params ManagedRemote[] existing)
     {
         _pipelines = new FetchPipelines(_options, _time);
         _scheduler = new FetchScheduler(
             _options,
             RepoId,
-            _view,
+            view,
             new FakeRemotes(RepoId, existing),
             _fetcher,
             _fetcher,
@@ -291,5 +293,39 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         var report = Assert.Single(await request);
         Assert.False(report.Ok);
         Assert.StartsWith("cancelled", report.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MembershipViewThrows_LoopSurvivesAndRetries()
+    {
+        var flaky = new FlakyView(_view);
+        var scheduler = await StartAsync(flaky);
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        await Eventually.TrueAsync(() => flaky.Calls == 1, "first wait failed");
+
+        _view.Set(A());
+
+        // The retry delay is armed right after the fault; advance until it has fired (each step is 1 s of fake time).
+        await Eventually.TrueAsync(
+            () =>
+            {
+                _time.Advance(TimeSpan.FromSeconds(1));
+                return scheduler.CompletedFetches == 1;
+            },
+            "fetched after the fault");
+    }
+
+    private sealed class FlakyView(FakeMembershipView inner) : IMembershipView
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public MembershipSnapshot Current => inner.Current;
+
+        public ValueTask<MembershipSnapshot> WaitForChangeAsync(long afterVersion, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) == 1
+                ? throw new InvalidOperationException("view broke")
+                : inner.WaitForChangeAsync(afterVersion, cancellationToken);
     }
 }

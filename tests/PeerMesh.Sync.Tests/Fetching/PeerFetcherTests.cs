@@ -227,4 +227,39 @@ public sealed class PeerFetcherTests
         var written = Git.Run(setup.Local.WorkDir, "for-each-ref", "--format=%(refname)", "refs/remotes/peer/");
         Assert.Equal(2, written.Split('\n').Length);
     }
+
+    [Fact]
+    public async Task FetchAsync_PeerTrickles_DeadlineEndsItAtOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        await using var trickle = new TrickleServer();
+        var remote = setup.AddManagedRemote(port: trickle.Port);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(3));
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Fetcher(setup).FetchAsync(remote, deadline.Token));
+
+        // The watchdog (2 s) never fires, bytes keep coming; the deadline must end it, not the peer.
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(6));
+    }
+
+    [Fact]
+    public async Task FetchAsync_SilentServerAndCancelled_EndsAtCancellationNotWatchdog()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        await using var silent = new SilentServer();
+        var remote = setup.AddManagedRemote(port: silent.Port);
+        var options = PeerSetup.FastOptions();
+        options.WatchdogTimeout = TimeSpan.FromMinutes(5);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromMilliseconds(500));
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Fetcher(setup, options).FetchAsync(remote, deadline.Token));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+    }
 }

@@ -48,4 +48,32 @@ public sealed class RemoteUrlTests
     {
         Assert.Equal(expected, RemoteUrl.IsManagedShape(url));
     }
+
+    [Theory]
+    [InlineData("git://10.0.0.1:9418/r", "10.0.0.1", 9418, "/r")]
+    [InlineData("git://[::1]:1234/a/b", "::1", 1234, "/a/b")]
+    [InlineData("git://127.0.0.1:9418/", "127.0.0.1", 9418, "/")]
+    public void TryParse_BuiltUrl_RoundTrips(string url, string address, int port, string path)
+    {
+        Assert.True(RemoteUrl.TryParse(url, out var endPoint, out var parsedPath));
+
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(address), port), endPoint);
+        Assert.Equal(path, parsedPath);
+        Assert.Equal(url, RemoteUrl.TryBuild(endPoint!.Address, endPoint.Port, parsedPath));
+    }
+
+    [Theory]
+    [InlineData("git://example.com:9418/r")]
+    [InlineData("git://10.0.0.1/r")]
+    [InlineData("git://10.0.0.1:9418/../x")]
+    [InlineData("git://10.0.0.1:9418/%2e%2e/x")]
+    [InlineData("git://user@10.0.0.1:9418/r")]
+    [InlineData("file:///etc")]
+    [InlineData("ssh://-oProxyCommand=x/r")]
+    [InlineData("git://0.0.0.0:9418/r")]
+    [InlineData(null)]
+    public void TryParse_OtherUrls_Refused(string? url)
+    {
+        Assert.False(RemoteUrl.TryParse(url, out _, out _));
+    }
 }

@@ -5,11 +5,14 @@ namespace PeerMesh.Sync.Tests.Support;
 /// <summary>Runs the git command line with a fixed identity and dates, isolated from the machine's config.</summary>
 internal static class Git
 {
-    public static string Run(string workingDirectory, params string[] args)
+    public static string Run(string workingDirectory, params string[] args) => RunWithInput(workingDirectory, null, args);
+
+    public static string RunWithInput(string workingDirectory, string? input, params string[] args)
     {
         var start = new ProcessStartInfo("git")
         {
             WorkingDirectory = workingDirectory,
+            RedirectStandardInput = input is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -30,6 +33,11 @@ internal static class Git
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("git did not start");
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
