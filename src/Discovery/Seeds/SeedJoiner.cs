@@ -95,7 +95,7 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
             {
                 if (state.NextAttempt <= now)
                 {
-                    await TryAsync(state, cancellationToken);
+                    await TryAsync(state, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -108,7 +108,7 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
             var wait = next - _time.GetUtcNow();
             try
             {
-                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1), _time, cancellationToken);
+                await DelayAsync(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -117,13 +117,25 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Like Task.Delay on the time provider, but the loop continues inline on the thread that fires the timer
+    /// (Task.Delay always hops to the pool): with a fake clock the whole retry step then runs inside Advance.
+    /// </summary>
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource();
+        using var timer = _time.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), done, delay, Timeout.InfiniteTimeSpan);
+        using var registration = cancellationToken.Register(static s => ((TaskCompletionSource)s!).TrySetCanceled(), done);
+        await done.Task.ConfigureAwait(false);
+    }
+
     private async Task TryAsync(SeedState state, CancellationToken cancellationToken)
     {
         IPAddress[] addresses;
         string? error = null;
         try
         {
-            addresses = IPAddress.TryParse(state.Seed.Host, out var literal) ? [literal] : await _resolve(state.Seed.Host, cancellationToken);
+            addresses = IPAddress.TryParse(state.Seed.Host, out var literal) ? [literal] : await _resolve(state.Seed.Host, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

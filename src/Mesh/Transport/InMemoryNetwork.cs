@@ -5,10 +5,11 @@ namespace PeerMesh.Mesh.Transport;
 /// <summary>
 /// A simulated datagram network for tests and benchmarks (memberlist's MockNetwork, but lossy): loss,
 /// latency with jitter (which reorders), duplication, partitions and crashed hosts. Deliveries are driven by
-/// one timer of the given <see cref="TimeProvider"/> and happen synchronously in its callback, so with a fake
-/// clock everything runs on the thread that advances time and is deterministic for a seed.
+/// one periodic timer of the given <see cref="TimeProvider"/> (every <see cref="Tick"/>) and happen synchronously in
+/// its callback, so with a fake clock everything runs on the thread that advances time and is deterministic for a
+/// seed. Sending never touches the timer, so a sender holding its own lock cannot deadlock with a delivery in progress.
 /// </summary>
-internal sealed class InMemoryNetwork
+internal sealed class InMemoryNetwork : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
@@ -18,16 +19,19 @@ internal sealed class InMemoryNetwork
     private readonly Dictionary<IPEndPoint, int> _partitionOf = [];
     private readonly PriorityQueue<Delivery, (long Due, long Seq)> _queue = new();
     private readonly ITimer _timer;
-    private long _scheduledDue = long.MaxValue;
     private long _seq;
     private int _nextHost = 1;
 
-    public InMemoryNetwork(TimeProvider time, int seed)
+    public InMemoryNetwork(TimeProvider time, int seed, TimeSpan? tick = null)
     {
         _time = time;
         _random = new Random(seed);
-        _timer = time.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Tick = tick ?? TimeSpan.FromMilliseconds(1);
+        _timer = time.CreateTimer(_ => OnTimer(), null, Tick, Tick);
     }
+
+    /// <summary>Delivery granularity: due datagrams are handed over at every tick.</summary>
+    public TimeSpan Tick { get; }
 
     /// <summary>Probability that a datagram is lost.</summary>
     public double LossRate { get; set; }
@@ -35,7 +39,7 @@ internal sealed class InMemoryNetwork
     /// <summary>Probability that a datagram is delivered twice.</summary>
     public double DuplicateRate { get; set; }
 
-    /// <summary>Base one-way latency (at least one tick, so a send never delivers re-entrantly).</summary>
+    /// <summary>Base one-way latency (delivered at the first tick at or after it; never re-entrantly inside a send).</summary>
     public TimeSpan Latency { get; set; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Extra uniform random latency in [0, Jitter): datagrams overtake each other.</summary>
@@ -95,6 +99,8 @@ internal sealed class InMemoryNetwork
         }
     }
 
+    public void Dispose() => _timer.Dispose();
+
     internal void Detach(IPEndPoint endPoint)
     {
         lock (_lock)
@@ -120,13 +126,7 @@ internal sealed class InMemoryNetwork
             for (var i = 0; i < copies; i++)
             {
                 var delay = Math.Max(1, Latency.Ticks + (Jitter > TimeSpan.Zero ? (long)(_random.NextDouble() * Jitter.Ticks) : 0));
-                var due = now + delay;
-                _queue.Enqueue(new Delivery(from, to, data), (due, _seq++));
-                if (due < _scheduledDue)
-                {
-                    _scheduledDue = due;
-                    _timer.Change(TimeSpan.FromTicks(due - now), Timeout.InfiniteTimeSpan);
-                }
+                _queue.Enqueue(new Delivery(from, to, data), (now + delay, _seq++));
             }
         }
     }
@@ -142,12 +142,6 @@ internal sealed class InMemoryNetwork
                 var now = _time.GetUtcNow().UtcTicks;
                 if (!_queue.TryPeek(out delivery, out var key) || key.Due > now)
                 {
-                    _scheduledDue = _queue.TryPeek(out _, out var next) ? next.Due : long.MaxValue;
-                    if (_scheduledDue != long.MaxValue)
-                    {
-                        _timer.Change(TimeSpan.FromTicks(Math.Max(1, _scheduledDue - now)), Timeout.InfiniteTimeSpan);
-                    }
-
                     return;
                 }
 

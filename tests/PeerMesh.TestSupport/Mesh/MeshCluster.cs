@@ -165,6 +165,8 @@ internal sealed class MeshCluster : IAsyncDisposable
             identity.Dispose();
         }
 
+        Network.Dispose();
+
         try
         {
             Directory.Delete(_keyRoot, recursive: true);
