@@ -82,7 +82,6 @@ internal sealed class MdnsResponder
 
     public void Update(MdnsAdvertisement advertisement)
     {
-        var old = _advertisement;
         var before = _transport.Interfaces.ToDictionary(i => i.Index, EstablishedRecords);
         _advertisement = advertisement;
         _meshHash = MdnsMeshHash.Compute(advertisement.MeshId);
@@ -121,7 +120,14 @@ internal sealed class MdnsResponder
             StartProbing(RandomDelay(TimeSpan.Zero, _options.ProbeInitialDelayMax));
         }
 
-        if (old != advertisement && _owned.Any(o => o.Established))
+        // Only a change in what is on the wire is announced: a new refs digest, say, changes nothing here.
+        var changed = _transport.Interfaces.Any(i =>
+        {
+            var was = before.GetValueOrDefault(i.Index, []);
+            var now = EstablishedRecords(i);
+            return was.Count != now.Count || now.Any(r => !was.Any(w => w.IsSameRecord(r)));
+        });
+        if (changed && _owned.Any(o => o.Established))
         {
             StartAnnouncing();
         }

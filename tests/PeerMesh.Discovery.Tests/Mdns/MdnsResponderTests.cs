@@ -215,6 +215,22 @@ public sealed class MdnsResponderTests
     }
 
     [Fact]
+    public async Task UpdateAdvertisement_OnlyRefsDigestChanged_SendsNothing()
+    {
+        await using var bed = new MdnsTestBed();
+        var repo = new RepoAnnouncement("0123", "project", "/project", "d1", 1);
+        var (node, _, _) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice", gitPort: 9418, repos: repo));
+        await node.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(3));
+        var before = bed.SentBy(A).Count(p => p.Message.IsResponse);
+
+        node.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "alice", gitPort: 9418, repos: repo with { RefsDigest = "d2", RefsVersion = 2 }));
+        bed.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(before, bed.SentBy(A).Count(p => p.Message.IsResponse));
+    }
+
+    [Fact]
     public async Task UpdateAdvertisement_RepoRemoved_SendsGoodbyeForIt()
     {
         await using var bed = new MdnsTestBed();
