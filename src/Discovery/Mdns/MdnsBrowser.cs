@@ -122,17 +122,28 @@ internal sealed class MdnsBrowser : IDisposable
 
         var now = Now;
         var records = response.Answers.Concat(response.Additionals).ToList();
+        var touched = new HashSet<DnsName>();
+        var addressesChanged = false;
 
         // Service records first, so that the address records of their targets are recognised after.
         foreach (var record in records.Where(r => r.Type is not (DnsRecordType.A or DnsRecordType.Aaaa)))
         {
-            var relevant = record.Type switch
+            var instance = record.Type switch
             {
-                DnsRecordType.Ptr => record.Name.Equals(MdnsNames.PeerMeshService),
-                DnsRecordType.Srv or DnsRecordType.Txt => IsPeerMeshInstance(record.Name),
-                _ => false,
+                DnsRecordType.Ptr when record.Name.Equals(MdnsNames.PeerMeshService) => ((PtrRecordData)record.Data).Target,
+                DnsRecordType.Srv or DnsRecordType.Txt when IsPeerMeshInstance(record.Name) => record.Name,
+                _ => null,
             };
-            if (relevant && !_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            if (instance is null)
+            {
+                continue;
+            }
+
+            if (_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            {
+                touched.Add(instance);
+            }
+            else
             {
                 _counters.Drop("cache full");
             }
@@ -140,14 +151,23 @@ internal sealed class MdnsBrowser : IDisposable
 
         foreach (var record in records.Where(r => r.Type is DnsRecordType.A or DnsRecordType.Aaaa))
         {
-            var isTarget = _cache.Entries.Any(e => e.Record.Data is SrvRecordData srv && srv.Target.Equals(record.Name));
-            if (isTarget && !_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            if (!_cache.IsSrvTarget(record.Name))
+            {
+                continue;
+            }
+
+            if (_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            {
+                addressesChanged = true;
+            }
+            else
             {
                 _counters.Drop("cache full");
             }
         }
 
-        Evaluate();
+        // Only what this packet touched is re-evaluated, so a full cache does not make every packet expensive.
+        Evaluate(addressesChanged ? null : touched);
         ResolveMissing(now);
         RearmExpiry();
         RearmQuery();
@@ -157,12 +177,22 @@ internal sealed class MdnsBrowser : IDisposable
         name.Labels.Count == MdnsNames.PeerMeshService.Labels.Count + 1 && name.IsSubdomainOf(MdnsNames.PeerMeshService);
 
     /// <summary>Matches cached instances to peers; queues offers for new or moved ones, forgets vanished ones.</summary>
-    private void Evaluate()
+    private void Evaluate(HashSet<DnsName>? only = null)
     {
         var seen = new HashSet<DnsName>();
         foreach (var ptr in _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr).ToList())
         {
             var instance = ((PtrRecordData)ptr.Record.Data).Target;
+            if (only is not null && !only.Contains(instance))
+            {
+                if (_offered.ContainsKey(instance))
+                {
+                    seen.Add(instance);
+                }
+
+                continue;
+            }
+
             if (!IsPeerMeshInstance(instance))
             {
                 continue;

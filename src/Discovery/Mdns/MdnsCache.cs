@@ -5,11 +5,14 @@ namespace PeerMesh.Discovery.Mdns;
 
 /// <summary>
 /// The browser's record cache (RFC 6762 10): TTL expiry, goodbyes (TTL 0 expire in one second), the
-/// cache-flush bit, and a size bound. Not thread-safe; used under the discovery lock.
+/// cache-flush bit, and a size bound. Indexed by name and type so that a packet costs the same with a
+/// full cache as with an empty one. Not thread-safe; used under the discovery lock.
 /// </summary>
 internal sealed class MdnsCache(int maxEntries, Random? random = null)
 {
     private readonly Dictionary<string, MdnsCacheEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<(DnsName Name, DnsRecordType Type), Dictionary<string, MdnsCacheEntry>> _byName = [];
+    private readonly Dictionary<DnsName, int> _srvTargets = [];
 
     public int Count => _entries.Count;
 
@@ -19,15 +22,14 @@ internal sealed class MdnsCache(int maxEntries, Random? random = null)
     public bool Add(DnsRecord record, TimeSpan now, IPAddress source, int interfaceIndex)
     {
         var key = MdnsRecordBuilder.Key(record);
-        if (record.CacheFlush)
+        if (record.CacheFlush && _byName.TryGetValue((record.Name, record.Type), out var sameName))
         {
             // RFC 6762 10.2: other rdata for this name and type, received over a second ago, is stale.
-            foreach (var other in _entries.Values)
+            foreach (var (otherKey, other) in sameName)
             {
-                if (other.Record.Type == record.Type && other.Record.Name.Equals(record.Name) && now - other.ReceivedAt > TimeSpan.FromSeconds(1)
-                    && !other.Record.Data.RdataEquals(record.Data))
+                if (otherKey != key && now - other.ReceivedAt > TimeSpan.FromSeconds(1))
                 {
-                    other.ExpiresAt = TimeSpan.FromTicks(Math.Min(other.ExpiresAt.Ticks, (now + TimeSpan.FromSeconds(1)).Ticks));
+                    other.ExpiresAt = Min(other.ExpiresAt, now + TimeSpan.FromSeconds(1));
                 }
             }
         }
@@ -37,7 +39,7 @@ internal sealed class MdnsCache(int maxEntries, Random? random = null)
             if (record.Ttl == 0)
             {
                 // RFC 6762 10.1: a goodbye leaves the record for one more second.
-                existing.ExpiresAt = TimeSpan.FromTicks(Math.Min(existing.ExpiresAt.Ticks, (now + TimeSpan.FromSeconds(1)).Ticks));
+                existing.ExpiresAt = Min(existing.ExpiresAt, now + TimeSpan.FromSeconds(1));
                 return true;
             }
 
@@ -61,26 +63,61 @@ internal sealed class MdnsCache(int maxEntries, Random? random = null)
             return false;
         }
 
-        _entries[key] = new MdnsCacheEntry(record, now, source, interfaceIndex) { RefreshJitter = Jitter() };
+        var entry = new MdnsCacheEntry(record, now, source, interfaceIndex) { RefreshJitter = Jitter() };
+        _entries[key] = entry;
+        if (!_byName.TryGetValue((record.Name, record.Type), out var bucket))
+        {
+            bucket = new Dictionary<string, MdnsCacheEntry>(StringComparer.Ordinal);
+            _byName[(record.Name, record.Type)] = bucket;
+        }
+
+        bucket[key] = entry;
+        if (record.Data is SrvRecordData srv)
+        {
+            _srvTargets[srv.Target] = _srvTargets.GetValueOrDefault(srv.Target) + 1;
+        }
+
         return true;
     }
 
-    private double Jitter() => random is null ? 0 : random.NextDouble() * 0.02;
-
     public IEnumerable<MdnsCacheEntry> Find(DnsName name, DnsRecordType type) =>
-        _entries.Values.Where(e => e.Record.Type == type && e.Record.Name.Equals(name));
+        _byName.TryGetValue((name, type), out var bucket) ? bucket.Values : [];
+
+    /// <summary>True when some cached SRV record points at <paramref name="host"/>.</summary>
+    public bool IsSrvTarget(DnsName host) => _srvTargets.ContainsKey(host);
 
     /// <summary>Removes expired entries; returns how many.</summary>
     public int RemoveExpired(TimeSpan now)
     {
-        var expired = _entries.Where(kv => kv.Value.ExpiresAt <= now).Select(kv => kv.Key).ToList();
-        foreach (var key in expired)
+        var expired = _entries.Where(kv => kv.Value.ExpiresAt <= now).ToList();
+        foreach (var (key, entry) in expired)
         {
             _entries.Remove(key);
+            var nameKey = (entry.Record.Name, entry.Record.Type);
+            if (_byName.TryGetValue(nameKey, out var bucket) && bucket.Remove(key) && bucket.Count == 0)
+            {
+                _byName.Remove(nameKey);
+            }
+
+            if (entry.Record.Data is SrvRecordData srv && _srvTargets.TryGetValue(srv.Target, out var n))
+            {
+                if (n <= 1)
+                {
+                    _srvTargets.Remove(srv.Target);
+                }
+                else
+                {
+                    _srvTargets[srv.Target] = n - 1;
+                }
+            }
         }
 
         return expired.Count;
     }
 
     public TimeSpan? NextExpiry => _entries.Count == 0 ? null : _entries.Values.Min(e => e.ExpiresAt);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private double Jitter() => random is null ? 0 : random.NextDouble() * 0.02;
 }

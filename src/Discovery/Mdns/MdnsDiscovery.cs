@@ -22,6 +22,7 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
     private readonly MdnsScheduler _scheduler;
     private readonly MdnsResponder _responder;
     private readonly MdnsBrowser _browser;
+    private readonly MdnsSourceRateLimiter _rateLimiter;
     private string? _warnedReason;
     private bool _started;
     private bool _stopped;
@@ -50,6 +51,7 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
         _counters = counters ?? new MdnsCounters();
         _transport = transport ?? new UdpMdnsTransport(options, new SystemNetworkInterfaceProvider(options.IncludeLoopback), new MdnsSocketFactory(), timeProvider, logger, _counters);
         _scheduler = new MdnsScheduler(timeProvider, _gate, logger);
+        _rateLimiter = new MdnsSourceRateLimiter(options.MaxPacketsPerSourcePerSecond, timeProvider);
         random ??= Random.Shared;
         _responder = new MdnsResponder(options, advertisement, _transport, _scheduler, _counters, logger, random);
         _browser = new MdnsBrowser(options, advertisement, _transport, _scheduler, _counters, logger, random);
@@ -182,6 +184,11 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
     private void HandlePacket(MdnsPacket packet)
     {
         _counters.Received(packet.Data.Length);
+        if (!_rateLimiter.TryAcquire(packet.Source.Address))
+        {
+            _counters.Drop("source over rate limit");
+            return;
+        }
 
         // RFC 6762 11: on-link senders use TTL 255; anything else was routed here.
         if (packet.IpTtl is { } ttl && ttl != 255)
