@@ -123,7 +123,6 @@ internal sealed class MdnsBrowser : IDisposable
         var now = Now;
         var records = response.Answers.Concat(response.Additionals).ToList();
         var touched = new HashSet<DnsName>();
-        var addressesChanged = false;
 
         // Service records first, so that the address records of their targets are recognised after.
         foreach (var record in records.Where(r => r.Type is not (DnsRecordType.A or DnsRecordType.Aaaa)))
@@ -139,13 +138,14 @@ internal sealed class MdnsBrowser : IDisposable
                 continue;
             }
 
-            if (_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            switch (_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
             {
-                touched.Add(instance);
-            }
-            else
-            {
-                _counters.Drop("cache full");
+                case MdnsCacheAddResult.Added:
+                    touched.Add(instance);
+                    break;
+                case MdnsCacheAddResult.Dropped:
+                    _counters.Drop("cache full");
+                    break;
             }
         }
 
@@ -156,22 +156,34 @@ internal sealed class MdnsBrowser : IDisposable
                 continue;
             }
 
-            if (_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            switch (_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
             {
-                addressesChanged = true;
-            }
-            else
-            {
-                _counters.Drop("cache full");
+                case MdnsCacheAddResult.Added:
+                    touched.UnionWith(_cache.InstancesTargeting(record.Name));
+                    break;
+                case MdnsCacheAddResult.Dropped:
+                    _counters.Drop("cache full");
+                    break;
             }
         }
 
-        // Only what this packet touched is re-evaluated, so a full cache does not make every packet expensive.
-        Evaluate(addressesChanged ? null : touched);
-        ResolveMissing(now);
-        RearmExpiry();
+        // Only what this packet added is re-evaluated (refreshes change nothing), so a full cache does not
+        // make every packet expensive.
+        Evaluate(touched);
+        ResolveMissing(now, touched);
+
+        // Nothing here can expire sooner than a second from now (goodbyes and cache-flush give one second,
+        // the smallest TTL is one second), so the full scan for the next expiry is left to the timer.
+        if (_expiryTimer.DueAt is not { } due || due > now + TimeSpan.FromSeconds(1))
+        {
+            _expiryTimer.Arm(TimeSpan.FromSeconds(1));
+        }
+
         RearmQuery();
     }
+
+    private bool HasPtr(DnsName instance) =>
+        _cache.Contains(new DnsRecord(MdnsNames.PeerMeshService, DnsRecordType.Ptr, 0, new PtrRecordData(instance)));
 
     private static bool IsPeerMeshInstance(DnsName name) =>
         name.Labels.Count == MdnsNames.PeerMeshService.Labels.Count + 1 && name.IsSubdomainOf(MdnsNames.PeerMeshService);
@@ -180,20 +192,10 @@ internal sealed class MdnsBrowser : IDisposable
     private void Evaluate(HashSet<DnsName>? only = null)
     {
         var seen = new HashSet<DnsName>();
-        foreach (var ptr in _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr).ToList())
+        var instances = only ?? _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr).Select(p => ((PtrRecordData)p.Record.Data).Target).ToHashSet();
+        foreach (var instance in instances)
         {
-            var instance = ((PtrRecordData)ptr.Record.Data).Target;
-            if (only is not null && !only.Contains(instance))
-            {
-                if (_offered.ContainsKey(instance))
-                {
-                    seen.Add(instance);
-                }
-
-                continue;
-            }
-
-            if (!IsPeerMeshInstance(instance))
+            if (!IsPeerMeshInstance(instance) || (only is not null && !HasPtr(instance)))
             {
                 continue;
             }
@@ -239,9 +241,13 @@ internal sealed class MdnsBrowser : IDisposable
             }
         }
 
-        foreach (var gone in _offered.Keys.Where(k => !seen.Contains(k)).ToList())
+        // Only a full pass (after expiry) can tell that an instance is gone.
+        if (only is null)
         {
-            _offered.Remove(gone);
+            foreach (var gone in _offered.Keys.Where(k => !seen.Contains(k)).ToList())
+            {
+                _offered.Remove(gone);
+            }
         }
     }
 
@@ -283,13 +289,12 @@ internal sealed class MdnsBrowser : IDisposable
         id.Length is > 0 and <= MaxNodeIdLength && id.All(char.IsAsciiHexDigit);
 
     /// <summary>Asks for SRV and TXT of instances known only by their PTR, at most once a second each.</summary>
-    private void ResolveMissing(TimeSpan now)
+    private void ResolveMissing(TimeSpan now, HashSet<DnsName> touched)
     {
         var questions = new List<DnsQuestion>();
-        foreach (var ptr in _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr))
+        foreach (var instance in touched)
         {
-            var instance = ((PtrRecordData)ptr.Record.Data).Target;
-            if (!IsPeerMeshInstance(instance))
+            if (!IsPeerMeshInstance(instance) || !HasPtr(instance))
             {
                 continue;
             }

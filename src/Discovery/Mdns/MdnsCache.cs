@@ -12,14 +12,14 @@ internal sealed class MdnsCache(int maxEntries, Random? random = null)
 {
     private readonly Dictionary<string, MdnsCacheEntry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<(DnsName Name, DnsRecordType Type), Dictionary<string, MdnsCacheEntry>> _byName = [];
-    private readonly Dictionary<DnsName, int> _srvTargets = [];
+    private readonly Dictionary<DnsName, Dictionary<DnsName, int>> _srvTargets = [];
 
     public int Count => _entries.Count;
 
     public IEnumerable<MdnsCacheEntry> Entries => _entries.Values;
 
-    /// <summary>Adds or refreshes a record. False when it was dropped because the cache is full.</summary>
-    public bool Add(DnsRecord record, TimeSpan now, IPAddress source, int interfaceIndex)
+    /// <summary>Adds or refreshes a record.</summary>
+    public MdnsCacheAddResult Add(DnsRecord record, TimeSpan now, IPAddress source, int interfaceIndex)
     {
         var key = MdnsRecordBuilder.Key(record);
         if (record.CacheFlush && _byName.TryGetValue((record.Name, record.Type), out var sameName))
@@ -40,7 +40,7 @@ internal sealed class MdnsCache(int maxEntries, Random? random = null)
             {
                 // RFC 6762 10.1: a goodbye leaves the record for one more second.
                 existing.ExpiresAt = Min(existing.ExpiresAt, now + TimeSpan.FromSeconds(1));
-                return true;
+                return MdnsCacheAddResult.Refreshed;
             }
 
             existing.Record = record;
@@ -50,17 +50,17 @@ internal sealed class MdnsCache(int maxEntries, Random? random = null)
             existing.InterfaceIndex = interfaceIndex;
             existing.RefreshStep = 0;
             existing.RefreshJitter = Jitter();
-            return true;
+            return MdnsCacheAddResult.Refreshed;
         }
 
         if (record.Ttl == 0)
         {
-            return true;
+            return MdnsCacheAddResult.Refreshed;
         }
 
         if (_entries.Count >= maxEntries)
         {
-            return false;
+            return MdnsCacheAddResult.Dropped;
         }
 
         var entry = new MdnsCacheEntry(record, now, source, interfaceIndex) { RefreshJitter = Jitter() };
@@ -74,17 +74,30 @@ internal sealed class MdnsCache(int maxEntries, Random? random = null)
         bucket[key] = entry;
         if (record.Data is SrvRecordData srv)
         {
-            _srvTargets[srv.Target] = _srvTargets.GetValueOrDefault(srv.Target) + 1;
+            if (!_srvTargets.TryGetValue(srv.Target, out var instances))
+            {
+                instances = [];
+                _srvTargets[srv.Target] = instances;
+            }
+
+            instances[record.Name] = instances.GetValueOrDefault(record.Name) + 1;
         }
 
-        return true;
+        return MdnsCacheAddResult.Added;
     }
 
     public IEnumerable<MdnsCacheEntry> Find(DnsName name, DnsRecordType type) =>
         _byName.TryGetValue((name, type), out var bucket) ? bucket.Values : [];
 
+    /// <summary>True when the record (name, type, rdata) is cached.</summary>
+    public bool Contains(DnsRecord record) => _entries.ContainsKey(MdnsRecordBuilder.Key(record));
+
     /// <summary>True when some cached SRV record points at <paramref name="host"/>.</summary>
     public bool IsSrvTarget(DnsName host) => _srvTargets.ContainsKey(host);
+
+    /// <summary>The instances whose cached SRV records point at <paramref name="host"/>.</summary>
+    public IEnumerable<DnsName> InstancesTargeting(DnsName host) =>
+        _srvTargets.TryGetValue(host, out var instances) ? instances.Keys : [];
 
     /// <summary>Removes expired entries; returns how many.</summary>
     public int RemoveExpired(TimeSpan now)
@@ -99,15 +112,16 @@ internal sealed class MdnsCache(int maxEntries, Random? random = null)
                 _byName.Remove(nameKey);
             }
 
-            if (entry.Record.Data is SrvRecordData srv && _srvTargets.TryGetValue(srv.Target, out var n))
+            if (entry.Record.Data is SrvRecordData srv && _srvTargets.TryGetValue(srv.Target, out var instances)
+                && instances.TryGetValue(entry.Record.Name, out var n))
             {
-                if (n <= 1)
+                if (n > 1)
+                {
+                    instances[entry.Record.Name] = n - 1;
+                }
+                else if (instances.Remove(entry.Record.Name) && instances.Count == 0)
                 {
                     _srvTargets.Remove(srv.Target);
-                }
-                else
-                {
-                    _srvTargets[srv.Target] = n - 1;
                 }
             }
         }
