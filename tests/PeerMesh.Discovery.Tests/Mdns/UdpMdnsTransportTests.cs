@@ -157,6 +157,23 @@ public sealed class UdpMdnsTransportTests
     }
 
     [Fact]
+    public async Task SystemInterfaceProvider_InsideNamespace_ListsTheVethButNotLoopback()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var thread = new NamespaceThread(link.First.Name);
+
+        await link.First.RunCheckedAsync("ip", "link", "set", "lo", "multicast", "on");
+
+        var listed = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: false).GetInterfaces());
+        var withLoopback = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: true).GetInterfaces());
+
+        Assert.Equal([link.FirstInterface], listed);
+        Assert.Equal(["lo", link.FirstInterface.Name], withLoopback.Select(i => i.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task PortTakenByNonSharingSocket_IsDegradedWithReason()
     {
         // A socket without SO_REUSEADDR on the wildcard address, as a responder that does not share would hold.
