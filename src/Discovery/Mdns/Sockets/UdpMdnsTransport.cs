@@ -322,6 +322,7 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
         var buffer = new byte[9000];
+        var reopenDelay = _options.ReceiveRestartDelay;
         while (!cancellationToken.IsCancellationRequested)
         {
             Socket? socket;
@@ -334,7 +335,17 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
             {
                 if (socket is null)
                 {
-                    throw new SocketException((int)SocketError.NotSocket);
+                    // The socket could not be opened (port taken, no permission): already reported as
+                    // degraded once; retry quietly with back-off so it recovers when the port frees up.
+                    await Task.Delay(reopenDelay, _timeProvider, cancellationToken);
+                    reopenDelay = TimeSpan.FromTicks(Math.Min(reopenDelay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                    if (TryOpenSocket())
+                    {
+                        reopenDelay = _options.ReceiveRestartDelay;
+                        Refresh(notify: true);
+                    }
+
+                    continue;
                 }
 
                 while (!cancellationToken.IsCancellationRequested)
