@@ -250,6 +250,21 @@ public sealed class MdnsResponderTests
     }
 
     [Fact]
+    public async Task InterfacesChanged_NewAddress_AnnouncesTwiceWithIt()
+    {
+        await using var bed = new MdnsTestBed();
+        var (node, _, transport) = await StartedAsync(bed);
+        var before = bed.SentBy(A).Count(p => p.Message.IsResponse);
+
+        transport.SetInterfaces([new MdnsInterface(1, "mem0", [IPAddress.Parse(A), IPAddress.Parse("198.18.5.5")])]);
+        bed.Advance(TimeSpan.FromSeconds(3));
+
+        var announcements = bed.SentBy(A).Where(p => p.Message.IsResponse).Skip(before).ToList();
+        Assert.Equal(2, announcements.Count);
+        Assert.All(announcements, p => Assert.Contains(p.Message.Answers, r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Parse("198.18.5.5"))));
+    }
+
+    [Fact]
     public async Task Query_OffLinkTtl_IsDroppedAndNotAnswered()
     {
         await using var bed = new MdnsTestBed();
