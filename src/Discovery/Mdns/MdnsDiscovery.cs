@@ -23,6 +23,7 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
     private readonly MdnsResponder _responder;
     private readonly MdnsBrowser _browser;
     private readonly MdnsSourceRateLimiter _rateLimiter;
+    private readonly MdnsTimerSlot _healthTimer;
     private string? _warnedReason;
     private bool _started;
     private bool _stopped;
@@ -52,6 +53,13 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
         _transport = transport ?? new UdpMdnsTransport(options, new SystemNetworkInterfaceProvider(options.IncludeLoopback), new MdnsSocketFactory(), timeProvider, logger, _counters);
         _scheduler = new MdnsScheduler(timeProvider, _gate, logger);
         _rateLimiter = new MdnsSourceRateLimiter(options.MaxPacketsPerSourcePerSecond, timeProvider);
+
+        // Health changes that no event reports (sends starting or stopping to fail) are noticed on this tick.
+        _healthTimer = new MdnsTimerSlot(_scheduler, () =>
+        {
+            ReportHealth();
+            _healthTimer!.Arm(options.InterfacePollInterval);
+        });
         random ??= Random.Shared;
         _responder = new MdnsResponder(options, advertisement, _transport, _scheduler, _counters, logger, random);
         _browser = new MdnsBrowser(options, advertisement, _transport, _scheduler, _counters, logger, random);
@@ -104,6 +112,7 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
         {
             _responder.Start();
             _browser.Start();
+            _healthTimer.Arm(_options.InterfacePollInterval);
         }
 
         ReportHealth();
@@ -120,6 +129,7 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
             }
 
             _stopped = true;
+            _healthTimer.Disarm();
             _responder.Stop();
             _browser.Stop();
         }
@@ -132,6 +142,7 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
     {
         await StopAsync(CancellationToken.None);
         _scheduler.Dispose();
+        _healthTimer.Dispose();
         _browser.Dispose();
         await _transport.DisposeAsync();
     }

@@ -174,6 +174,31 @@ public sealed class UdpMdnsTransportTests
     }
 
     [Fact]
+    public async Task LinkGoesDown_StatusSaysDegraded_AndRecoversWhenItComesBack()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var threadA = new NamespaceThread(link.First.Name);
+        var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
+        await using (a)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await PollAsync(() => a.Counters.PacketsOut > 3);
+            Assert.False(a.Status.Degraded);
+
+            await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "down");
+            a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7005));
+            await PollAsync(() => a.Status.Degraded);
+            Assert.StartsWith("sending to 224.0.0.251 fails", a.Status.DegradedReason, StringComparison.Ordinal);
+
+            await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "up");
+            a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7006));
+            await PollAsync(() => !a.Status.Degraded);
+        }
+    }
+
+    [Fact]
     public async Task PortTakenByNonSharingSocket_IsDegradedWithReason()
     {
         // A socket without SO_REUSEADDR on the wildcard address, as a responder that does not share would hold.
