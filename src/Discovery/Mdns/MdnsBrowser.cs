@@ -122,48 +122,80 @@ internal sealed class MdnsBrowser : IDisposable
 
         var now = Now;
         var records = response.Answers.Concat(response.Additionals).ToList();
+        var touched = new HashSet<DnsName>();
 
         // Service records first, so that the address records of their targets are recognised after.
         foreach (var record in records.Where(r => r.Type is not (DnsRecordType.A or DnsRecordType.Aaaa)))
         {
-            var relevant = record.Type switch
+            var instance = record.Type switch
             {
-                DnsRecordType.Ptr => record.Name.Equals(MdnsNames.PeerMeshService),
-                DnsRecordType.Srv or DnsRecordType.Txt => IsPeerMeshInstance(record.Name),
-                _ => false,
+                DnsRecordType.Ptr when record.Name.Equals(MdnsNames.PeerMeshService) => ((PtrRecordData)record.Data).Target,
+                DnsRecordType.Srv or DnsRecordType.Txt when IsPeerMeshInstance(record.Name) => record.Name,
+                _ => null,
             };
-            if (relevant && !_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            if (instance is null)
             {
-                _counters.Drop("cache full");
+                continue;
+            }
+
+            switch (_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            {
+                case MdnsCacheAddResult.Added:
+                    touched.Add(instance);
+                    break;
+                case MdnsCacheAddResult.Dropped:
+                    _counters.Drop("cache full");
+                    break;
             }
         }
 
         foreach (var record in records.Where(r => r.Type is DnsRecordType.A or DnsRecordType.Aaaa))
         {
-            var isTarget = _cache.Entries.Any(e => e.Record.Data is SrvRecordData srv && srv.Target.Equals(record.Name));
-            if (isTarget && !_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            if (!_cache.IsSrvTarget(record.Name))
             {
-                _counters.Drop("cache full");
+                continue;
+            }
+
+            switch (_cache.Add(record, now, packet.Source.Address, networkInterface.Index))
+            {
+                case MdnsCacheAddResult.Added:
+                    touched.UnionWith(_cache.InstancesTargeting(record.Name));
+                    break;
+                case MdnsCacheAddResult.Dropped:
+                    _counters.Drop("cache full");
+                    break;
             }
         }
 
-        Evaluate();
-        ResolveMissing(now);
-        RearmExpiry();
+        // Only what this packet added is re-evaluated (refreshes change nothing), so a full cache does not
+        // make every packet expensive.
+        Evaluate(touched);
+        ResolveMissing(now, touched);
+
+        // Nothing here can expire sooner than a second from now (goodbyes and cache-flush give one second,
+        // the smallest TTL is one second), so the full scan for the next expiry is left to the timer.
+        if (_expiryTimer.DueAt is not { } due || due > now + TimeSpan.FromSeconds(1))
+        {
+            _expiryTimer.Arm(TimeSpan.FromSeconds(1));
+        }
+
         RearmQuery();
     }
+
+    private bool HasPtr(DnsName instance) =>
+        _cache.Contains(new DnsRecord(MdnsNames.PeerMeshService, DnsRecordType.Ptr, 0, new PtrRecordData(instance)));
 
     private static bool IsPeerMeshInstance(DnsName name) =>
         name.Labels.Count == MdnsNames.PeerMeshService.Labels.Count + 1 && name.IsSubdomainOf(MdnsNames.PeerMeshService);
 
     /// <summary>Matches cached instances to peers; queues offers for new or moved ones, forgets vanished ones.</summary>
-    private void Evaluate()
+    private void Evaluate(HashSet<DnsName>? only = null)
     {
         var seen = new HashSet<DnsName>();
-        foreach (var ptr in _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr).ToList())
+        var instances = only ?? _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr).Select(p => ((PtrRecordData)p.Record.Data).Target).ToHashSet();
+        foreach (var instance in instances)
         {
-            var instance = ((PtrRecordData)ptr.Record.Data).Target;
-            if (!IsPeerMeshInstance(instance))
+            if (!IsPeerMeshInstance(instance) || (only is not null && !HasPtr(instance)))
             {
                 continue;
             }
@@ -209,9 +241,13 @@ internal sealed class MdnsBrowser : IDisposable
             }
         }
 
-        foreach (var gone in _offered.Keys.Where(k => !seen.Contains(k)).ToList())
+        // Only a full pass (after expiry) can tell that an instance is gone.
+        if (only is null)
         {
-            _offered.Remove(gone);
+            foreach (var gone in _offered.Keys.Where(k => !seen.Contains(k)).ToList())
+            {
+                _offered.Remove(gone);
+            }
         }
     }
 
@@ -253,13 +289,12 @@ internal sealed class MdnsBrowser : IDisposable
         id.Length is > 0 and <= MaxNodeIdLength && id.All(char.IsAsciiHexDigit);
 
     /// <summary>Asks for SRV and TXT of instances known only by their PTR, at most once a second each.</summary>
-    private void ResolveMissing(TimeSpan now)
+    private void ResolveMissing(TimeSpan now, HashSet<DnsName> touched)
     {
         var questions = new List<DnsQuestion>();
-        foreach (var ptr in _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr))
+        foreach (var instance in touched)
         {
-            var instance = ((PtrRecordData)ptr.Record.Data).Target;
-            if (!IsPeerMeshInstance(instance))
+            if (!IsPeerMeshInstance(instance) || !HasPtr(instance))
             {
                 continue;
             }

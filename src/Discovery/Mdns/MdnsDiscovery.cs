@@ -22,6 +22,8 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
     private readonly MdnsScheduler _scheduler;
     private readonly MdnsResponder _responder;
     private readonly MdnsBrowser _browser;
+    private readonly MdnsSourceRateLimiter _rateLimiter;
+    private readonly MdnsTimerSlot _healthTimer;
     private string? _warnedReason;
     private bool _started;
     private bool _stopped;
@@ -50,6 +52,14 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
         _counters = counters ?? new MdnsCounters();
         _transport = transport ?? new UdpMdnsTransport(options, new SystemNetworkInterfaceProvider(options.IncludeLoopback), new MdnsSocketFactory(), timeProvider, logger, _counters);
         _scheduler = new MdnsScheduler(timeProvider, _gate, logger);
+        _rateLimiter = new MdnsSourceRateLimiter(options.MaxPacketsPerSourcePerSecond, timeProvider);
+
+        // Health changes that no event reports (sends starting or stopping to fail) are noticed on this tick.
+        _healthTimer = new MdnsTimerSlot(_scheduler, () =>
+        {
+            ReportHealth();
+            _healthTimer!.Arm(options.InterfacePollInterval);
+        });
         random ??= Random.Shared;
         _responder = new MdnsResponder(options, advertisement, _transport, _scheduler, _counters, logger, random);
         _browser = new MdnsBrowser(options, advertisement, _transport, _scheduler, _counters, logger, random);
@@ -102,6 +112,7 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
         {
             _responder.Start();
             _browser.Start();
+            _healthTimer.Arm(_options.InterfacePollInterval);
         }
 
         ReportHealth();
@@ -118,6 +129,7 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
             }
 
             _stopped = true;
+            _healthTimer.Disarm();
             _responder.Stop();
             _browser.Stop();
         }
@@ -130,6 +142,7 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
     {
         await StopAsync(CancellationToken.None);
         _scheduler.Dispose();
+        _healthTimer.Dispose();
         _browser.Dispose();
         await _transport.DisposeAsync();
     }
@@ -182,6 +195,11 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
     private void HandlePacket(MdnsPacket packet)
     {
         _counters.Received(packet.Data.Length);
+        if (!_rateLimiter.TryAcquire(packet.Source.Address))
+        {
+            _counters.Drop("source over rate limit");
+            return;
+        }
 
         // RFC 6762 11: on-link senders use TTL 255; anything else was routed here.
         if (packet.IpTtl is { } ttl && ttl != 255)

@@ -58,6 +58,12 @@ internal sealed class MdnsOptions
     /// <summary>Bound on the browser's cache; records beyond it are dropped (HOSTILE-INPUTS 17).</summary>
     public int MaxCacheEntries { get; set; } = 1024;
 
+    /// <summary>
+    /// Packets per second accepted from one source address before the rest are dropped unparsed
+    /// (0 = no limit). A busy Bonjour host sends a few per second; a flood is thousands.
+    /// </summary>
+    public int MaxPacketsPerSourcePerSecond { get; set; } = 200;
+
     /// <summary>Also use loopback interfaces (off by default, as avahi does).</summary>
     public bool IncludeLoopback { get; set; }
 

@@ -23,6 +23,7 @@ internal sealed class MdnsResponder
     private readonly Dictionary<(int Interface, string Record), TimeSpan> _lastMulticast = [];
     private readonly Queue<TimeSpan> _recentConflicts = new();
     private readonly Dictionary<int, (List<DnsRecord> Answers, List<DnsRecord> Additionals)> _pendingResponses = [];
+    private readonly Dictionary<MdnsInterface, List<DnsRecord>> _recordsMemo = [];
     private MdnsAdvertisement _advertisement;
     private string _meshHash;
     private int _probeGeneration;
@@ -82,9 +83,9 @@ internal sealed class MdnsResponder
 
     public void Update(MdnsAdvertisement advertisement)
     {
-        var old = _advertisement;
         var before = _transport.Interfaces.ToDictionary(i => i.Index, EstablishedRecords);
         _advertisement = advertisement;
+        _recordsMemo.Clear();
         _meshHash = MdnsMeshHash.Compute(advertisement.MeshId);
         var node = Find("node")!;
         var needsProbe = false;
@@ -121,7 +122,14 @@ internal sealed class MdnsResponder
             StartProbing(RandomDelay(TimeSpan.Zero, _options.ProbeInitialDelayMax));
         }
 
-        if (old != advertisement && _owned.Any(o => o.Established))
+        // Only a change in what is on the wire is announced: a new refs digest, say, changes nothing here.
+        var changed = _transport.Interfaces.Any(i =>
+        {
+            var was = before.GetValueOrDefault(i.Index, []);
+            var now = EstablishedRecords(i);
+            return was.Count != now.Count || now.Any(r => !was.Any(w => w.IsSameRecord(r)));
+        });
+        if (changed && _owned.Any(o => o.Established))
         {
             StartAnnouncing();
         }
@@ -137,8 +145,23 @@ internal sealed class MdnsResponder
     }
 
     /// <summary>Records announced on an interface right now (for tests and the benchmark).</summary>
-    public List<DnsRecord> EstablishedRecords(MdnsInterface networkInterface) =>
-        _owned.Where(o => o.Established).SelectMany(o => Records(o, networkInterface)).ToList();
+    public List<DnsRecord> EstablishedRecords(MdnsInterface networkInterface)
+    {
+        // Memoised per interface (addresses included in the key) until a name or the advertisement changes:
+        // every received query needs them.
+        if (!_recordsMemo.TryGetValue(networkInterface, out var records))
+        {
+            records = _owned.Where(o => o.Established).SelectMany(o => Records(o, networkInterface)).ToList();
+            if (_recordsMemo.Count > 64)
+            {
+                _recordsMemo.Clear();
+            }
+
+            _recordsMemo[networkInterface] = records;
+        }
+
+        return records.ToList();
+    }
 
     public void OnQuery(DnsMessage query, MdnsPacket packet, MdnsInterface networkInterface)
     {
@@ -379,6 +402,7 @@ internal sealed class MdnsResponder
         var oldName = owned.Name(_advertisement.NodeId).ToString();
         owned.Attempt++;
         owned.Established = false;
+        _recordsMemo.Clear();
         _logger.NameConflict(oldName, owned.Name(_advertisement.NodeId).ToString());
         var now = Now;
         _recentConflicts.Enqueue(now);
@@ -419,6 +443,7 @@ internal sealed class MdnsResponder
                 return;
             }
 
+            _recordsMemo.Clear();
             foreach (var owned in probing)
             {
                 owned.Established = true;

@@ -18,6 +18,9 @@ internal sealed class MdnsTimerSlot : IDisposable
         _timer = scheduler.Time.CreateTimer(_ => Fire(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>When it will fire, if armed.</summary>
+    public TimeSpan? DueAt => _dueAt;
+
     /// <summary>Fires once after <paramref name="due"/>, replacing any earlier arming. Call under the lock.</summary>
     public void Arm(TimeSpan due)
     {

@@ -59,10 +59,11 @@ public sealed class MdnsCacheTests
         var cache = new MdnsCache(16);
         for (var i = 0; i < 16; i++)
         {
-            Assert.True(cache.Add(Srv((ushort)(7000 + i), 120, flush: false), TimeSpan.Zero, s_source, 1));
+            Assert.Equal(MdnsCacheAddResult.Added, cache.Add(Srv((ushort)(7000 + i), 120, flush: false), TimeSpan.Zero, s_source, 1));
         }
 
-        Assert.False(cache.Add(Srv(8000, 120, flush: false), TimeSpan.Zero, s_source, 1));
+        Assert.Equal(MdnsCacheAddResult.Dropped, cache.Add(Srv(8000, 120, flush: false), TimeSpan.Zero, s_source, 1));
+        Assert.Equal(MdnsCacheAddResult.Refreshed, cache.Add(Srv(7000, 120, flush: false), TimeSpan.Zero, s_source, 1));
         Assert.Equal(16, cache.Count);
     }
 

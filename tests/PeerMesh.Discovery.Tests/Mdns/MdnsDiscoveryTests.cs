@@ -61,6 +61,70 @@ public sealed class MdnsDiscoveryTests
     }
 
     [Fact]
+    public async Task OnPacket_FuzzedPacketsIntoRunningNodes_NeverFaultTheHandler()
+    {
+        await using var bed = new MdnsTestBed();
+        var options = MdnsTestBed.Options();
+        options.MaxPacketsPerSourcePerSecond = 0;
+        var (a, _, _) = bed.AddNode("198.18.0.1", MdnsTestBed.Advertisement("aa01", "alice"), options);
+        var (b, _, _) = bed.AddNode("198.18.0.2", MdnsTestBed.Advertisement("bb02", "bob"), options);
+        await a.StartAsync(TestContext.Current.CancellationToken);
+        await b.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(3));
+        var seeds = bed.Sent.Select(p => PeerMesh.Discovery.Dns.DnsMessageEncoder.Encode(p.Message)).Concat(Dns.DnsTestPackets.Seeds()).ToList();
+        var random = new Random(42);
+        var source = new IPEndPoint(IPAddress.Parse("198.18.0.9"), 5353);
+
+        for (var i = 0; i < 20_000; i++)
+        {
+            var packet = seeds[random.Next(seeds.Count)].ToArray();
+            for (var edits = random.Next(1, 4); edits > 0; edits--)
+            {
+                packet[random.Next(packet.Length)] = (byte)random.Next(256);
+            }
+
+            bed.Network.Inject(source, packet);
+            if (i % 100 == 0)
+            {
+                bed.Time.Advance(TimeSpan.FromMilliseconds(5));
+            }
+        }
+
+        bed.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(0, a.Counters.DropCount("handler error"));
+        Assert.Equal(0, b.Counters.DropCount("handler error"));
+        Assert.Contains(a.Counters.Drops.Keys, k => k.StartsWith("malformed: ", StringComparison.Ordinal));
+
+        // Mutations that stay valid may look like more peers of our mesh; the real one is still there.
+        Assert.Contains(a.Browser.Peers, p => p.NodeId == "bb02");
+    }
+
+    [Fact]
+    public async Task OnPacket_FloodFromOneSource_IsCutOffWhileOthersAreAnswered()
+    {
+        await using var bed = new MdnsTestBed();
+        var (a, _, _) = bed.AddNode("198.18.0.1", MdnsTestBed.Advertisement("aa01", "alice"));
+        await a.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(3));
+        var querier = await bed.AddRawHostAsync("198.18.0.8");
+        var query = PeerMesh.Discovery.Dns.DnsMessageEncoder.Encode(PeerMesh.Discovery.Dns.DnsMessage.Query(
+            [new PeerMesh.Discovery.Dns.DnsQuestion(MdnsNames.PeerMeshService, PeerMesh.Discovery.Dns.DnsRecordType.Ptr)]));
+
+        for (var i = 0; i < 1000; i++)
+        {
+            bed.Network.Inject(new IPEndPoint(IPAddress.Parse("198.18.0.66"), 5353), query);
+        }
+
+        bed.Advance(TimeSpan.FromMilliseconds(10));
+        querier.Multicast(PeerMesh.Discovery.Dns.DnsMessage.Query([new PeerMesh.Discovery.Dns.DnsQuestion(MdnsNames.PeerMeshService.Prepend("alice"), PeerMesh.Discovery.Dns.DnsRecordType.Txt)]));
+        bed.Advance(TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(800, a.Counters.DropCount("source over rate limit"));
+        Assert.Contains(querier.ResponsesFrom("198.18.0.1"), m => m.Answers.Any(r => r.Type == PeerMesh.Discovery.Dns.DnsRecordType.Txt));
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_Throws()
     {
         var options = new MdnsOptions { ProbeInterval = TimeSpan.Zero };

@@ -215,6 +215,22 @@ public sealed class MdnsResponderTests
     }
 
     [Fact]
+    public async Task UpdateAdvertisement_OnlyRefsDigestChanged_SendsNothing()
+    {
+        await using var bed = new MdnsTestBed();
+        var repo = new RepoAnnouncement("0123", "project", "/project", "d1", 1);
+        var (node, _, _) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice", gitPort: 9418, repos: repo));
+        await node.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(3));
+        var before = bed.SentBy(A).Count(p => p.Message.IsResponse);
+
+        node.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "alice", gitPort: 9418, repos: repo with { RefsDigest = "d2", RefsVersion = 2 }));
+        bed.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(before, bed.SentBy(A).Count(p => p.Message.IsResponse));
+    }
+
+    [Fact]
     public async Task UpdateAdvertisement_RepoRemoved_SendsGoodbyeForIt()
     {
         await using var bed = new MdnsTestBed();
@@ -231,6 +247,21 @@ public sealed class MdnsResponderTests
         Assert.All(goodbye.Answers, r => Assert.Equal(0u, r.Ttl));
         Assert.Contains(goodbye.Answers, r => r.Type == DnsRecordType.Srv && r.Name.IsSubdomainOf(DnsName.Parse("_git._tcp.local")));
         Assert.DoesNotContain(goodbye.Answers, r => r.Name.IsSubdomainOf(s_service));
+    }
+
+    [Fact]
+    public async Task InterfacesChanged_NewAddress_AnnouncesTwiceWithIt()
+    {
+        await using var bed = new MdnsTestBed();
+        var (node, _, transport) = await StartedAsync(bed);
+        var before = bed.SentBy(A).Count(p => p.Message.IsResponse);
+
+        transport.SetInterfaces([new MdnsInterface(1, "mem0", [IPAddress.Parse(A), IPAddress.Parse("198.18.5.5")])]);
+        bed.Advance(TimeSpan.FromSeconds(3));
+
+        var announcements = bed.SentBy(A).Where(p => p.Message.IsResponse).Skip(before).ToList();
+        Assert.Equal(2, announcements.Count);
+        Assert.All(announcements, p => Assert.Contains(p.Message.Answers, r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Parse("198.18.5.5"))));
     }
 
     [Fact]

@@ -157,13 +157,55 @@ public sealed class UdpMdnsTransportTests
     }
 
     [Fact]
+    public async Task SystemInterfaceProvider_InsideNamespace_ListsTheVethButNotLoopback()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var thread = new NamespaceThread(link.First.Name);
+
+        await link.First.RunCheckedAsync("ip", "link", "set", "lo", "multicast", "on");
+
+        var listed = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: false).GetInterfaces());
+        var withLoopback = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: true).GetInterfaces());
+
+        Assert.Equal([link.FirstInterface], listed);
+        Assert.Equal(["lo", link.FirstInterface.Name], withLoopback.Select(i => i.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task LinkGoesDown_StatusSaysDegraded_AndRecoversWhenItComesBack()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var threadA = new NamespaceThread(link.First.Name);
+        var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
+        await using (a)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await PollAsync(() => a.Counters.PacketsOut > 3);
+            Assert.False(a.Status.Degraded);
+
+            await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "down");
+            a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7005));
+            await PollAsync(() => a.Status.Degraded);
+            Assert.StartsWith("sending to 224.0.0.251 fails", a.Status.DegradedReason, StringComparison.Ordinal);
+
+            await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "up");
+            a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7006));
+            await PollAsync(() => !a.Status.Degraded);
+        }
+    }
+
+    [Fact]
     public async Task PortTakenByNonSharingSocket_IsDegradedWithReason()
     {
         // A socket without SO_REUSEADDR on the wildcard address, as a responder that does not share would hold.
         using var blocker = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         blocker.Bind(new IPEndPoint(IPAddress.Any, 0));
         var port = ((IPEndPoint)blocker.LocalEndPoint!).Port;
-        var options = new MdnsOptions { Port = port };
+        var options = new MdnsOptions { Port = port, ReceiveRestartDelay = TimeSpan.FromMilliseconds(100) };
         var counters = new MdnsCounters();
 
         // No interfaces: nothing is ever joined or sent on the host.
@@ -174,6 +216,12 @@ public sealed class UdpMdnsTransportTests
 
         Assert.True(node.Status.Degraded);
         Assert.Equal($"UDP port {port} is taken by a program that does not share it", node.Status.DegradedReason);
+
+        // When the port frees up the socket is opened by itself (no restart of the node); what is left
+        // is only that this test gives it no interface (so nothing is ever sent on the host).
+        blocker.Dispose();
+        await PollAsync(() => node.Status.DegradedReason == "no up, multicast-capable interface with an IPv4 address");
+        Assert.Equal(0, node.Counters.DropCount("receive loop restarted"));
     }
 
     private static (MdnsDiscovery Node, RecordingSink Sink) CreateNode(NamespaceThread thread, MdnsInterface networkInterface, string nodeId, int gossipPort) =>

@@ -30,6 +30,7 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
     private CancellationTokenSource? _cts;
     private Task? _receiveLoop;
     private ITimer? _pollTimer;
+    private readonly Dictionary<int, string?> _lastSendError = [];
     private string? _socketError;
     private string? _joinError;
 
@@ -61,7 +62,14 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
                     return _joinError;
                 }
 
-                return _interfaces.Count == 0 && _handler is not null ? "no up, multicast-capable interface with an IPv4 address" : null;
+                if (_interfaces.Count == 0)
+                {
+                    return _handler is not null ? "no up, multicast-capable interface with an IPv4 address" : null;
+                }
+
+                // Multicast blocked (firewall, link down): degraded while the last send on every interface failed.
+                var errors = _interfaces.Select(i => _lastSendError.GetValueOrDefault(i.Index)).ToList();
+                return errors.All(e => e is not null) ? $"sending to {Group} fails ({errors[0]})" : null;
             }
         }
     }
@@ -125,11 +133,13 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
                 // The outgoing interface is per socket; sends are serialised under the lock.
                 _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, local.GetAddressBytes());
                 _socket.SendTo(packet.Span, SocketFlags.None, new IPEndPoint(Group, _options.Port));
+                _lastSendError[networkInterface.Index] = null;
                 return true;
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
                 _logger.LogDebug(ex, "mDNS send on {Interface} failed", networkInterface.Name);
+                _lastSendError[networkInterface.Index] = $"{networkInterface.Name}: {ex.Message}";
                 return false;
             }
         }
@@ -322,6 +332,7 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
         var buffer = new byte[9000];
+        var reopenDelay = _options.ReceiveRestartDelay;
         while (!cancellationToken.IsCancellationRequested)
         {
             Socket? socket;
@@ -334,7 +345,17 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
             {
                 if (socket is null)
                 {
-                    throw new SocketException((int)SocketError.NotSocket);
+                    // The socket could not be opened (port taken, no permission): already reported as
+                    // degraded once; retry quietly with back-off so it recovers when the port frees up.
+                    await Task.Delay(reopenDelay, _timeProvider, cancellationToken);
+                    reopenDelay = TimeSpan.FromTicks(Math.Min(reopenDelay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                    if (TryOpenSocket())
+                    {
+                        reopenDelay = _options.ReceiveRestartDelay;
+                        Refresh(notify: true);
+                    }
+
+                    continue;
                 }
 
                 while (!cancellationToken.IsCancellationRequested)

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerMesh.Discovery.Mdns;
+using PeerMesh.Discovery.Mdns.Sockets;
+using PeerMesh.Discovery.Tests.Namespaces;
+using PeerMesh.Mesh.Membership;
+using Xunit;
+
+namespace PeerMesh.Discovery.Tests.Mdns;
+
+/// <summary>
+/// A standard DNS-SD browser (avahi) lists our instances. avahi-daemon runs in one namespace, our node
+/// in another, joined by a veth pair; avahi talks over a private D-Bus bus the test starts, so the
+/// host's system bus and network are never touched.
+/// </summary>
+public sealed partial class MdnsAvahiInteropTests
+{
+    private const string RepoId = "0123456789abcdef0123456789abcdef01234567";
+
+    [Fact]
+    public async Task AvahiBrowse_RunningNode_ListsPeerMeshAndGitInstances()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        var missing = new[] { "/usr/sbin/avahi-daemon", "/usr/bin/avahi-browse", "/usr/bin/dbus-daemon" }.FirstOrDefault(f => !File.Exists(f));
+        Assert.SkipWhen(missing is not null, $"{missing} is not installed (apt-get install avahi-daemon avahi-utils dbus)");
+
+        var dir = Directory.CreateTempSubdirectory("pm-avahi-");
+        try
+        {
+            await using var link = await VethLink.CreateAsync();
+            var bus = Path.Combine(dir.FullName, "bus");
+            var environment = new Dictionary<string, string> { ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + bus };
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "bus.conf"), BusConfig(bus), TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "avahi.conf"), AvahiConfig(link.SecondInterface.Name), TestContext.Current.CancellationToken);
+            using var dbus = new BackgroundProcess("dbus-daemon", environment, "--config-file=" + Path.Combine(dir.FullName, "bus.conf"), "--nofork");
+            await PollAsync(() => Task.FromResult(File.Exists(bus)), () => dbus.Output);
+            using var avahi = new BackgroundProcess(
+                "ip", environment, "netns", "exec", link.Second.Name, "avahi-daemon", "--no-drop-root", "--no-chroot", "--no-rlimits", "-f", Path.Combine(dir.FullName, "avahi.conf"));
+            await PollAsync(() => Task.FromResult(avahi.Output.Contains("Server startup complete", StringComparison.Ordinal)), () => avahi.Output);
+
+            using var thread = new NamespaceThread(link.First.Name);
+            var options = new MdnsOptions();
+            var counters = new MdnsCounters();
+            var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(thread), TimeProvider.System, NullLogger.Instance, counters);
+            var repo = new RepoAnnouncement(RepoId, "project", "/project", "digest", 1);
+            var advertisement = new MdnsAdvertisement("aa01", "node", "mesh", 7001, 9418, [repo]);
+            await using var node = new MdnsDiscovery(options, advertisement, new RecordingSink(), TimeProvider.System, NullLogger.Instance, transport, counters);
+            await node.StartAsync(TestContext.Current.CancellationToken);
+
+            var address = link.FirstInterface.Addresses[0].ToString();
+            string[]? git = null;
+            await PollAsync(
+                async () => (git = await BrowseAsync(environment, "_git._tcp", "project @ node")) is not null,
+                () => avahi.Output);
+            Assert.Equal(["pm-aa01.local", address, "9418"], git![6..9]);
+            Assert.Contains($"\"repo={RepoId}\"", git[9], StringComparison.Ordinal);
+            Assert.Contains("\"path=/project\"", git[9], StringComparison.Ordinal);
+
+            string[]? peer = null;
+            await PollAsync(async () => (peer = await BrowseAsync(environment, "_peermesh._udp", "node")) is not null, () => avahi.Output);
+            Assert.Equal(["pm-aa01.local", address, "7001"], peer![6..9]);
+            Assert.Contains("\"id=aa01\"", peer[9], StringComparison.Ordinal);
+            Assert.Contains("\"v=1\"", peer[9], StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Runs `avahi-browse -rtp TYPE` and returns the resolved ("=") line of the instance, split, or null.</summary>
+    private static async Task<string[]?> BrowseAsync(IReadOnlyDictionary<string, string> environment, string type, string instance)
+    {
+        var info = new ProcessStartInfo("avahi-browse") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-r", "-t", "-p", type })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output.Split('\n')
+            .Where(l => l.StartsWith("=;", StringComparison.Ordinal))
+            .Select(l => l.Split(';').Select(Unescape).ToArray())
+            .FirstOrDefault(f => f.Length >= 10 && f[3] == instance && f[4] == type);
+    }
+
+    /// <summary>avahi-browse -p writes special characters as \DDD (decimal).</summary>
+    private static string Unescape(string text) =>
+        EscapeRegex().Replace(text, m => ((char)int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToString());
+
+    [GeneratedRegex(@"\\(\d{3})")]
+    private static partial Regex EscapeRegex();
+
+    private static async Task PollAsync(Func<Task<bool>> condition, Func<string> diagnostics)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, "not met before the deadline; helper output:\n" + diagnostics());
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static string BusConfig(string socketPath)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">");
+        sb.AppendLine("<busconfig><type>system</type>");
+        sb.AppendLine($"<listen>unix:path={socketPath}</listen><auth>EXTERNAL</auth>");
+        sb.AppendLine("<policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/><allow send_destination=\"*\"/><allow receive_sender=\"*\"/></policy>");
+        sb.AppendLine("</busconfig>");
+        return sb.ToString();
+    }
+
+    private static string AvahiConfig(string interfaceName) => $"""
+        [server]
+        host-name=pm-avahi-test
+        use-ipv4=yes
+        use-ipv6=no
+        allow-interfaces={interfaceName}
+        enable-dbus=yes
+        [wide-area]
+        enable-wide-area=no
+        [publish]
+        publish-hinfo=no
+        publish-workstation=no
+        """;
+}
