@@ -176,6 +176,30 @@ public sealed class NetnsTestBedTests
     }
 
     [Fact]
+    public async Task RestartWithNewAddressAsync_RunningProcess_StoppedAndStartedAgainWithTheFreshAddress()
+    {
+        var ct = await SkipUnlessNetnsAsync();
+        await using var bed = await NetnsTestBed.CreateAsync(2, ct);
+        var host = bed.Hosts[1];
+        IReadOnlyList<string> Argv(IPAddress address) => ["sh", "-c", $"echo listening on {address}; exec sleep 300"];
+        var first = host.StartProcess(Argv(host.Address), "server");
+
+        var second = await bed.RestartWithNewAddressAsync(host, first, Argv, ct);
+
+        Assert.Equal(143, first.ExitCode);
+        Assert.Equal("198.18.0.101", host.Address.ToString());
+        await Poll.UntilAsync(
+            _ => Task.FromResult(second.ReadStdout() == "listening on 198.18.0.101\n"),
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(20),
+            () => second.ReadStdout(),
+            ct);
+        Assert.Equal("h2-server", second.Name);
+        Assert.Null(second.ExitCode);
+        Assert.Equal(3, (await NetProbe.PingAsync(bed.Hosts[0], host.Address, 3, TimeSpan.FromMilliseconds(10), ct)).Received);
+    }
+
+    [Fact]
     public async Task StartProcess_OutputAndKill9_LogsCapturedAndExitCode137()
     {
         var ct = await SkipUnlessNetnsAsync();
