@@ -334,10 +334,16 @@ public sealed class NetnsTestBedTests
         Directory.CreateDirectory(leftoverDir);
         try
         {
+            // A process the dead run left running inside its namespace.
+            await CommandRunner.RunAsync(s_ip, ["netns", "exec", leftover, "sh", "-c", "sleep 300 >/dev/null 2>&1 &"], ct);
+            var stray = (await CommandRunner.RunAsync(s_ip, ["netns", "pids", leftover], ct)).Stdout.Trim();
+            Assert.Matches("^[0-9]+$", stray);
+
             await using var bed = await NetnsTestBed.CreateAsync(1, ct);
 
             var left = (await CommandRunner.RunAsync(s_ip, ["netns", "list"], ct)).Stdout;
             Assert.DoesNotContain(leftover, left, StringComparison.Ordinal);
+            Assert.False(IsRunning(int.Parse(stray)), $"stray pid {stray} still runs");
             Assert.Contains(bed.RunId + "-h1", left, StringComparison.Ordinal);
             Assert.False(Directory.Exists(leftoverDir));
         }
