@@ -57,7 +57,8 @@ internal sealed class MeshReport : IBenchmark
         }
 
         await output.WriteLineAsync();
-        await output.WriteLineAsync($"Mesh in network namespaces ({hosts} hosts on one bridge, mDNS only, loss on every link both ways)");
+        await output.WriteLineAsync(
+            $"Mesh in network namespaces ({hosts} hosts on one bridge, mDNS only; loss on what every host sends, so each packet meets it once; one run per row)");
         await output.WriteLineAsync();
         await output.WriteLineAsync("| loss | discover (all see all) | propagation p50 | propagation p99 | crash: not alive | crash: dead | converge after heal | false deaths | note |");
         await output.WriteLineAsync("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");

@@ -45,6 +45,8 @@ public sealed class NetnsHost
 
     internal TimeSpan Delay { get; set; }
 
+    internal bool LossBothWays { get; set; }
+
     internal bool MulticastBlocked { get; set; }
 
     internal bool LinkDown { get; set; }

@@ -158,16 +158,23 @@ public sealed class NetnsTestBed : IAsyncDisposable
     }
 
     /// <summary>
-    /// Random loss (percent, both directions: each direction drops with this probability) and, where tc netem exists,
-    /// added delay on the host's link. Throws <see cref="NotSupportedException"/> for a delay without netem.
+    /// Random loss (percent) and, where tc netem exists, added delay on what the host sends, as `tc qdisc add dev
+    /// eth0 root netem loss L delay D` in the host would do: on a bed where every host has it, each packet meets
+    /// it once. Throws <see cref="NotSupportedException"/> for a delay without netem.
     /// </summary>
-    public async Task NetemAsync(NetnsHost host, double lossPercent, TimeSpan delay, CancellationToken cancellationToken)
+    public Task NetemAsync(NetnsHost host, double lossPercent, TimeSpan delay, CancellationToken cancellationToken) =>
+        NetemAsync(host, lossPercent, delay, bothDirections: false, cancellationToken);
+
+    /// <summary>
+    /// As above; with <paramref name="bothDirections"/> the loss also hits what the host receives (a bad cable of
+    /// its own), so a round trip with a healthy host crosses it twice.
+    /// </summary>
+    public async Task NetemAsync(NetnsHost host, double lossPercent, TimeSpan delay, bool bothDirections, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(lossPercent);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(lossPercent, 100);
-        var (oldLoss, oldDelay) = (host.LossPercent, host.Delay);
-        host.LossPercent = lossPercent;
-        host.Delay = delay;
+        var (oldLoss, oldDelay, oldBoth) = (host.LossPercent, host.Delay, host.LossBothWays);
+        (host.LossPercent, host.Delay, host.LossBothWays) = (lossPercent, delay, bothDirections);
         try
         {
             await TrafficControl.ApplyAsync(host, SwitchNamespace, cancellationToken);
@@ -175,13 +182,13 @@ public sealed class NetnsTestBed : IAsyncDisposable
         catch (NotSupportedException)
         {
             // Leave the link as it was, not half-configured.
-            (host.LossPercent, host.Delay) = (oldLoss, oldDelay);
+            (host.LossPercent, host.Delay, host.LossBothWays) = (oldLoss, oldDelay, oldBoth);
             await TrafficControl.ApplyAsync(host, SwitchNamespace, cancellationToken);
             throw;
         }
     }
 
-    /// <summary>True when tc netem exists here, i.e. <see cref="NetemAsync"/> can add delay (loss works either way).</summary>
+    /// <summary>True when tc netem exists here, i.e. NetemAsync can add delay (loss works either way).</summary>
     public async Task<bool> SupportsDelayAsync(CancellationToken cancellationToken)
     {
         var host = _hosts[0];
@@ -199,13 +206,26 @@ public sealed class NetnsTestBed : IAsyncDisposable
         NetemAsync(host, 0, TimeSpan.Zero, cancellationToken);
 
     /// <summary>
-    /// Multicast stops at this host: its 224.0.0.0/4 route is removed (sends fail with "network unreachable") and
-    /// multicast frames are dropped both ways on its link (a socket bound to the interface cannot get around it).
+    /// Multicast stops at this host, visibly: eth0 loses its MULTICAST flag (as on a link or driver without
+    /// multicast, which a daemon can notice), its 224.0.0.0/4 route is removed and multicast frames are dropped both
+    /// ways on its link (so a socket bound to the interface cannot get around it either).
     /// </summary>
-    public async Task BlockMulticastAsync(NetnsHost host, CancellationToken cancellationToken)
+    public Task BlockMulticastAsync(NetnsHost host, CancellationToken cancellationToken) =>
+        BlockMulticastAsync(host, silent: false, cancellationToken);
+
+    /// <summary>
+    /// As above; <paramref name="silent"/> keeps the flag and the route, so the host sees nothing wrong and its
+    /// multicast just never arrives (like a switch or access point filtering it).
+    /// </summary>
+    public async Task BlockMulticastAsync(NetnsHost host, bool silent, CancellationToken cancellationToken)
     {
         host.MulticastBlocked = true;
-        await Ip.TryRunAsync(cancellationToken, "-n", host.Namespace, "route", "del", "224.0.0.0/4", "dev", "eth0");
+        if (!silent)
+        {
+            await Ip.RunAsync(cancellationToken, "-n", host.Namespace, "link", "set", "eth0", "multicast", "off");
+            await Ip.TryRunAsync(cancellationToken, "-n", host.Namespace, "route", "del", "224.0.0.0/4", "dev", "eth0");
+        }
+
         await TrafficControl.ApplyAsync(host, SwitchNamespace, cancellationToken);
     }
 
@@ -213,6 +233,7 @@ public sealed class NetnsTestBed : IAsyncDisposable
     {
         host.MulticastBlocked = false;
         await TrafficControl.ApplyAsync(host, SwitchNamespace, cancellationToken);
+        await Ip.RunAsync(cancellationToken, "-n", host.Namespace, "link", "set", "eth0", "multicast", "on");
         await EnsureMulticastRouteAsync(host, cancellationToken);
     }
 

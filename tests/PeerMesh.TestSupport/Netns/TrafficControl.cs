@@ -3,8 +3,8 @@ using System.Globalization;
 namespace PeerMesh.TestSupport.Netns;
 
 /// <summary>
-/// Link faults with `tc`, applied to both ends of a host's veth (eth0 in the host, its port in the switch), so they
-/// act on traffic in both directions.
+/// Link faults with `tc` on the two ends of a host's veth (eth0 in the host for what it sends, its port in the
+/// switch for what it receives).
 /// </summary>
 /// <remarks>
 /// Kernels without sch_netem or the gact action exist (this machine has neither), so loss does not rely on them:
@@ -20,18 +20,24 @@ internal static class TrafficControl
     private const string MulticastProgram =
         "7,40 0 0 0,21 3 0 13107,32 0 0 0,84 0 0 4294967040,21 0 1 16801280,6 0 0 4294967295,6 0 0 0";
 
-    /// <summary>Rewrites the qdiscs of both ends of the host's link from its fault state.</summary>
+    /// <summary>
+    /// Rewrites the qdiscs of both ends of the host's link from its fault state: eth0 (what the host sends) gets
+    /// loss, delay and the multicast block, like `tc netem` on the host's interface; the switch port (what the host
+    /// receives) gets the multicast block, and the loss too when it is set for both directions.
+    /// </summary>
     public static async Task ApplyAsync(NetnsHost host, string switchNamespace, CancellationToken cancellationToken)
     {
-        await ApplyToDeviceAsync(host.Namespace, "eth0", host, cancellationToken);
-        await ApplyToDeviceAsync(switchNamespace, host.SwitchPort, host, cancellationToken);
+        await ApplyToDeviceAsync(host.Namespace, "eth0", host.LossPercent, host.Delay, host.MulticastBlocked, cancellationToken);
+        await ApplyToDeviceAsync(
+            switchNamespace, host.SwitchPort, host.LossBothWays ? host.LossPercent : 0, TimeSpan.Zero, host.MulticastBlocked, cancellationToken);
     }
 
-    private static async Task ApplyToDeviceAsync(string ns, string device, NetnsHost host, CancellationToken cancellationToken)
+    private static async Task ApplyToDeviceAsync(
+        string ns, string device, double lossPercent, TimeSpan delay, bool multicastBlocked, CancellationToken cancellationToken)
     {
         // Deleting a root qdisc that is the default one fails harmlessly.
         await Ip.TcAsync(ns, cancellationToken, "qdisc", "del", "dev", device, "root");
-        if (host.LossPercent <= 0 && host.Delay <= TimeSpan.Zero && !host.MulticastBlocked)
+        if (lossPercent <= 0 && delay <= TimeSpan.Zero && !multicastBlocked)
         {
             return;
         }
@@ -40,9 +46,9 @@ internal static class TrafficControl
         await TcAsync(ns, cancellationToken, "class", "add", "dev", device, "parent", "1:", "classid", "1:1", "htb", "rate", "10gbit", "quantum", "60000");
         await TcAsync(ns, cancellationToken, "class", "add", "dev", device, "parent", "1:", "classid", DropClass, "htb", "rate", "10gbit", "quantum", "60000");
         await TcAsync(ns, cancellationToken, "qdisc", "add", "dev", device, "parent", DropClass, "handle", "20:", "pfifo", "limit", "0");
-        if (host.Delay > TimeSpan.Zero)
+        if (delay > TimeSpan.Zero)
         {
-            var delayMs = host.Delay.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
+            var delayMs = delay.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
             var netem = await Ip.TcAsync(ns, cancellationToken, "qdisc", "add", "dev", device, "parent", "1:1", "handle", "10:", "netem", "delay", delayMs);
             if (!netem.Succeeded)
             {
@@ -51,14 +57,14 @@ internal static class TrafficControl
             }
         }
 
-        if (host.MulticastBlocked)
+        if (multicastBlocked)
         {
             await AddFilterAsync(ns, device, "1", MulticastProgram, cancellationToken);
         }
 
-        if (host.LossPercent > 0)
+        if (lossPercent > 0)
         {
-            var threshold = (ulong)Math.Round(Math.Min(host.LossPercent, 100) / 100 * 4294967296.0);
+            var threshold = (ulong)Math.Round(Math.Min(lossPercent, 100) / 100 * 4294967296.0);
             threshold = Math.Min(threshold, uint.MaxValue);
             // ld rand; jge #T, pass, drop; drop: ret -1 (the filter's classid); pass: ret 0 (no match, default class).
             var program = string.Create(CultureInfo.InvariantCulture, $"4,32 0 0 4294963256,53 1 0 {threshold},6 0 0 4294967295,6 0 0 0");
