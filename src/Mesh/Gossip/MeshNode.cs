@@ -41,6 +41,9 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private readonly List<string> _probeOrder = [];
     private int _probeIndex;
     private PendingProbe? _pendingProbe;
+    private string? _priorityProbe;
+    private bool _lastProbeWasPriority;
+    private int _catchUpExchanges;
     private long _seq;
     private long _incarnation;
     private int _gitPort;
