@@ -258,7 +258,7 @@ internal sealed partial class MeshNode
         var k = SuspicionMath.ExpectedConfirmations(_options.SuspicionMult, members);
         var suspicion = new Suspicion(incarnation, from, k, min, max, now);
         _suspicions[id] = suspicion;
-        suspicion.Timer = _time.CreateTimer(_ => OnSuspicionTimeout(id, suspicion), null, suspicion.Timeout, Timeout.InfiniteTimeSpan);
+        suspicion.Timer = _time.CreateTimer(_ => Guarded(() => OnSuspicionTimeout(id, suspicion)), null, suspicion.Timeout, Timeout.InfiniteTimeSpan);
     }
 
     private void RescheduleSuspicion(string id, Suspicion suspicion)

@@ -501,6 +501,16 @@ internal sealed partial class MeshNode
                 if (update.Incarnation > _incarnation
                     || (update.Incarnation == _incarnation && !SameAnnouncement(update, _selfAlive)))
                 {
+                    // Our previous life, or another process with our key (HOSTILE 20). Refute, but not again within a
+                    // minute: two live copies would otherwise out-bid each other forever and peers' URLs would flip-flop.
+                    var now = _time.GetUtcNow();
+                    if (now - _lastConflictRefute < ConflictRefuteInterval)
+                    {
+                        Statistics.CountConflict();
+                        break;
+                    }
+
+                    _lastConflictRefute = now;
                     Refute(update.Incarnation);
                 }
 
