@@ -37,6 +37,9 @@ internal sealed partial class MeshNode
     [LoggerMessage(Level = LogLevel.Warning, Message = "a gossip datagram of {Bytes} bytes was not sent: above the datagram limit")]
     private partial void LogOversizedSend(int bytes);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "a gossip timer failed; continuing")]
+    private partial void LogTimerFailed(Exception exception);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "handling a datagram from {Source} failed; dropped")]
     private partial void LogHandlerFailed(IPEndPoint source, Exception exception);
 }

@@ -33,6 +33,15 @@ internal sealed partial class MeshNode
             }
 
             _pendingProbe = null;
+            if (_table.LiveCount == 0 && _candidates.Count > 0)
+            {
+                // Alone: keep knocking on the candidates we were given (a lost join must not leave us alone).
+                foreach (var candidate in _candidates.Keys.OrderBy(_ => _random.Next()).Take(3).ToList())
+                {
+                    SendPushPull(candidate, ++_seq, isReply: false);
+                }
+            }
+
             var next = NextProbeTarget();
             if (next is null)
             {
@@ -66,11 +75,26 @@ internal sealed partial class MeshNode
             {
                 SendMessage(helper.Member.GossipEndPoint, request, piggyback: true);
             }
+
+            // And once more directly: on a lossy link a second try halves the false suspicions for one datagram
+            // (memberlist falls back to TCP here; we have no stream transport).
+            SendMessage(probe.EndPoint, new PingMessage { Seq = probe.Seq, TargetId = probe.TargetId }, piggyback: false);
         }
     }
 
     private MemberEntry? NextProbeTarget()
     {
+        if (_priorityProbe is { } priority && !_lastProbeWasPriority)
+        {
+            _priorityProbe = null;
+            if (_table.Get(priority) is { Member.IsLive: true } suspect)
+            {
+                _lastProbeWasPriority = true;
+                return suspect;
+            }
+        }
+
+        _lastProbeWasPriority = false;
         for (var pass = 0; pass < 2; pass++)
         {
             while (_probeIndex < _probeOrder.Count)
@@ -149,6 +173,12 @@ internal sealed partial class MeshNode
     private TimeSpan NextPushPullDelay()
     {
         var interval = SuspicionMath.PushPullInterval(_options.PushPullInterval, _table.LiveCount + 1);
+        if (_table.LiveCount > 0 && _catchUpExchanges < 4)
+        {
+            // Just joined: a few quick exchanges (1, 2, 4, 8 probe intervals) fill what a lossy first exchange missed.
+            var quick = TimeSpan.FromTicks(_options.ProbeInterval.Ticks << _catchUpExchanges++);
+            interval = quick < interval ? quick : interval;
+        }
 
         // +-10% jitter so the whole mesh does not exchange state in the same instant.
         return TimeSpan.FromTicks((long)(interval.Ticks * (0.9 + (0.2 * _random.NextDouble()))));
@@ -228,7 +258,7 @@ internal sealed partial class MeshNode
         var k = SuspicionMath.ExpectedConfirmations(_options.SuspicionMult, members);
         var suspicion = new Suspicion(incarnation, from, k, min, max, now);
         _suspicions[id] = suspicion;
-        suspicion.Timer = _time.CreateTimer(_ => OnSuspicionTimeout(id, suspicion), null, suspicion.Timeout, Timeout.InfiniteTimeSpan);
+        suspicion.Timer = _time.CreateTimer(_ => Guarded(() => OnSuspicionTimeout(id, suspicion)), null, suspicion.Timeout, Timeout.InfiniteTimeSpan);
     }
 
     private void RescheduleSuspicion(string id, Suspicion suspicion)

@@ -275,6 +275,11 @@ internal sealed partial class MeshNode
         CancelSuspicion(update.NodeId);
         _table.Set(new MemberEntry(member, relay, changedAt));
         _broadcasts.Enqueue(relay);
+        if (_catchUpExchanges == 0 && _table.LiveCount == 1 && _started)
+        {
+            // Our first member: start the quick catch-up exchanges now rather than after a full push-pull interval.
+            _pushPullTimer?.Change(NextPushPullDelay(), Timeout.InfiniteTimeSpan);
+        }
     }
 
     private void MergeRepoVersions(MemberEntry current, MemberUpdate update)
@@ -397,6 +402,13 @@ internal sealed partial class MeshNode
         _table.Set(current! with { Member = current.Member with { State = MemberState.Suspect, Incarnation = incarnation }, StateChangedAt = now });
         LogMemberSuspect(id, from);
         StartSuspicion(id, incarnation, from, now);
+        if (from != _identity.Id)
+        {
+            // Check the rumour with our next probe instead of waiting for our round robin to reach it:
+            // independent confirmations then arrive within about one probe interval (Lifeguard shortens the timeout).
+            // One slot only, so a storm of rumours cannot starve the round robin.
+            _priorityProbe ??= id;
+        }
         _broadcasts.Enqueue(update);
     }
 
@@ -489,6 +501,16 @@ internal sealed partial class MeshNode
                 if (update.Incarnation > _incarnation
                     || (update.Incarnation == _incarnation && !SameAnnouncement(update, _selfAlive)))
                 {
+                    // Our previous life, or another process with our key (HOSTILE 20). Refute, but not again within a
+                    // minute: two live copies would otherwise out-bid each other forever and peers' URLs would flip-flop.
+                    var now = _time.GetUtcNow();
+                    if (now - _lastConflictRefute < ConflictRefuteInterval)
+                    {
+                        Statistics.CountConflict();
+                        break;
+                    }
+
+                    _lastConflictRefute = now;
                     Refute(update.Incarnation);
                 }
 

@@ -41,6 +41,10 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private readonly List<string> _probeOrder = [];
     private int _probeIndex;
     private PendingProbe? _pendingProbe;
+    private string? _priorityProbe;
+    private bool _lastProbeWasPriority;
+    private int _catchUpExchanges;
+    private DateTimeOffset _lastConflictRefute = DateTimeOffset.MinValue;
     private long _seq;
     private long _incarnation;
     private int _gitPort;
@@ -121,10 +125,10 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
             _nextReap = _time.GetUtcNow() + ReapEvery;
             _transport.Start(OnDatagram);
             var stagger = TimeSpan.FromTicks((long)(_random.NextDouble() * _options.ProbeInterval.Ticks));
-            _probeTimer = _time.CreateTimer(_ => OnProbeTick(), null, stagger, _options.ProbeInterval);
-            _probeTimeoutTimer = _time.CreateTimer(_ => OnProbeTimeout(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _gossipTimer = _time.CreateTimer(_ => OnGossipTick(), null, _options.GossipInterval, _options.GossipInterval);
-            _pushPullTimer = _time.CreateTimer(_ => OnPushPullTick(), null, NextPushPullDelay(), Timeout.InfiniteTimeSpan);
+            _probeTimer = _time.CreateTimer(_ => Guarded(OnProbeTick), null, stagger, _options.ProbeInterval);
+            _probeTimeoutTimer = _time.CreateTimer(_ => Guarded(OnProbeTimeout), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _gossipTimer = _time.CreateTimer(_ => Guarded(OnGossipTick), null, _options.GossipInterval, _options.GossipInterval);
+            _pushPullTimer = _time.CreateTimer(_ => Guarded(OnPushPullTick), null, NextPushPullDelay(), Timeout.InfiniteTimeSpan);
             foreach (var (endPoint, _) in _candidates)
             {
                 SendPushPull(endPoint, ++_seq, isReply: false);
@@ -343,7 +347,22 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
 
     private static TimeSpan ReapEvery => TimeSpan.FromSeconds(10);
 
+    private static TimeSpan ConflictRefuteInterval => TimeSpan.FromMinutes(1);
+
     private IPEndPoint AdvertisedEndPoint => new(_options.AdvertiseAddress ?? _transport.LocalEndPoint.Address, _transport.LocalEndPoint.Port);
+
+    /// <summary>A timer callback must never throw (it would end the process): log and carry on.</summary>
+    private void Guarded(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex)
+        {
+            LogTimerFailed(ex);
+        }
+    }
 
     private void AnnounceSelf()
     {

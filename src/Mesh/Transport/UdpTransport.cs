@@ -38,6 +38,12 @@ internal sealed partial class UdpTransport : ITransport
     /// <summary>Binds to <paramref name="address"/>:<paramref name="port"/> (0 = any free port). Throws <see cref="SocketException"/> if taken.</summary>
     public static UdpTransport Bind(IPAddress address, int port, TimeProvider time, ILogger logger)
     {
+        if (address.Equals(IPAddress.IPv6Any) && !Socket.OSSupportsIPv6)
+        {
+            // Dual stack asked for on a host without IPv6: listen on every IPv4 address instead.
+            address = IPAddress.Any;
+        }
+
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {

@@ -1,4 +1,5 @@
 using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Wire;
 using PeerMesh.TestSupport.Mesh;
 using Xunit;
 
@@ -190,4 +191,71 @@ public sealed class MeshNodeTests
         Assert.NotNull(took);
         Assert.True(target.Incarnation > before);
     }
+
+    [Fact]
+    public async Task LastSeen_MembersProbeEachOther_RecentForLiveOldForCrashed()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 37);
+        await cluster.AddJoinedNodesAsync(3);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(10)));
+        var crashed = cluster.Nodes[2];
+        cluster.Crash(crashed);
+        var crashedAt = cluster.Time.GetUtcNow();
+
+        cluster.Run(TimeSpan.FromSeconds(3));
+
+        var now = cluster.Time.GetUtcNow();
+        var view = cluster.Nodes[0].Current;
+        Assert.InRange(view.Find(cluster.Nodes[1].LocalId)!.LastSeen, now - TimeSpan.FromMilliseconds(500), now);
+        Assert.True(view.Find(crashed.LocalId)!.LastSeen <= crashedAt);
+    }
+
+    [Fact]
+    public async Task PushPull_StateLargerThanOneDatagram_SplitIntoPartsWithinLimit()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 41);
+        var nodes = await cluster.AddJoinedNodesAsync(30);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(15)));
+        var replies = new List<PushPullMessage>();
+        var sizes = new List<int>();
+        var raw = cluster.Network.CreateTransport();
+        var codec = new MeshCodec("peermesh", "00112233445566778899aabbccddeeff", null, TimeSpan.FromMinutes(1), cluster.Time, 1400);
+        raw.Start(d =>
+        {
+            if (codec.Decode(d.Data).Message is PushPullMessage reply)
+            {
+                replies.Add(reply);
+                sizes.Add(d.Data.Length);
+            }
+        });
+
+        raw.Send(nodes[0].LocalEndPoint, codec.Encode(new PushPullMessage { ExchangeId = 99, PartCount = 1, States = [] }));
+        cluster.Run(TimeSpan.FromMilliseconds(5));
+
+        Assert.True(replies.Count >= 3, $"{replies.Count} parts");
+        Assert.All(replies, r => Assert.Equal((99L, true, replies.Count), (r.ExchangeId, r.IsReply, r.PartCount)));
+        Assert.Equal(Enumerable.Range(0, replies.Count), replies.Select(r => r.Part).Order());
+        Assert.All(sizes, size => Assert.InRange(size, 1, 1400));
+        Assert.Equal(30, replies.Sum(r => r.States!.Length));
+    }
+
+    [Fact]
+    public async Task SameIdentityTwice_ConflictCountedAndNoEndlessFlipFlop()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 43);
+        var nodes = await cluster.AddJoinedNodesAsync(4);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(10)));
+        var original = nodes[1];
+        var twin = await cluster.AddNodeAsync(identity: cluster.IdentityOf(original), name: "twin");
+        twin.OfferCandidate(nodes[0].LocalEndPoint, DiscoverySource.Seed);
+        cluster.Run(TimeSpan.FromSeconds(10));
+        var settled = nodes[0].Current.Find(original.LocalId)!.GossipEndPoint;
+
+        cluster.Run(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(settled, nodes[0].Current.Find(original.LocalId)!.GossipEndPoint);
+        Assert.True(original.Statistics.Conflicts + twin.Statistics.Conflicts + nodes.Sum(n => n.Statistics.Conflicts) > 0);
+        Assert.True(original.Incarnation - twin.Incarnation is >= -2 and <= 2);
+    }
 }
+
