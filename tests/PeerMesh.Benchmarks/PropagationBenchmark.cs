@@ -15,6 +15,7 @@ internal sealed class PropagationBenchmark : IBenchmark
 {
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan s_perCommitTimeout = TimeSpan.FromSeconds(30);
+    private static bool s_detail;
 
     public string Name => "propagation";
 
@@ -24,6 +25,7 @@ internal sealed class PropagationBenchmark : IBenchmark
     {
         var nodeCounts = OptionList(args, "--nodes", [3, 10]);
         var commits = Option(args, "--commits", 50);
+        s_detail = args.Contains("--detail"); // per-commit arrival times of every node on stderr
         var rows = new List<Row>();
         foreach (var n in nodeCounts)
         {
@@ -98,6 +100,17 @@ internal sealed class PropagationBenchmark : IBenchmark
 
             output.WriteLine($"{nodes} nodes: p50 {F(Percentile(all, 50))} ms, p99 {F(Percentile(all, 99))} ms, git fetch p50 {F(Percentile(gitFetch, 50))} ms");
             output.WriteLine("  samples (ms): " + string.Join(" ", all.Select(F)));
+            if (s_detail)
+            {
+                foreach (var (process, i) in processes.Select((p, i) => (p, i)))
+                {
+                    foreach (var line in process.Log.Split('\n').Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains(" warn", StringComparison.OrdinalIgnoreCase) || l.Contains("retry", StringComparison.OrdinalIgnoreCase)))
+                    {
+                        Console.Error.WriteLine($"  node{i}: {line}");
+                    }
+                }
+            }
+
             return new Row(nodes, all, firstPeer, gitFetch);
         }
         finally
@@ -143,6 +156,7 @@ internal sealed class PropagationBenchmark : IBenchmark
     {
         var pending = clones.Skip(1).ToList();
         double? first = null;
+        var arrivals = new List<double>();
         while (true)
         {
             pending.RemoveAll(clone =>
@@ -153,10 +167,16 @@ internal sealed class PropagationBenchmark : IBenchmark
                 }
 
                 first ??= started.Elapsed.TotalMilliseconds;
+                arrivals.Add(started.Elapsed.TotalMilliseconds);
                 return true;
             });
             if (pending.Count == 0)
             {
+                if (s_detail)
+                {
+                    Console.Error.WriteLine("  arrivals ms: " + string.Join(" ", arrivals.Select(F)));
+                }
+
                 return (first ?? 0, started.Elapsed.TotalMilliseconds);
             }
 
