@@ -323,4 +323,26 @@ public sealed class PeerFetcherTests
         Git.Run(repo.WorkDir, "add", "-A");
         Git.Run(repo.WorkDir, "commit", "-q", "-m", "many incompressible files");
     }
+
+    [Fact]
+    public async Task FetchAsync_DaemonAcceptQueueFull_NewConnectAttemptGetsInBeforeTcpSynRetry()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var commit = setup.Peer.Commit("peer work");
+        await using var server = new FullBacklogServer(setup.Daemon.Port);
+        Assert.True(await server.FillAsync(ct), "accept queue never filled");
+        var remote = setup.AddManagedRemote(port: server.Port);
+
+        var started = server.Now;
+        var fetch = Fetcher(setup).FetchAsync(remote, ct);
+        await Task.Delay(250, ct);
+        server.Drain();
+        await fetch;
+
+        // The first SYN was dropped; TCP would send it again only after 1 s. A later attempt (hedge) gets in first.
+        var servedAfter = server.FirstServedAt!.Value - started;
+        Assert.True(servedAfter < TimeSpan.FromMilliseconds(900), $"served {servedAfter.TotalMilliseconds:F0} ms after the fetch started");
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
+    }
 }
