@@ -19,7 +19,7 @@ internal sealed class PropagationBenchmark : IBenchmark
 
     public string Name => "propagation";
 
-    public string Description => "commit on one node until in every other node's tracking refs (--nodes 3,10 --commits 50)";
+    public string Description => "commit on one node until in every other node's tracking refs (--nodes 3,10 --commits 50 --detail)";
 
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
