@@ -74,6 +74,9 @@ internal sealed class SyncOptions
     /// <summary>Quiet time after a refs change event before the digest is computed (git writes several files). Default 5 ms.</summary>
     public TimeSpan RefDebounce { get; set; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>Interval of the "fetching from X: objects, bytes, rate" log line of a long fetch. Default 3 s (a short fetch logs none).</summary>
+    public TimeSpan ProgressLogInterval { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
     public void Validate()
     {
@@ -146,6 +149,8 @@ internal sealed class SyncOptions
         {
             throw new ArgumentOutOfRangeException(nameof(RefDebounce), RefDebounce, "must be in [0, 1 s]");
         }
+
+        Positive(ProgressLogInterval, nameof(ProgressLogInterval));
     }
 
     private static void Positive(TimeSpan value, string name)

@@ -49,7 +49,7 @@ internal sealed class SyncService : IAsyncDisposable
             ?? throw new RepositoryNotFoundException($"no git repository at {repository}");
         RepoId = repoId;
         _remotes = new ManagedRemotes(GitDir, repoId, timeProvider, loggerFactory.CreateLogger<ManagedRemotes>());
-        _pipelines = new FetchPipelines(options, timeProvider);
+        _pipelines = new FetchPipelines(options, timeProvider, loggerFactory.CreateLogger<FetchPipelines>());
         var fetcher = new PeerFetcher(GitDir, options, timeProvider, loggerFactory.CreateLogger<PeerFetcher>());
         _scheduler = new FetchScheduler(
             options,

@@ -47,7 +47,8 @@ internal static class PeerStatusMapper
         remote.Remote,
         remote.LastFetch is { } f ? new LastFetchInfo(f.At, f.Ok, f.Error) : null,
         remote.NextFetch,
-        [.. remote.Branches.Select(b => new BranchStatus(b.Name, b.Ahead, b.Behind))],
+        [.. remote.Branches.Select(b => new BranchStatus(b.Name, b.Ahead, b.Behind, b.Local))],
         remote.InProgress,
-        remote.Rewritten);
+        remote.Rewritten,
+        remote.Progress is { } p ? new FetchProgressInfo(p.ReceivedObjects, p.TotalObjects, p.ReceivedBytes, Math.Round(p.BytesPerSecond)) : null);
 }

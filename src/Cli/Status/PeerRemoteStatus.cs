@@ -7,4 +7,5 @@ internal sealed record PeerRemoteStatus(
     DateTimeOffset? NextFetch,
     IReadOnlyList<BranchStatus> Branches,
     bool Fetching = false,
-    bool Rewritten = false);
+    bool Rewritten = false,
+    FetchProgressInfo? Progress = null);

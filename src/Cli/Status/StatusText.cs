@@ -1,3 +1,4 @@
+using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -105,7 +106,9 @@ internal static class StatusText
 
         if (remote.Fetching)
         {
-            return new Markup("[blue]fetching…[/]");
+            return remote.Progress is { } progress
+                ? new Markup($"[blue]fetching… {Escape(Progress(progress))}[/]")
+                : new Markup("[blue]fetching…[/]");
         }
 
         return remote.LastFetch switch
@@ -125,13 +128,30 @@ internal static class StatusText
 
         var parts = remote.Branches.OrderBy(b => b.Name, StringComparer.Ordinal).Select(b =>
         {
-            var text = $"{Escape(b.Name)} +{b.Ahead}/-{b.Behind}";
+            var text = b.Local ? $"{Escape(b.Name)} +{b.Ahead}/-{b.Behind}" : $"{Escape(b.Name)} (new) +{b.Ahead}";
             return newest.TryGetValue(b.Name, out var owner) && owner == peerId ? $"[bold green]{text} (newest)[/]"
                 : b.Ahead > 0 ? $"[green]{text}[/]"
                 : text;
         });
         return new Markup(string.Join("\n", parts));
     }
+
+    /// <summary>"1200/5000 objects, 3.4 MiB, 1.1 MiB/s"; before the pack header only bytes and rate.</summary>
+    public static string Progress(FetchProgressInfo progress)
+    {
+        var bytes = $"{Bytes(progress.Bytes)}, {Bytes((long)progress.BytesPerSecond)}/s";
+        return progress.TotalObjects > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{progress.Objects}/{progress.TotalObjects} objects, {bytes}")
+            : bytes;
+    }
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        < 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
+        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:F1} KiB"),
+        < 1024L * 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):F1} MiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):F1} GiB"),
+    };
 
     public static string Ago(TimeSpan elapsed) => elapsed.TotalSeconds switch
     {

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
@@ -12,15 +14,17 @@ namespace PeerMesh.Sync.Fetching;
 /// only) -> circuit breaker (sized for a few calls) -> attempt timeout. All time through the given
 /// <see cref="TimeProvider"/>. The cadence of fetching is the scheduler's timer, not a retry policy.
 /// </summary>
-internal sealed class FetchPipelines : IDisposable
+internal sealed partial class FetchPipelines : IDisposable
 {
     private readonly SyncOptions _options;
+    private readonly ILogger _logger;
     private readonly ResiliencePipelineRegistry<string> _registry;
     private readonly ConcurrentDictionary<string, CircuitBreakerStateProvider> _breakers = new(StringComparer.Ordinal);
 
-    public FetchPipelines(SyncOptions options, TimeProvider timeProvider)
+    public FetchPipelines(SyncOptions options, TimeProvider timeProvider, ILogger<FetchPipelines>? logger = null)
     {
         _options = options;
+        _logger = logger ?? NullLogger<FetchPipelines>.Instance;
         _registry = new ResiliencePipelineRegistry<string>(new ResiliencePipelineRegistryOptions<string>
         {
             BuilderFactory = () => new ResiliencePipelineBuilder { TimeProvider = timeProvider },
@@ -31,7 +35,12 @@ internal sealed class FetchPipelines : IDisposable
         _registry.GetOrAddPipeline(peerKey, (builder, _) =>
         {
             var breaker = _breakers.GetOrAdd(peerKey, _ => new CircuitBreakerStateProvider());
-            Configure(builder, _options, breaker);
+            Configure(builder, _options, breaker, args =>
+            {
+                // Retries are otherwise silent: a fetch that lands a second late should say why.
+                LogRetry(_logger, peerKey, args.AttemptNumber + 1, (int)args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "unknown error");
+                return ValueTask.CompletedTask;
+            });
         });
 
     /// <summary>"closed", "open", "half-open", "isolated", or "closed" for a peer never fetched.</summary>
@@ -47,7 +56,11 @@ internal sealed class FetchPipelines : IDisposable
             : "closed";
 
     /// <summary>Builds the strategies in order (outermost first); public for the pipeline's own tests.</summary>
-    public static void Configure(ResiliencePipelineBuilder builder, SyncOptions options, CircuitBreakerStateProvider? breakerState)
+    public static void Configure(
+        ResiliencePipelineBuilder builder,
+        SyncOptions options,
+        CircuitBreakerStateProvider? breakerState,
+        Func<OnRetryArguments<object>, ValueTask>? onRetry = null)
     {
         builder.AddTimeout(new TimeoutStrategyOptions { Name = "overall", Timeout = options.OverallTimeout });
         if (options.RetryAttempts > 0)
@@ -61,6 +74,7 @@ internal sealed class FetchPipelines : IDisposable
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(30),
+                OnRetry = onRetry,
             });
         }
 
@@ -82,4 +96,7 @@ internal sealed class FetchPipelines : IDisposable
     }
 
     public void Dispose() => _registry.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetch from peer {Peer} failed ({Error}); retry {Attempt} in {DelayMs} ms")]
+    private static partial void LogRetry(ILogger logger, string peer, int attempt, int delayMs, string error);
 }

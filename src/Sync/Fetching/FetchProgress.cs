@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using LibGit2Sharp;
+using PeerMesh.Sync.Status;
 
 namespace PeerMesh.Sync.Fetching;
 
@@ -16,9 +17,12 @@ internal sealed class FetchProgress : IDisposable
     private readonly CancellationToken _cancellationToken;
     private readonly ConcurrentQueue<(string Name, ObjectId Old, ObjectId New)> _updates = new();
     private readonly CancellationTokenSource _aborted = new();
+    private readonly long _started;
     private long _peerBytes;
     private long _lastProgress;
     private long _receivedBytes;
+    private int _receivedObjects;
+    private int _totalObjects;
     private int _abortReason;
 
     public FetchProgress(TimeProvider timeProvider, long maxBytes, int maxRefs, string allowedPrefix, CancellationToken cancellationToken)
@@ -29,6 +33,7 @@ internal sealed class FetchProgress : IDisposable
         _allowedPrefix = allowedPrefix;
         _cancellationToken = cancellationToken;
         _lastProgress = timeProvider.GetTimestamp();
+        _started = _lastProgress;
     }
 
     public FetchAbortReason AbortReason => (FetchAbortReason)Volatile.Read(ref _abortReason);
@@ -46,6 +51,8 @@ internal sealed class FetchProgress : IDisposable
     public bool OnTransferProgress(TransferProgress progress)
     {
         var previous = Interlocked.Exchange(ref _receivedBytes, progress.ReceivedBytes);
+        Volatile.Write(ref _receivedObjects, progress.ReceivedObjects);
+        Volatile.Write(ref _totalObjects, progress.TotalObjects);
         if (progress.ReceivedBytes != previous || progress.IndexedObjects > 0)
         {
             MarkProgress();
@@ -93,6 +100,18 @@ internal sealed class FetchProgress : IDisposable
         {
             Abort(FetchAbortReason.PackTooLarge);
         }
+    }
+
+    /// <summary>
+    /// The transfer so far, from any thread. Bytes are the larger of the transport's count (every phase) and
+    /// libgit2's (the pack), so a fetch over another transport still shows them.
+    /// </summary>
+    public FetchTransferStatus Snapshot()
+    {
+        var elapsed = _timeProvider.GetElapsedTime(_started);
+        var bytes = Math.Max(PeerBytes, ReceivedBytes);
+        var rate = elapsed > TimeSpan.Zero ? bytes / elapsed.TotalSeconds : 0;
+        return new FetchTransferStatus(Volatile.Read(ref _receivedObjects), Volatile.Read(ref _totalObjects), bytes, rate, elapsed);
     }
 
     /// <summary>Called by the watchdog timer: aborts when nothing moved for <paramref name="limit"/>.</summary>

@@ -243,7 +243,8 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                             p.RewrittenRefs,
                             p.InFlight,
                             _pipelines.BreakerState(p.NodeId),
-                            _remotes.HasConflict(p.NodeId)),
+                            _remotes.HasConflict(p.NodeId),
+                            p.InFlight ? _fetcher.Transfer(p.RemoteName!) : null),
                     ]))
                 .ToImmutableArray();
             return new SyncStatus(_repoId, localDigest, peers);

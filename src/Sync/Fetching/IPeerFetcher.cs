@@ -1,3 +1,5 @@
+using PeerMesh.Sync.Status;
+
 namespace PeerMesh.Sync.Fetching;
 
 /// <summary>Fetches one managed remote (a fake in scheduling tests).</summary>
@@ -5,4 +7,7 @@ internal interface IPeerFetcher
 {
     /// <summary>Throws <see cref="FetchFailedException"/> on failure.</summary>
     Task<FetchOutcome> FetchAsync(string remoteName, CancellationToken cancellationToken);
+
+    /// <summary>The transfer of the fetch of <paramref name="remoteName"/> running now, or null.</summary>
+    FetchTransferStatus? Transfer(string remoteName) => null;
 }

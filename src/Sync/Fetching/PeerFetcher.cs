@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Sync.Remotes;
+using PeerMesh.Sync.Status;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace PeerMesh.Sync.Fetching;
@@ -23,6 +25,7 @@ internal sealed partial class PeerFetcher : IPeerFetcher
     private readonly SyncOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, FetchProgress> _running = new(StringComparer.Ordinal);
 
     public PeerFetcher(string gitDir, SyncOptions options, TimeProvider timeProvider, ILogger<PeerFetcher> logger)
     {
@@ -48,6 +51,10 @@ internal sealed partial class PeerFetcher : IPeerFetcher
             TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach,
             TaskScheduler.Default);
     }
+
+    /// <inheritdoc />
+    public FetchTransferStatus? Transfer(string remoteName) =>
+        _running.TryGetValue(remoteName, out var progress) ? progress.Snapshot() : null;
 
     private FetchOutcome Fetch(string remoteName, CancellationToken cancellationToken)
     {
@@ -75,6 +82,8 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         var context = new GitTransportContext(progress, _options.ConnectTimeout, _options.WatchdogTimeout, _timeProvider, cancellationToken);
         var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(20).Ticks, _options.WatchdogTimeout.Ticks / 5));
         using var watchdog = _timeProvider.CreateTimer(_ => progress.CheckStalled(_options.WatchdogTimeout), null, tick, tick);
+        using var progressLog = _timeProvider.CreateTimer(
+            _ => LogTransfer(remoteName, progress.Snapshot()), null, _options.ProgressLogInterval, _options.ProgressLogInterval);
         var options = new FetchOptions
         {
             TagFetchMode = TagFetchMode.None,
@@ -88,6 +97,8 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         var savedFetchHead = File.Exists(fetchHead) ? File.ReadAllBytes(fetchHead) : null;
         try
         {
+            // One fetch per remote at a time (the scheduler's rule), so the name is the key.
+            _running[remoteName] = progress;
             using (context.Enter())
             {
                 // Our refspec, not the config's: only refs/remotes/<remote>/* is ever a destination.
@@ -100,6 +111,8 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         }
         finally
         {
+            _running.TryRemove(new KeyValuePair<string, FetchProgress>(remoteName, progress));
+
             // libgit2 always writes FETCH_HEAD; put back the user's, which belongs to their last `git fetch`.
             RestoreFetchHead(fetchHead, savedFetchHead);
         }
@@ -201,6 +214,23 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         return new FetchFailedException(FetchErrorKind.BadAnswer, Plain(message), e);
     }
 
+    private void LogTransfer(string remote, FetchTransferStatus transfer)
+    {
+        var objects = transfer.TotalObjects > 0
+            ? $"{transfer.ReceivedObjects.ToString(CultureInfo.InvariantCulture)}/{transfer.TotalObjects.ToString(CultureInfo.InvariantCulture)} objects"
+            : "waiting for the pack";
+        LogFetchProgress(_logger, remote, objects, FormatBytes(transfer.ReceivedBytes), FormatBytes((long)transfer.BytesPerSecond));
+    }
+
+    /// <summary>1023 B, 3.4 KiB, 12.0 MiB, 1.2 GiB.</summary>
+    public static string FormatBytes(long bytes) => bytes switch
+    {
+        < 1024 => bytes.ToString(CultureInfo.InvariantCulture) + " B",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("F1", CultureInfo.InvariantCulture) + " KiB",
+        < 1024L * 1024 * 1024 => (bytes / (1024.0 * 1024)).ToString("F1", CultureInfo.InvariantCulture) + " MiB",
+        _ => (bytes / (1024.0 * 1024 * 1024)).ToString("F1", CultureInfo.InvariantCulture) + " GiB",
+    };
+
     private static bool Contains(string text, string part) => text.Contains(part, StringComparison.OrdinalIgnoreCase);
 
     private static string Seconds(TimeSpan span) =>
@@ -251,6 +281,9 @@ internal sealed partial class PeerFetcher : IPeerFetcher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "libgit2 socket timeouts not set ({Problem}); a silent peer is bounded by the fetch deadline only")]
     private static partial void LogNoSocketTimeouts(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetching from {Remote}: {Objects}, {Bytes}, {Rate}/s")]
+    private static partial void LogFetchProgress(ILogger logger, string remote, string objects, string bytes, string rate);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} stale lock file(s) under refs/remotes/{Remote}")]
     private static partial void LogStaleLocks(ILogger logger, int count, string remote);

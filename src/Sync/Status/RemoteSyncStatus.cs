@@ -14,6 +14,7 @@ namespace PeerMesh.Sync.Status;
 /// <param name="InProgress">A fetch is running now.</param>
 /// <param name="Breaker">"closed", "open", "half-open" or "isolated".</param>
 /// <param name="AddressConflict">Two nodes claim this peer's id (its URL is held still).</param>
+/// <param name="Progress">The running fetch's transfer, null when idle.</param>
 internal sealed record RemoteSyncStatus(
     string Repo,
     string Remote,
@@ -25,4 +26,5 @@ internal sealed record RemoteSyncStatus(
     ImmutableArray<string> RewrittenRefs,
     bool InProgress,
     string Breaker,
-    bool AddressConflict);
+    bool AddressConflict,
+    FetchTransferStatus? Progress = null);

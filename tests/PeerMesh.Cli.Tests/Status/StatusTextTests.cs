@@ -9,7 +9,9 @@ public sealed class StatusTextTests
     private static readonly DateTimeOffset s_now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
     private const string RepoId = "a0f5cec01b0150f9e81393a3f3a4f0912a189bed";
 
-    /// <summary>A mesh with known state: one peer ahead on main, one failing, one offline.</summary>
+    /// <summary>
+    /// A mesh with known state: one peer ahead on main with a branch you lack, one failing, one offline, one fetching.
+    /// </summary>
     internal static StatusDocument KnownMesh() => new(
         1,
         new NodeStatus("ff8eab5c36e1ab68a5e659c53a45f36b", "alice", 9419, "sealed", s_now.AddMinutes(-30)),
@@ -18,17 +20,20 @@ public sealed class StatusTextTests
         [
             new PeerStatus("0123456789abcdef0123456789abcdef", "bob", "alive", "198.18.0.2:9419", s_now.AddSeconds(-2), ["mdns", "gossip"],
                 [new PeerRemoteStatus(RepoId, "bob", new LastFetchInfo(s_now.AddSeconds(-12), true, null), s_now.AddSeconds(48),
-                    [new BranchStatus("main", 3, 1), new BranchStatus("feature/x", 0, 0)])]),
+                    [new BranchStatus("main", 3, 1), new BranchStatus("feature/x", 0, 0), new BranchStatus("feature/y", 2, 0, Local: false)])]),
             new PeerStatus("fedcba9876543210fedcba9876543210", "carol", "suspect", "198.18.0.3:9419", s_now.AddSeconds(-40), ["seed"],
                 [new PeerRemoteStatus(RepoId, "carol", new LastFetchInfo(s_now.AddSeconds(-30), false, "connection refused"), s_now.AddSeconds(5),
                     [new BranchStatus("main", 1, 0)])]),
             new PeerStatus("11112222333344445555666677778888", "dave [x]", "dead", "198.18.0.4:9419", s_now.AddHours(-3), ["mdns"],
                 [new PeerRemoteStatus(RepoId, "dave-x", null, null, [])]),
+            new PeerStatus("9999aaaabbbbccccddddeeeeffff0000", "erin", "alive", "198.18.0.5:9419", s_now.AddSeconds(-1), ["mdns"],
+                [new PeerRemoteStatus(RepoId, "erin", null, null, [], Fetching: true,
+                    Progress: new FetchProgressInfo(1200, 5000, 3_565_158, 1_153_434))]),
         ],
         new DiscoveryInfo("on", null, ["198.18.0.3:9419"]),
         new GossipInfo(100, 90, new Dictionary<string, long> { ["key-mismatch"] = 4, ["malformed"] = 1 }));
 
-    private static string Render(StatusDocument status)
+    private static string Render(StatusDocument status, int width = 120)
     {
         using var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -38,7 +43,7 @@ public sealed class StatusTextTests
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
-        console.Profile.Width = 120;
+        console.Profile.Width = width;
         StatusText.Render(status, s_now, console);
         return writer.ToString();
     }
@@ -55,6 +60,33 @@ public sealed class StatusTextTests
         }
 
         Assert.Equal(File.ReadAllText(path), actual);
+    }
+
+    [Fact]
+    public void Render_FetchRunning_ShowsObjectsBytesAndRate()
+    {
+        // Wide enough that the cell is not wrapped.
+        var text = Render(KnownMesh(), width: 250);
+
+        Assert.Contains("fetching… 1200/5000 objects, 3.4 MiB, 1.1 MiB/s", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_FetchRunningBeforePackHeader_ShowsBytesOnly()
+    {
+        var erin = KnownMesh().Peers[3];
+        var status = KnownMesh() with
+        {
+            Peers = [erin with { Remotes = [erin.Remotes![0] with { Progress = new FetchProgressInfo(0, 0, 512, 256) }] }],
+        };
+
+        Assert.Contains("fetching… 512 B, 256 B/s", Render(status, width: 250), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_BranchOnlyOnPeer_MarkedNewWithCommitsAhead()
+    {
+        Assert.Contains("feature/y (new) +2", Render(KnownMesh()), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -44,8 +44,11 @@ public sealed class FetchPipelinesTests : IDisposable
             TestContext.Current.CancellationToken).AsTask();
         for (var i = 0; i < 600 && !task.IsCompleted; i++)
         {
-            await Task.Yield();
             _time.Advance(TimeSpan.FromMilliseconds(500));
+
+            // Let what that step fired (a cancellation, a retry) run before time moves on: otherwise a later
+            // timeout (overall) can overtake the one that fired first (attempt) and the outcome depends on scheduling.
+            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(2), TestContext.Current.CancellationToken));
         }
 
         return await task;

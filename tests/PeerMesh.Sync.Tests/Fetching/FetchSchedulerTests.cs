@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Mesh.Membership;
 using PeerMesh.Sync.Fetching;
 using PeerMesh.Sync.Remotes;
+using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Tests.Support;
 using Xunit;
 
@@ -149,6 +150,26 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "both done");
 
         Assert.Equal(1, _fetcher.MaxInFlight);
+    }
+
+    [Fact]
+    public async Task GetStatus_FetchRunning_CarriesTheFetchersTransferAndNoneWhenIdle()
+    {
+        var scheduler = await StartAsync();
+        var transfer = new FetchTransferStatus(1200, 5000, 3_565_158, 1_153_434, TimeSpan.FromSeconds(3));
+        _fetcher.Transfers["a"] = transfer;
+
+        _view.Set(A());
+        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "a fetching");
+        var running = scheduler.GetStatus(null).Find(NodeA)!.Remotes[0];
+        _fetcher.Complete("a");
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a done");
+        var idle = scheduler.GetStatus(null).Find(NodeA)!.Remotes[0];
+
+        Assert.True(running.InProgress);
+        Assert.Equal(transfer, running.Progress);
+        Assert.False(idle.InProgress);
+        Assert.Null(idle.Progress);
     }
 
     [Fact]

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerMesh.Sync.Fetching;
+using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Tests.Support;
 using Xunit;
 
@@ -261,5 +264,85 @@ public sealed class PeerFetcherTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Fetcher(setup, options).FetchAsync(remote, deadline.Token));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task FetchAsync_LongFetch_TransferShowsObjectsBytesAndRateWhileRunningAndIsLogged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        AddIncompressibleFiles(setup.Peer, files: 300, bytesPerFile: 4096);
+        await using var proxy = new ThrottledProxy(setup.Daemon.Port, chunkBytes: 16 * 1024, pause: TimeSpan.FromMilliseconds(20));
+        var remote = setup.AddManagedRemote(port: proxy.Port);
+        var options = PeerSetup.FastOptions();
+        options.ProgressLogInterval = TimeSpan.FromMilliseconds(200);
+        var logger = new ListLogger<PeerFetcher>();
+        var fetcher = new PeerFetcher(setup.Local.GitDir, options, TimeProvider.System, logger);
+        Assert.Null(fetcher.Transfer(remote));
+
+        var fetch = fetcher.FetchAsync(remote, ct);
+        FetchTransferStatus? seen = null;
+        await Eventually.TrueAsync(
+            () => (seen = fetcher.Transfer(remote)) is { TotalObjects: > 0, ReceivedObjects: > 0 } s && s.ReceivedObjects < s.TotalObjects,
+            "a transfer in the middle of the pack");
+        await fetch;
+
+        Assert.True(seen!.TotalObjects >= 300, $"total {seen.TotalObjects}");
+        Assert.True(seen.ReceivedBytes > 16 * 1024, $"bytes {seen.ReceivedBytes}");
+        Assert.True(seen.BytesPerSecond > 0, $"rate {seen.BytesPerSecond}");
+        Assert.True(seen.Elapsed > TimeSpan.Zero);
+        Assert.Null(fetcher.Transfer(remote));
+        Assert.Contains(logger.Lines, l => l.Level == LogLevel.Information
+            && Regex.IsMatch(l.Message, @"^Fetching from peer: (\d+/\d+ objects|waiting for the pack), \d+(\.\d)? (B|KiB|MiB), \d+(\.\d)? (B|KiB|MiB)/s$"));
+    }
+
+    [Fact]
+    public async Task FetchAsync_ShortFetch_NoProgressLine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        setup.Peer.Commit("small");
+        var logger = new ListLogger<PeerFetcher>();
+
+        await new PeerFetcher(setup.Local.GitDir, PeerSetup.FastOptions(), TimeProvider.System, logger).FetchAsync(remote, ct);
+
+        Assert.DoesNotContain(logger.Lines, l => l.Message.StartsWith("Fetching from", StringComparison.Ordinal));
+    }
+
+    private static void AddIncompressibleFiles(TempRepo repo, int files, int bytesPerFile)
+    {
+        var random = new Random(42);
+        var buffer = new byte[bytesPerFile];
+        for (var i = 0; i < files; i++)
+        {
+            random.NextBytes(buffer);
+            File.WriteAllBytes(Path.Combine(repo.WorkDir, $"blob{i}.bin"), buffer);
+        }
+
+        Git.Run(repo.WorkDir, "add", "-A");
+        Git.Run(repo.WorkDir, "commit", "-q", "-m", "many incompressible files");
+    }
+
+    [Fact]
+    public async Task FetchAsync_DaemonAcceptQueueFull_NewConnectAttemptGetsInBeforeTcpSynRetry()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var commit = setup.Peer.Commit("peer work");
+        await using var server = new FullBacklogServer(setup.Daemon.Port);
+        Assert.True(await server.FillAsync(ct), "accept queue never filled");
+        var remote = setup.AddManagedRemote(port: server.Port);
+
+        var started = server.Now;
+        var fetch = Fetcher(setup).FetchAsync(remote, ct);
+        await Task.Delay(250, ct);
+        server.Drain();
+        await fetch;
+
+        // The first SYN was dropped; TCP would send it again only after 1 s. A later attempt (hedge) gets in first.
+        var servedAfter = server.FirstServedAt!.Value - started;
+        Assert.True(servedAfter < TimeSpan.FromMilliseconds(900), $"served {servedAfter.TotalMilliseconds:F0} ms after the fetch started");
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
     }
 }

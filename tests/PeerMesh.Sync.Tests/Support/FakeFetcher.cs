@@ -60,6 +60,11 @@ internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
         return error is null ? completion.TrySetResult(outcome ?? new FetchOutcome([], [], 0)) : completion.TrySetException(error);
     }
 
+    /// <summary>What <see cref="Transfer"/> answers per remote (the real fetcher answers only while fetching).</summary>
+    public ConcurrentDictionary<string, FetchTransferStatus> Transfers { get; } = new();
+
+    public FetchTransferStatus? Transfer(string remoteName) => Transfers.GetValueOrDefault(remoteName);
+
     public int Waiting(string remote) => _running.TryGetValue(remote, out var queue) ? queue.Count : 0;
 
     public ImmutableArray<BranchDivergence> Compute(string remoteName) => [new BranchDivergence("main", 1, 0)];

@@ -1,0 +1,59 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PeerMesh.Cli.Control;
+using PeerMesh.Cli.Node;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Sync.Status;
+using Xunit;
+
+namespace PeerMesh.Cli.Tests.Status;
+
+public sealed class PeerStatusMapperTests
+{
+    private static readonly DateTimeOffset s_now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+
+    private static Member Bob() => new(
+        "0123456789abcdef0123456789abcdef", "bob", 1, MemberState.Alive, new IPEndPoint(IPAddress.Loopback, 9419), 9418, [],
+        DiscoverySource.Seed, s_now);
+
+    private static RemoteSyncStatus Remote(FetchTransferStatus? progress, ImmutableArray<BranchDivergence> branches) => new(
+        "repo", "bob", "git://127.0.0.1:9418/", null, null, branches, false, [], progress is not null, "closed", false, progress);
+
+    private static JsonNode Json(RemoteSyncStatus remote)
+    {
+        var peer = PeerStatusMapper.Map(Bob(), new PeerSyncStatus(Bob().Id, true, [remote]));
+        return JsonNode.Parse(JsonSerializer.Serialize(peer, ControlJson.Options))!["remotes"]![0]!;
+    }
+
+    [Fact]
+    public void Map_FetchRunning_ProgressInJsonWithObjectsBytesAndRate()
+    {
+        var remote = Json(Remote(new FetchTransferStatus(1200, 5000, 3_565_158, 1_153_434.4, TimeSpan.FromSeconds(3)), []));
+
+        Assert.True((bool)remote["fetching"]!);
+        Assert.Equal(
+            """{"objects":1200,"totalObjects":5000,"bytes":3565158,"bytesPerSecond":1153434}""",
+            remote["progress"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Map_Idle_ProgressNull()
+    {
+        var remote = Json(Remote(null, []));
+
+        Assert.False((bool)remote["fetching"]!);
+        Assert.Null(remote["progress"]);
+    }
+
+    [Fact]
+    public void Map_BranchOnlyOnPeer_LocalFalseInJson()
+    {
+        var remote = Json(Remote(null, [new BranchDivergence("main", 1, 0), new BranchDivergence("feature/x", 2, 0, Local: false)]));
+
+        Assert.Equal(
+            """[{"name":"main","ahead":1,"behind":0,"local":true},{"name":"feature/x","ahead":2,"behind":0,"local":false}]""",
+            remote["branches"]!.ToJsonString());
+    }
+}
