@@ -16,7 +16,7 @@ internal sealed partial class MeshNode
     [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} is alive again (was {Previous})")]
     private partial void LogMemberAlive(string nodeId, MemberState previous);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "member {NodeId} suspected by {From}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} suspected by {From}")]
     private partial void LogMemberSuspect(string nodeId, string from);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} declared dead by {From}")]

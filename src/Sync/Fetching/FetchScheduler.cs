@@ -602,7 +602,8 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "Fetch of {Remote} asked for: {Trigger}")]
     private static partial void LogTriggered(ILogger logger, string remote, FetchTrigger trigger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched {Remote}: {Updated} ref(s) updated, {Bytes} bytes")]
+    // Per branch, the fetcher says what arrived; this is the summary.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Fetched {Remote}: {Updated} ref(s) updated, {Bytes} bytes")]
     private static partial void LogFetched(ILogger logger, string remote, int updated, long bytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fetch of {Remote} failed: {Error}")]

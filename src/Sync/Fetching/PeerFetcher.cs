@@ -119,9 +119,11 @@ internal sealed partial class PeerFetcher : IPeerFetcher
 
         var updated = ImmutableArray.CreateBuilder<string>();
         var rewritten = ImmutableArray.CreateBuilder<string>();
+        var prefix = $"refs/remotes/{remoteName}/";
         foreach (var (name, oldId, newId) in progress.Updates)
         {
             updated.Add(name);
+            LogNewCommits(_logger, NewCommits(repo, oldId, newId), name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name, remoteName);
             if (oldId is not null && oldId != ObjectId.Zero && !IsFastForward(repo, oldId, newId))
             {
                 rewritten.Add(name);
@@ -141,6 +143,24 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         catch (RepositoryNotFoundException e)
         {
             throw new FetchFailedException(FetchErrorKind.Other, "local repository not found: " + _gitDir, e);
+        }
+    }
+
+    /// <summary>Commits the update brought that the old tip (or, for a new branch, no local branch) had; capped.</summary>
+    private static int NewCommits(Repository repo, ObjectId? oldId, ObjectId newId)
+    {
+        const int Cap = 10_000;
+        var filter = new CommitFilter { IncludeReachableFrom = newId };
+        filter.ExcludeReachableFrom = oldId is not null && oldId != ObjectId.Zero
+            ? oldId
+            : repo.Refs.Where(r => r.CanonicalName.StartsWith("refs/heads/", StringComparison.Ordinal)).ToList();
+        try
+        {
+            return repo.Commits.QueryBy(filter).Take(Cap).Count();
+        }
+        catch (LibGit2SharpException)
+        {
+            return 0;
         }
     }
 
@@ -290,6 +310,9 @@ internal sealed partial class PeerFetcher : IPeerFetcher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Peer rewrote history: {Ref} moved from {Old} to {New}, which does not contain it")]
     private static partial void LogRewritten(ILogger logger, string @ref, string old, string @new);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fetched {Count} new commit(s) on {Branch} from {Remote}")]
+    private static partial void LogNewCommits(ILogger logger, int count, string branch, string remote);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not restore FETCH_HEAD: {Reason}")]
     private static partial void LogFetchHead(ILogger logger, string reason);
