@@ -1,6 +1,6 @@
+using PeerMesh.TestSupport.Mesh;
 using PeerMesh.Mesh.Membership;
 using PeerMesh.Sync.Fetching;
-using PeerMesh.Sync.Tests.Support;
 using Xunit;
 
 namespace PeerMesh.Sync.Tests.Fetching;

@@ -1,3 +1,4 @@
+using PeerMesh.TestSupport.Mesh;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Mesh.Membership;

@@ -53,6 +53,27 @@ internal sealed class FakeMembershipView : IMembershipView
         }
     }
 
+    /// <summary>A member serving one repository, for Sync tests.</summary>
+    public static Member MakeMember(
+        string id,
+        string name,
+        int gitPort,
+        string repoId,
+        long refsVersion = 1,
+        string path = "/repo",
+        MemberState state = MemberState.Alive,
+        System.Net.IPAddress? address = null) =>
+        new(
+            id,
+            name,
+            1,
+            state,
+            new System.Net.IPEndPoint(address ?? System.Net.IPAddress.Loopback, 9419),
+            gitPort,
+            [new RepoAnnouncement(repoId, "repo", path, "digest", refsVersion)],
+            DiscoverySource.Seed,
+            DateTimeOffset.UnixEpoch);
+
     public static Member Alive(string id, System.Net.IPEndPoint endPoint, string name = "peer") =>
         new(id, name, 1, MemberState.Alive, endPoint, 0, ImmutableArray<RepoAnnouncement>.Empty, DiscoverySource.Gossip, DateTimeOffset.UnixEpoch);
 }
