@@ -1,3 +1,4 @@
+using PeerMesh.TestSupport.Git;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -37,7 +38,7 @@ internal sealed class FetchBenchmark : IBenchmark
             FetchRepoGenerator.Generate(source, commits, files, bytesPerFile);
             var packBytes = Directory.GetFiles(Path.Combine(source, ".git", "objects", "pack"), "*.pack").Sum(f => new FileInfo(f).Length);
             output.WriteLine($"Generated {commits} commits, {files} files, pack {packBytes / (1024.0 * 1024):F1} MiB in {clock.Elapsed.TotalSeconds:F1} s");
-            await using var daemon = await FetchDaemon.StartAsync(root, cancellationToken);
+            await using var daemon = await GitDaemon.StartAsync(root, cancellationToken);
             var url = $"git://127.0.0.1:{daemon.Port}/src";
             var tip = FetchRepoGenerator.Run(source, null, "rev-parse", "HEAD");
 

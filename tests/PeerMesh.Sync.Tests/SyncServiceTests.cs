@@ -1,3 +1,4 @@
+using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Mesh;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,3 +1,4 @@
+using PeerMesh.TestSupport.Git;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;

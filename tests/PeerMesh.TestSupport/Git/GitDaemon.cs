@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace PeerMesh.Sync.Tests.Support;
+namespace PeerMesh.TestSupport.Git;
 
 /// <summary>A real <c>git daemon</c> on 127.0.0.1 serving everything under a base path; killed on dispose.</summary>
-internal sealed class GitDaemon : IAsyncDisposable
+public sealed class GitDaemon : IAsyncDisposable
 {
     private readonly Process _process;
 
