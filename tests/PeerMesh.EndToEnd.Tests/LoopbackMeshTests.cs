@@ -72,6 +72,19 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Up_KeyRotationInProgress_OldAndNewKeyOrderStillTalk()
+    {
+        var oldKey = WriteKey("key-old");
+        var newKey = WriteKey("key-new");
+        // alice still seals with the old key but accepts the new one; bob already seals with the new one.
+        var (a, _) = await StartAsync("alice", extra: ["--mesh-key-file", oldKey, "--mesh-key-file", newKey]);
+        var (b, _) = await StartAsync("bob", a, extra: ["--mesh-key-file", newKey, "--mesh-key-file", oldKey]);
+
+        await a.WaitForStatusAsync(s => AlivePeers(s).Contains("bob"), s_deadline, Token);
+        await b.WaitForStatusAsync(s => AlivePeers(s).Contains("alice"), s_deadline, Token);
+    }
+
+    [Fact]
     public async Task Sync_CommitAndBranch_ReachPeersTrackingRefsAndNothingLocalChanges()
     {
         var (a, repoA) = await StartAsync("alice");

@@ -11,7 +11,7 @@ internal sealed class NodeOptions
     private readonly Option<int?> _gitPort = new("--git-port") { Description = "git daemon port (default 9418, any free port if taken; 0 = any free; peermesh.gitPort)" };
     private readonly Option<int?> _gossipPort = new("--gossip-port") { Description = "Gossip UDP port (default 9419; 0 = any free; peermesh.gossipPort)" };
     private readonly Option<string[]> _peers = new("--peer") { Description = "A seed peer HOST:PORT, repeatable (peermesh.peer)" };
-    private readonly Option<string?> _meshKey = new("--mesh-key-file") { Description = "File holding the mesh key; without it the mesh is open (peermesh.meshKeyFile)" };
+    private readonly Option<string[]> _meshKey = new("--mesh-key-file") { Description = "File holding the mesh key; repeat to rotate keys (the first seals, all open); without it the mesh is open (peermesh.meshKeyFile)" };
     private readonly Option<bool> _noMdns = new("--no-mdns") { Description = "Do not use mDNS discovery (peermesh.mdns false)" };
     private readonly Option<int?> _fetchInterval = new("--fetch-interval") { Description = "Seconds between backstop fetches (default 60; peermesh.fetchInterval)" };
 
@@ -30,7 +30,7 @@ internal sealed class NodeOptions
         GitPort = parse.GetValue(_gitPort),
         GossipPort = parse.GetValue(_gossipPort),
         Peers = parse.GetValue(_peers) ?? [],
-        MeshKeyFile = parse.GetValue(_meshKey),
+        MeshKeyFiles = parse.GetValue(_meshKey) ?? [],
         NoMdns = parse.GetValue(_noMdns),
         FetchIntervalSeconds = parse.GetValue(_fetchInterval),
     };

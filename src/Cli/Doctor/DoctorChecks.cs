@@ -190,21 +190,26 @@ internal static class DoctorChecks
 
     private static CheckResult MeshKey(NodeSettings settings)
     {
-        if (settings.MeshKeyFile is null)
+        if (settings.MeshKeyFiles.Count == 0)
         {
             return CheckResult.Warn("mesh key", "none: the mesh is open to anyone on the LAN", "share a key file and use --mesh-key-file");
         }
 
-        if (!File.Exists(settings.MeshKeyFile))
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        foreach (var file in settings.MeshKeyFiles)
         {
-            return CheckResult.Fail("mesh key", $"{settings.MeshKeyFile} does not exist");
+            if (!File.Exists(file))
+            {
+                return CheckResult.Fail("mesh key", $"{file} does not exist");
+            }
+
+            if ((File.GetUnixFileMode(file) & others) != 0)
+            {
+                return CheckResult.Fail("mesh key", $"{file} is readable by other users", $"chmod 600 {file}");
+            }
         }
 
-        var mode = File.GetUnixFileMode(settings.MeshKeyFile);
-        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-        return (mode & others) == 0
-            ? CheckResult.Pass("mesh key", $"{settings.MeshKeyFile} is readable by its owner only")
-            : CheckResult.Fail("mesh key", $"{settings.MeshKeyFile} is readable by other users", $"chmod 600 {settings.MeshKeyFile}");
+        return CheckResult.Pass("mesh key", $"{string.Join(", ", settings.MeshKeyFiles)} readable by the owner only");
     }
 
     private static IEnumerable<NetworkInterface> MulticastCapableInterfaces() =>

@@ -50,6 +50,7 @@ internal sealed partial class NodeService : IHostedService
     private MdnsDiscovery? _mdns;
     private NodeSeeds? _seeds;
     private WebDashboard? _dashboard;
+    private IReadOnlyList<byte[]> _meshKeys = [];
 
     public NodeService(
         LocalRepository repo,
@@ -84,7 +85,8 @@ internal sealed partial class NodeService : IHostedService
         var options = MeshOptions.Lan();
         options.GossipPort = _settings.GossipPort;
         options.ListenAddress = _settings.Listen ?? IPAddress.IPv6Any;
-        options.MeshKeys = ReadMeshKeys();
+        _meshKeys = ReadMeshKeys();
+        options.MeshKeys = _meshKeys;
         UdpTransport transport;
         try
         {
@@ -223,7 +225,8 @@ internal sealed partial class NodeService : IHostedService
     private MdnsAdvertisement Advertisement(string meshId)
     {
         // Meshes with different keys must ignore each other on mDNS too: the key's hash joins the mesh id.
-        var mdnsMeshId = _settings.MeshKeyFile is null ? meshId : $"{meshId}:{Convert.ToHexStringLower(SHA256.HashData(MeshKeyFile.Read(_settings.MeshKeyFile)))[..16]}";
+        // Hash of the sealing key: during a rotation, nodes that seal with different keys meet through seeds and gossip.
+        var mdnsMeshId = _meshKeys.Count == 0 ? meshId : $"{meshId}:{Convert.ToHexStringLower(SHA256.HashData(_meshKeys[0]))[..16]}";
         return new MdnsAdvertisement(
             _identity.Id,
             _settings.Name,
@@ -235,19 +238,20 @@ internal sealed partial class NodeService : IHostedService
 
     private IReadOnlyList<byte[]> ReadMeshKeys()
     {
-        if (_settings.MeshKeyFile is null)
+        var keys = new List<byte[]>();
+        foreach (var file in _settings.MeshKeyFiles)
         {
-            return [];
+            try
+            {
+                keys.Add(MeshKeyFile.Read(file));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                throw new CliException($"cannot use the mesh key file {file}: {e.Message}", ExitCodes.Usage);
+            }
         }
 
-        try
-        {
-            return [MeshKeyFile.Read(_settings.MeshKeyFile)];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-        {
-            throw new CliException($"cannot use the mesh key file {_settings.MeshKeyFile}: {e.Message}", ExitCodes.Usage);
-        }
+        return keys;
     }
 
     private string RepoUrl() => GitUrl.ForLocal(_settings.Listen, _daemon.Status.Port, RepoPathOnDaemon);

@@ -13,7 +13,7 @@ internal sealed record CommandLineSettings
 
     public IReadOnlyList<string> Peers { get; init; } = [];
 
-    public string? MeshKeyFile { get; init; }
+    public IReadOnlyList<string> MeshKeyFiles { get; init; } = [];
 
     public bool NoMdns { get; init; }
 

@@ -16,7 +16,12 @@ internal sealed record NodeSettings
 
     public IReadOnlyList<string> Peers { get; init; } = [];
 
-    public string? MeshKeyFile { get; init; }
+    /// <summary>
+    /// Mesh key files; empty = open mesh. The first seals what this node sends, all of them open what
+    /// it receives, so a key is rotated by adding the new one everywhere, then putting it first, then
+    /// dropping the old one.
+    /// </summary>
+    public IReadOnlyList<string> MeshKeyFiles { get; init; } = [];
 
     public bool Mdns { get; init; } = true;
 

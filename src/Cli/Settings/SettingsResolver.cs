@@ -44,7 +44,7 @@ internal static class SettingsResolver
             GitPort = gitPort,
             GossipPort = gossipPort,
             Peers = [.. flags.Peers, .. config.GetAll("peer")],
-            MeshKeyFile = flags.MeshKeyFile ?? config.Get("meshKeyFile"),
+            MeshKeyFiles = flags.MeshKeyFiles.Count > 0 ? flags.MeshKeyFiles : config.GetAll("meshKeyFile"),
             Mdns = mdns,
             FetchInterval = TimeSpan.FromSeconds(interval),
         };

@@ -56,7 +56,7 @@ public sealed class DoctorChecksTests : IDisposable
         File.WriteAllText(key, "secret");
         File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
 
-        var result = Run(new CommandLineSettings { GitPort = 0, GossipPort = 0, MeshKeyFile = key }).Single(r => r.Check == "mesh key");
+        var result = Run(new CommandLineSettings { GitPort = 0, GossipPort = 0, MeshKeyFiles = [key] }).Single(r => r.Check == "mesh key");
 
         Assert.Equal(CheckOutcome.Fail, result.Outcome);
         Assert.Equal($"chmod 600 {key}", result.Fix);

@@ -37,7 +37,7 @@ public sealed class SettingsResolverTests
         Assert.Equal(7000, settings.GossipPort);
         Assert.False(settings.Mdns);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.FetchInterval);
-        Assert.Equal("/k", settings.MeshKeyFile);
+        Assert.Equal(["/k"], settings.MeshKeyFiles);
     }
 
     [Fact]
@@ -62,6 +62,15 @@ public sealed class SettingsResolverTests
         var settings = SettingsResolver.Resolve(flags, config, "host-a");
 
         Assert.Equal(["a:1", "b:2", "c:3", "d:4"], settings.Peers);
+    }
+
+    [Fact]
+    public void Resolve_MeshKeyFiles_FlagsReplaceConfigAndKeepOrder()
+    {
+        var config = Config(("meshKeyFile", "/old"), ("meshKeyFile", "/new"));
+
+        Assert.Equal(["/old", "/new"], SettingsResolver.Resolve(new CommandLineSettings(), config, "h").MeshKeyFiles);
+        Assert.Equal(["/b", "/a"], SettingsResolver.Resolve(new CommandLineSettings { MeshKeyFiles = ["/b", "/a"] }, config, "h").MeshKeyFiles);
     }
 
     [Fact]
