@@ -82,11 +82,9 @@ public sealed class UpStatusDownTests : IDisposable
     [Fact]
     public async Task Up_AfterKill9_EndsTheOrphanedDaemonAndServesAgain()
     {
-        await using (var first = NodeProcess.Start(_repo.Path, s_loopback))
-        {
-            await first.WaitUntilUpAsync(Token);
-            first.KillHard();
-        }
+        await using var first = NodeProcess.Start(_repo.Path, s_loopback);
+        await first.WaitUntilUpAsync(Token);
+        first.KillHard();
 
         var orphans = DaemonsServing(_repo.GitDirectory);
         Assert.Single(orphans);
@@ -118,30 +116,5 @@ public sealed class UpStatusDownTests : IDisposable
         Assert.Empty(DaemonsServing(_repo.GitDirectory));
     }
 
-    /// <summary>git daemon processes whose command line serves this git directory.</summary>
-    private static List<Process> DaemonsServing(string gitDirectory)
-    {
-        var found = new List<Process>();
-        foreach (var dir in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains("git-daemon", StringComparison.Ordinal) && cmdline.Contains($"--base-path={gitDirectory} ", StringComparison.Ordinal))
-                {
-                    found.Add(Process.GetProcessById(pid));
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-            {
-            }
-        }
-
-        return found;
-    }
+    private static List<Process> DaemonsServing(string gitDirectory) => DaemonProcesses.Serving(gitDirectory);
 }

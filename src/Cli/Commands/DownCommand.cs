@@ -8,10 +8,11 @@ internal static class DownCommand
     public static async Task<int> RunAsync(string path, TextWriter output, CancellationToken cancellationToken)
     {
         var repo = RepositoryCommand.Open(path);
+        var holder = NodeLock.ReadInfo(repo.StateDirectory);
         await RepositoryCommand.SendAsync(repo, "down", cancellationToken);
         var deadline = TimeProvider.System.GetTimestamp();
-        // The node releases its lock as the very last step of stopping.
-        while (NodeLock.IsHeld(repo.StateDirectory))
+        // The node releases its lock as the very last step of stopping; then its process ends.
+        while (NodeLock.IsHeld(repo.StateDirectory) || IsRunning(holder?.Pid))
         {
             if (TimeProvider.System.GetElapsedTime(deadline) > TimeSpan.FromSeconds(15))
             {
@@ -23,5 +24,23 @@ internal static class DownCommand
 
         await output.WriteLineAsync($"node in {repo.WorkingDirectory} stopped");
         return ExitCodes.Ok;
+    }
+
+    private static bool IsRunning(int? pid)
+    {
+        if (pid is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid.Value);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

@@ -34,7 +34,7 @@ internal sealed class NodeLock : IDisposable
         }
         catch (IOException)
         {
-            var holder = ReadInfo(infoPath);
+            var holder = ReadInfo(stateDirectory);
             var who = holder is null ? "another node" : $"node '{holder.Name}' ({holder.Id[..8]}, pid {holder.Pid})";
             throw new CliException($"{who} is already running in this repository; stop it with 'peermesh down'", ExitCodes.Usage);
         }
@@ -61,11 +61,12 @@ internal sealed class NodeLock : IDisposable
         }
     }
 
-    public static NodeLockInfo? ReadInfo(string infoPath)
+    /// <summary>Who holds (or last held) the lock of this state directory, if it says.</summary>
+    public static NodeLockInfo? ReadInfo(string stateDirectory)
     {
         try
         {
-            return JsonSerializer.Deserialize<NodeLockInfo>(File.ReadAllText(infoPath));
+            return JsonSerializer.Deserialize<NodeLockInfo>(File.ReadAllText(Path.Combine(stateDirectory, InfoFileName)));
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {

@@ -101,5 +101,6 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        DaemonProcesses.KillServing(Path.Combine(RepoPath, ".git"));
     }
 }
