@@ -7,23 +7,32 @@ namespace PeerMesh.Mesh.Gossip;
 /// <summary>Source-generated log lines of the mesh node.</summary>
 internal sealed partial class MeshNode
 {
+    /// <summary>"name (id prefix)" for log lines people read; the id alone when the member is not known.</summary>
+    private string Who(string id)
+    {
+        var shortId = id[..Math.Min(8, id.Length)];
+        return id == _identity.Id ? $"{Name} (this node)"
+            : _table.Current.Find(id) is { } member ? $"{member.Name} ({shortId})"
+            : shortId;
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "gossip mesh node {NodeId} listening on {EndPoint} (mesh key: {Encrypted})")]
     private partial void LogStarted(string nodeId, IPEndPoint endPoint, bool encrypted);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} ({Name}) joined at {EndPoint}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {Name} ({NodeId}) joined at {EndPoint}")]
     private partial void LogMemberJoined(string nodeId, string name, IPEndPoint endPoint);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} is alive again (was {Previous})")]
-    private partial void LogMemberAlive(string nodeId, MemberState previous);
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} is alive again (was {Previous})")]
+    private partial void LogMemberAlive(string peer, MemberState previous);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} suspected by {From}")]
-    private partial void LogMemberSuspect(string nodeId, string from);
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} is suspect (no answer; reported by {From})")]
+    private partial void LogMemberSuspect(string peer, string from);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} declared dead by {From}")]
-    private partial void LogMemberDead(string nodeId, string from);
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} is offline (declared dead by {From}); its remote and refs are kept")]
+    private partial void LogMemberDead(string peer, string from);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} left")]
-    private partial void LogMemberLeft(string nodeId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} left")]
+    private partial void LogMemberLeft(string peer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} moved from {Old} to {New}")]
     private partial void LogAddressChanged(string nodeId, IPEndPoint old, IPEndPoint @new);

@@ -269,7 +269,7 @@ internal sealed partial class MeshNode
         }
         else if (current.Member.State != MemberState.Alive)
         {
-            LogMemberAlive(update.NodeId, current.Member.State);
+            LogMemberAlive(Who(update.NodeId), current.Member.State);
         }
 
         CancelSuspicion(update.NodeId);
@@ -400,7 +400,7 @@ internal sealed partial class MeshNode
 
         var now = _time.GetUtcNow();
         _table.Set(current! with { Member = current.Member with { State = MemberState.Suspect, Incarnation = incarnation }, StateChangedAt = now });
-        LogMemberSuspect(id, from);
+        LogMemberSuspect(Who(id), Who(from));
         StartSuspicion(id, incarnation, from, now);
         if (from != _identity.Id)
         {
@@ -422,7 +422,7 @@ internal sealed partial class MeshNode
 
         CancelSuspicion(id);
         _table.Set(current! with { Member = current.Member with { State = MemberState.Dead, Incarnation = incarnation }, StateChangedAt = _time.GetUtcNow() });
-        LogMemberDead(id, from);
+        LogMemberDead(Who(id), Who(from));
         _broadcasts.Enqueue(new MemberUpdate { Kind = UpdateKind.Dead, NodeId = id, Incarnation = incarnation, From = from });
     }
 
@@ -446,7 +446,7 @@ internal sealed partial class MeshNode
             Member = current.Member with { State = MemberState.Left, Incarnation = update.Incarnation },
             StateChangedAt = _time.GetUtcNow(),
         });
-        LogMemberLeft(update.NodeId);
+        LogMemberLeft(Who(update.NodeId));
         var relay = update.Clone();
         relay.From = null;
         _broadcasts.Enqueue(relay);
