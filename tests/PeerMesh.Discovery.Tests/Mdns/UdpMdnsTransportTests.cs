@@ -146,7 +146,7 @@ public sealed class UdpMdnsTransportTests
             await a.StartAsync(TestContext.Current.CancellationToken);
             await b.StartAsync(TestContext.Current.CancellationToken);
             Assert.True(a.Status.Degraded);
-            Assert.Equal("no up, multicast-capable interface with an IPv4 address", a.Status.DegradedReason);
+            Assert.Equal("no up, multicast-capable interface with an IPv4 or IPv6 address", a.Status.DegradedReason);
 
             providerA.Set(link.FirstInterface);
             await PollAsync(() => sinkA.Offers.Count > 0);
@@ -169,7 +169,13 @@ public sealed class UdpMdnsTransportTests
         var listed = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: false).GetInterfaces());
         var withLoopback = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: true).GetInterfaces());
 
-        Assert.Equal([link.FirstInterface], listed);
+        // The veth's IPv6 link-local address is listed beside the IPv4 one, with the interface as its scope.
+        var only = Assert.Single(listed);
+        Assert.Equal((link.FirstInterface.Index, link.FirstInterface.Name), (only.Index, only.Name));
+        Assert.Equal(link.FirstInterface.Addresses, only.Addresses.Where(a => a.AddressFamily == AddressFamily.InterNetwork));
+        var linkLocal = Assert.Single(only.Addresses, a => a.AddressFamily == AddressFamily.InterNetworkV6);
+        Assert.True(linkLocal.IsIPv6LinkLocal);
+        Assert.Equal(link.FirstInterface.Index, linkLocal.ScopeId);
         Assert.Equal(["lo", link.FirstInterface.Name], withLoopback.Select(i => i.Name).Order(StringComparer.Ordinal));
     }
 
@@ -190,7 +196,7 @@ public sealed class UdpMdnsTransportTests
             await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "down");
             a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7005));
             await PollAsync(() => a.Status.Degraded);
-            Assert.StartsWith("sending to 224.0.0.251 fails", a.Status.DegradedReason, StringComparison.Ordinal);
+            Assert.StartsWith("IPv4: sending to 224.0.0.251 fails", a.Status.DegradedReason, StringComparison.Ordinal);
 
             await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "up");
             a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7006));
@@ -215,12 +221,12 @@ public sealed class UdpMdnsTransportTests
         await node.StartAsync(TestContext.Current.CancellationToken);
 
         Assert.True(node.Status.Degraded);
-        Assert.Equal($"UDP port {port} is taken by a program that does not share it", node.Status.DegradedReason);
+        Assert.Equal($"IPv4: UDP port {port} (IPv4) is taken by a program that does not share it; IPv6: no up, multicast-capable interface with an IPv6 address", node.Status.DegradedReason);
 
         // When the port frees up the socket is opened by itself (no restart of the node); what is left
         // is only that this test gives it no interface (so nothing is ever sent on the host).
         blocker.Dispose();
-        await PollAsync(() => node.Status.DegradedReason == "no up, multicast-capable interface with an IPv4 address");
+        await PollAsync(() => node.Status.DegradedReason == "no up, multicast-capable interface with an IPv4 or IPv6 address");
         Assert.Equal(0, node.Counters.DropCount("receive loop restarted"));
     }
 
