@@ -19,6 +19,7 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
     private readonly UdpMdnsFamilyTransport _v4;
     private readonly UdpMdnsFamilyTransport _v6;
     private readonly ILogger _logger;
+    private readonly MdnsCounters _counters;
     private readonly object _gate = new();
     private string? _lastV6Reason;
     private IMdnsPacketHandler? _handler;
@@ -26,6 +27,7 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
     public UdpMdnsTransport(MdnsOptions options, INetworkInterfaceProvider interfaceProvider, IMdnsSocketFactory socketFactory, TimeProvider timeProvider, ILogger logger, MdnsCounters counters)
     {
         _logger = logger;
+        _counters = counters;
         _v4 = new UdpMdnsFamilyTransport(AddressFamily.InterNetwork, options, interfaceProvider, socketFactory, timeProvider, logger, counters);
         _v6 = new UdpMdnsFamilyTransport(AddressFamily.InterNetworkV6, options, interfaceProvider, socketFactory, timeProvider, logger, counters);
     }
@@ -91,6 +93,13 @@ internal sealed class UdpMdnsTransport : IMdnsTransport
         // Both, not short-circuited: a listener may hear only one family.
         var sent4 = _v4.SendMulticast(networkInterface, packet);
         var sent6 = _v6.SendMulticast(networkInterface, packet);
+        if (sent4 && sent6)
+        {
+            // The caller counts one datagram for a true return; the second family's copy is counted here
+            // so bytes-out stays the real traffic.
+            _counters.Sent(packet.Length);
+        }
+
         return sent4 || sent6;
     }
 
