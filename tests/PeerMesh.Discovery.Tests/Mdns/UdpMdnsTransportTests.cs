@@ -136,7 +136,7 @@ public sealed class UdpMdnsTransportTests
     {
         var unavailable = await NetworkNamespace.UnavailableReasonAsync();
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync(ipv6Only: true);
+        await using var link = await VethLink.CreateAsync(ipv4: false, ipv6: true);
         using var threadA = new NamespaceThread(link.First.Name);
         using var threadB = new NamespaceThread(link.Second.Name);
         var (a, sinkA) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
@@ -160,11 +160,39 @@ public sealed class UdpMdnsTransportTests
     }
 
     [Fact]
+    public async Task TwoDualStackNodes_UseBothFamilies_OfferedWithIpv4Address()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync(ipv4: true, ipv6: true);
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
+        var counters = new MdnsCounters();
+        var sinkA = new RecordingSink();
+        var transportA = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(threadA), TimeProvider.System, NullLogger.Instance, counters);
+        await using var a = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01", "node"), sinkA, TimeProvider.System, NullLogger.Instance, transportA, counters);
+        var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
+        await using (b)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await b.StartAsync(TestContext.Current.CancellationToken);
+            await PollAsync(() => sinkA.Offers.Count > 0);
+
+            // Both families joined and sending; the IPv4 address is preferred for the offer.
+            Assert.Null(transportA.Ipv4DegradedReason);
+            Assert.Null(transportA.Ipv6DegradedReason);
+            Assert.Equal((new IPEndPoint(link.SecondInterface.Addresses[0], 7002), "bb02"), (sinkA.Offers[0].EndPoint, sinkA.Offers[0].NodeId));
+            Assert.Equal([link.FirstInterface.Name], a.Status.Interfaces);
+        }
+    }
+
+    [Fact]
     public async Task OffLinkIpv6Packet_HopLimitBelow255_IsDroppedAndCounted()
     {
         var unavailable = await NetworkNamespace.UnavailableReasonAsync();
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync(ipv6Only: true);
+        await using var link = await VethLink.CreateAsync(ipv4: false, ipv6: true);
         using var threadA = new NamespaceThread(link.First.Name);
         using var threadB = new NamespaceThread(link.Second.Name);
         var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
