@@ -251,17 +251,26 @@ internal sealed class MdnsBrowser : IDisposable
         }
     }
 
-    /// <summary>An A/AAAA record of the SRV target (same sender first), else the address the SRV came from.</summary>
+    /// <summary>
+    /// An A record of the SRV target (same sender first), else an AAAA record (the peer may be reachable
+    /// over IPv6 only), else the address the SRV came from. A link-local AAAA gets the scope of the
+    /// interface it was heard on: without it the address cannot be dialled.
+    /// </summary>
     private IPAddress? ChooseAddress(DnsName target, MdnsCacheEntry srv)
     {
         var candidates = _cache.Find(target, DnsRecordType.A).Concat(_cache.Find(target, DnsRecordType.Aaaa))
-            .OrderByDescending(e => e.Source.Equals(srv.Source))
-            .ThenByDescending(e => e.Record.Type == DnsRecordType.A)
+            .OrderByDescending(e => e.Record.Type == DnsRecordType.A)
+            .ThenByDescending(e => e.Source.Equals(srv.Source))
             .ThenByDescending(e => e.ReceivedAt)
-            .Select(e => ((AddressRecordData)e.Record.Data).Address)
+            .Select(e => WithScope(((AddressRecordData)e.Record.Data).Address, e.InterfaceIndex))
             .Append(srv.Source);
         return candidates.FirstOrDefault(a => IsUsable(a, srv.Source));
     }
+
+    internal static IPAddress WithScope(IPAddress address, int interfaceIndex) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 && address.IsIPv6LinkLocal && address.ScopeId == 0 && interfaceIndex > 0
+            ? new IPAddress(address.GetAddressBytes(), interfaceIndex)
+            : address;
 
     /// <summary>HOSTILE-INPUTS 13: no unspecified, multicast, broadcast or scope-less link-local addresses; loopback only from loopback.</summary>
     internal static bool IsUsable(IPAddress address, IPAddress source)

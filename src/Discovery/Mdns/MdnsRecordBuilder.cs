@@ -20,6 +20,14 @@ internal static class MdnsRecordBuilder
                     records.Add(new DnsRecord(name, type, ttl, new AddressRecordData(address), CacheFlush: true));
                 }
 
+                // RFC 6762 6.1: say which address types the host has, so an AAAA (or A) query for a
+                // family it lacks gets a definite "none" instead of waiting out a timeout.
+                var types = records.Select(r => r.Type).Distinct().Order().ToList();
+                if (types.Count > 0)
+                {
+                    records.Add(new DnsRecord(name, DnsRecordType.Nsec, ttl, new NsecRecordData(name, types), CacheFlush: true));
+                }
+
                 break;
             case MdnsOwnedNameKind.Node:
                 records.Add(new DnsRecord(MdnsNames.PeerMeshService, DnsRecordType.Ptr, ttl, new PtrRecordData(name)));

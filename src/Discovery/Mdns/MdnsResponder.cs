@@ -191,6 +191,13 @@ internal sealed class MdnsResponder
                     answers.Add(record);
                 }
             }
+
+            // RFC 6762 6.1: an address query for our host in a family it lacks gets the NSEC as a
+            // definite negative answer.
+            if (question.Type is DnsRecordType.A or DnsRecordType.Aaaa && !own.Any(r => r.Name.Equals(question.Name) && r.Type == question.Type))
+            {
+                answers.AddRange(own.Where(r => r.Name.Equals(question.Name) && r.Type == DnsRecordType.Nsec && !answers.Contains(r)));
+            }
         }
 
         // RFC 6762 7.1: known-answer suppression, when the querier's copy has at least half our TTL left.
@@ -344,11 +351,17 @@ internal sealed class MdnsResponder
             {
                 srvTargets.Add(srv.Target);
             }
+            else if (answer.Data is AddressRecordData or NsecRecordData)
+            {
+                // RFC 6762 6.2: with one family's address records (or the NSEC denying one) come the
+                // host's other address records and its NSEC.
+                srvTargets.Add(answer.Name);
+            }
         }
 
         foreach (var target in srvTargets)
         {
-            foreach (var r in own.Where(r => r.Name.Equals(target) && r.Type is DnsRecordType.A or DnsRecordType.Aaaa))
+            foreach (var r in own.Where(r => r.Name.Equals(target) && r.Type is DnsRecordType.A or DnsRecordType.Aaaa or DnsRecordType.Nsec))
             {
                 Add(r);
             }

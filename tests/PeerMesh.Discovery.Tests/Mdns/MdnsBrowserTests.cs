@@ -34,6 +34,36 @@ public sealed class MdnsBrowserTests
     }
 
     [Fact]
+    public async Task PeerWithOnlyLinkLocalIpv6_IsOfferedWithScopeOfTheInterface()
+    {
+        await using var bed = new MdnsTestBed();
+        var (a, sinkA, _) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice", gossipPort: 7001));
+        var (b, _, transportB) = bed.AddNode("fe80::2", MdnsTestBed.Advertisement("bb02", "bob", gossipPort: 7002));
+
+        await a.StartAsync(TestContext.Current.CancellationToken);
+        await b.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(1));
+
+        var offer = Assert.Single(sinkA.Offers);
+        Assert.Equal((new IPEndPoint(new IPAddress(IPAddress.Parse("fe80::2").GetAddressBytes(), transportB.InterfaceIndex), 7002), "bb02"), (offer.EndPoint, offer.NodeId));
+    }
+
+    [Fact]
+    public async Task PeerWithBothFamilies_IsOfferedWithItsIpv4Address()
+    {
+        await using var bed = new MdnsTestBed();
+        var (a, sinkA, _) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice", gossipPort: 7001));
+        var (b, _, transportB) = bed.AddNode("fe80::2", MdnsTestBed.Advertisement("bb02", "bob", gossipPort: 7002));
+        transportB.SetInterfaces([new MdnsInterface(transportB.InterfaceIndex, "mem0", [IPAddress.Parse("fe80::2"), IPAddress.Parse(B)])]);
+
+        await a.StartAsync(TestContext.Current.CancellationToken);
+        await b.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal((new IPEndPoint(IPAddress.Parse(B), 7002), "bb02"), (Assert.Single(sinkA.Offers).EndPoint, sinkA.Offers[0].NodeId));
+    }
+
+    [Fact]
     public async Task NodeStartingLater_IsFoundFromItsAnnouncement()
     {
         await using var bed = new MdnsTestBed();

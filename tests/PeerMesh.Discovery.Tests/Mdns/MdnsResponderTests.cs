@@ -78,7 +78,10 @@ public sealed class MdnsResponderTests
         var response = Assert.Single(querier.ResponsesFrom(A));
         var ptr = Assert.Single(response.Answers);
         Assert.Equal(s_service.Prepend("alice"), ((PtrRecordData)ptr.Data).Target);
-        Assert.Equal([DnsRecordType.Srv, DnsRecordType.Txt, DnsRecordType.A], response.Additionals.Select(r => r.Type));
+        Assert.Equal([DnsRecordType.Srv, DnsRecordType.Txt, DnsRecordType.A, DnsRecordType.Nsec], response.Additionals.Select(r => r.Type));
+
+        // IPv4 only: the NSEC says there is no AAAA.
+        Assert.Equal([DnsRecordType.A], ((NsecRecordData)response.Additionals[3].Data).Types);
     }
 
     [Fact]
@@ -290,6 +293,73 @@ public sealed class MdnsResponderTests
         Assert.Equal(1, node.Counters.DropCount("malformed: compression pointer loop"));
         Assert.Equal(1, node.Status.Drops["malformed: compression pointer loop"]);
     }
+
+    [Fact]
+    public async Task Start_DualStackInterface_AnnouncesAAndAaaaWithNsecCoveringBoth()
+    {
+        await using var bed = new MdnsTestBed();
+        var (node, _, transport) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice"));
+        transport.SetInterfaces([DualStack(transport.InterfaceIndex)]);
+
+        await node.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(3));
+
+        var announcement = bed.SentBy(A).First(p => p.Message.IsResponse).Message;
+        var srv = Assert.Single(announcement.Answers, r => r.Type == DnsRecordType.Srv);
+        var host = ((SrvRecordData)srv.Data).Target;
+        Assert.Equal(IPAddress.Parse(A), ((AddressRecordData)Assert.Single(announcement.Answers, r => r.Type == DnsRecordType.A).Data).Address);
+        var aaaa = Assert.Single(announcement.Answers, r => r.Type == DnsRecordType.Aaaa);
+        Assert.Equal(host, aaaa.Name);
+        Assert.True(aaaa.CacheFlush);
+        Assert.Equal(IPAddress.Parse("fe80::1"), ((AddressRecordData)aaaa.Data).Address);
+        var nsec = Assert.Single(announcement.Answers, r => r.Type == DnsRecordType.Nsec);
+        Assert.Equal(host, nsec.Name);
+        Assert.Equal([DnsRecordType.A, DnsRecordType.Aaaa], ((NsecRecordData)nsec.Data).Types);
+    }
+
+    [Fact]
+    public async Task Query_ForAaaa_AnswersAaaaWithAAndNsecAsAdditionals()
+    {
+        await using var bed = new MdnsTestBed();
+        var (node, _, transport) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice"));
+        transport.SetInterfaces([DualStack(transport.InterfaceIndex)]);
+        await node.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(3));
+        var host = HostName(bed);
+        var querier = await bed.AddRawHostAsync(Q);
+
+        querier.Multicast(DnsMessage.Query([new DnsQuestion(host, DnsRecordType.Aaaa)]));
+        bed.Advance(TimeSpan.FromMilliseconds(100));
+
+        var response = Assert.Single(querier.ResponsesFrom(A));
+        var aaaa = Assert.Single(response.Answers);
+        Assert.Equal((DnsRecordType.Aaaa, IPAddress.Parse("fe80::1")), (aaaa.Type, ((AddressRecordData)aaaa.Data).Address));
+        Assert.Equal([DnsRecordType.A, DnsRecordType.Nsec], response.Additionals.Select(r => r.Type));
+    }
+
+    [Fact]
+    public async Task Query_ForAaaaOnIpv4OnlyHost_AnswersWithNsec()
+    {
+        await using var bed = new MdnsTestBed();
+        await StartedAsync(bed);
+        var host = HostName(bed);
+        var querier = await bed.AddRawHostAsync(Q);
+
+        querier.Multicast(DnsMessage.Query([new DnsQuestion(host, DnsRecordType.Aaaa)]));
+        bed.Advance(TimeSpan.FromMilliseconds(100));
+
+        var response = Assert.Single(querier.ResponsesFrom(A));
+        var nsec = Assert.Single(response.Answers);
+        Assert.Equal((DnsRecordType.Nsec, host), (nsec.Type, nsec.Name));
+        Assert.Equal([DnsRecordType.A], ((NsecRecordData)nsec.Data).Types);
+        Assert.Equal([DnsRecordType.A], response.Additionals.Select(r => r.Type));
+    }
+
+    private static MdnsInterface DualStack(int index) =>
+        new(index, "mem0", [IPAddress.Parse(A), IPAddress.Parse("fe80::1")]);
+
+    private static DnsName HostName(MdnsTestBed bed) =>
+        ((SrvRecordData)bed.SentBy(A).First(p => p.Message.IsResponse).Message.Answers.Single(r => r.Type == DnsRecordType.Srv).Data).Target;
 
     private static async Task<(MdnsDiscovery Node, RecordingSink Sink, PeerMesh.Discovery.Mdns.InMemory.InMemoryMdnsTransport Transport)> StartedAsync(MdnsTestBed bed)
     {

@@ -83,8 +83,10 @@ public sealed class UdpMdnsTransportTests
         await using var a = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01", "node"), sinkA, TimeProvider.System, NullLogger.Instance, transport, counters);
         await a.StartAsync(TestContext.Current.CancellationToken);
 
+        // Created[0] is the IPv4 socket, [1] the IPv6 one; the reopened IPv4 socket is [2].
+        Assert.Equal([AddressFamily.InterNetwork, AddressFamily.InterNetworkV6], factoryA.Created.Select(c => c.AddressFamily));
         factoryA.Created[0].Dispose();
-        await PollAsync(() => factoryA.Created.Count == 2 && !a.Status.Degraded && a.Status.Interfaces.Count == 1);
+        await PollAsync(() => factoryA.Created.Count == 3 && !a.Status.Degraded && a.Status.Interfaces.Count == 1);
         var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
         await using (b)
         {
@@ -130,6 +132,118 @@ public sealed class UdpMdnsTransportTests
     }
 
     [Fact]
+    public async Task TwoNodesWithoutIpv4_FindEachOtherOverFf02Fb_OfferedWithScopedLinkLocal()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync(ipv4: false, ipv6: true);
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var (a, sinkA) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
+        var (b, sinkB) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
+        await using (a)
+        await using (b)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await b.StartAsync(TestContext.Current.CancellationToken);
+
+            await PollAsync(() => sinkA.Offers.Count > 0 && sinkB.Offers.Count > 0);
+
+            // fe80::2 as heard on A's end of the link, so the scope is A's interface index (and vice versa).
+            Assert.Equal((new IPEndPoint(Scoped("fe80::2", link.FirstInterface.Index), 7002), DiscoverySource.Mdns, (string?)"bb02"), sinkA.Offers[0]);
+            Assert.Equal((new IPEndPoint(Scoped("fe80::1", link.SecondInterface.Index), 7001), DiscoverySource.Mdns, (string?)"aa01"), sinkB.Offers[0]);
+            Assert.False(a.Status.Degraded);
+            Assert.Null(a.Status.DegradedReason);
+            Assert.Equal([link.FirstInterface.Name], a.Status.Interfaces);
+            Assert.Equal(0, a.Counters.DropCount("off-link (IP TTL not 255)"));
+        }
+    }
+
+    [Fact]
+    public async Task TwoDualStackNodes_UseBothFamilies_OfferedWithIpv4Address()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync(ipv4: true, ipv6: true);
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
+        var counters = new MdnsCounters();
+        var sinkA = new RecordingSink();
+        var transportA = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(threadA), TimeProvider.System, NullLogger.Instance, counters);
+        await using var a = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01", "node"), sinkA, TimeProvider.System, NullLogger.Instance, transportA, counters);
+        var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
+        await using (b)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await b.StartAsync(TestContext.Current.CancellationToken);
+            await PollAsync(() => sinkA.Offers.Count > 0);
+
+            // Both families joined and sending; the IPv4 address is preferred for the offer.
+            Assert.Null(transportA.Ipv4DegradedReason);
+            Assert.Null(transportA.Ipv6DegradedReason);
+            Assert.Equal((new IPEndPoint(link.SecondInterface.Addresses[0], 7002), "bb02"), (sinkA.Offers[0].EndPoint, sinkA.Offers[0].NodeId));
+            Assert.Equal([link.FirstInterface.Name], a.Status.Interfaces);
+        }
+    }
+
+    [Fact]
+    public async Task OffLinkIpv6Packet_HopLimitBelow255_IsDroppedAndCounted()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync(ipv4: false, ipv6: true);
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
+        await using (a)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            var query = DnsMessageEncoder.Encode(DnsMessage.Query([new DnsQuestion(MdnsNames.PeerMeshService, DnsRecordType.Ptr)]));
+            using var sender = threadB.Invoke(() => new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp));
+            sender.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, link.SecondInterface.Index);
+            sender.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastTimeToLive, 64);
+
+            // The group is joined when StartAsync returns, so one datagram each is enough.
+            sender.SendTo(query, new IPEndPoint(UdpMdnsTransport.Group6, 5353));
+            await PollAsync(() => a.Counters.DropCount("off-link (IP TTL not 255)") == 1);
+
+            // The same query with hop limit 255 is on-link: received and not dropped.
+            var packetsIn = a.Counters.PacketsIn;
+            sender.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastTimeToLive, 255);
+            sender.SendTo(query, new IPEndPoint(UdpMdnsTransport.Group6, 5353));
+            await PollAsync(() => a.Counters.PacketsIn > packetsIn);
+            Assert.Equal(1, a.Counters.DropCount("off-link (IP TTL not 255)"));
+        }
+    }
+
+    [Fact]
+    public async Task Ipv6Unavailable_Ipv4Works_IsNotDegradedAndFindsPeer()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
+        var counters = new MdnsCounters();
+        var sinkA = new RecordingSink();
+        var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NoIpv6SocketFactory(new NamespaceSocketFactory(threadA)), TimeProvider.System, NullLogger.Instance, counters);
+        await using var a = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01", "node"), sinkA, TimeProvider.System, NullLogger.Instance, transport, counters);
+        var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
+        await using (b)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            await b.StartAsync(TestContext.Current.CancellationToken);
+            await PollAsync(() => sinkA.Offers.Count > 0);
+
+            Assert.StartsWith("cannot open the IPv6 mDNS socket", transport.Ipv6DegradedReason, StringComparison.Ordinal);
+            Assert.False(a.Status.Degraded);
+            Assert.Null(a.Status.DegradedReason);
+        }
+    }
+
+    [Fact]
     public async Task InterfaceAppearsLater_IsJoinedAndDegradedStatusClears()
     {
         var unavailable = await NetworkNamespace.UnavailableReasonAsync();
@@ -146,7 +260,7 @@ public sealed class UdpMdnsTransportTests
             await a.StartAsync(TestContext.Current.CancellationToken);
             await b.StartAsync(TestContext.Current.CancellationToken);
             Assert.True(a.Status.Degraded);
-            Assert.Equal("no up, multicast-capable interface with an IPv4 address", a.Status.DegradedReason);
+            Assert.Equal("no up, multicast-capable interface with an IPv4 or IPv6 address", a.Status.DegradedReason);
 
             providerA.Set(link.FirstInterface);
             await PollAsync(() => sinkA.Offers.Count > 0);
@@ -169,7 +283,13 @@ public sealed class UdpMdnsTransportTests
         var listed = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: false).GetInterfaces());
         var withLoopback = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: true).GetInterfaces());
 
-        Assert.Equal([link.FirstInterface], listed);
+        // The veth's IPv6 link-local address is listed beside the IPv4 one, with the interface as its scope.
+        var only = Assert.Single(listed);
+        Assert.Equal((link.FirstInterface.Index, link.FirstInterface.Name), (only.Index, only.Name));
+        Assert.Equal(link.FirstInterface.Addresses, only.Addresses.Where(a => a.AddressFamily == AddressFamily.InterNetwork));
+        var linkLocal = Assert.Single(only.Addresses, a => a.AddressFamily == AddressFamily.InterNetworkV6);
+        Assert.True(linkLocal.IsIPv6LinkLocal);
+        Assert.Equal(link.FirstInterface.Index, linkLocal.ScopeId);
         Assert.Equal(["lo", link.FirstInterface.Name], withLoopback.Select(i => i.Name).Order(StringComparer.Ordinal));
     }
 
@@ -190,7 +310,7 @@ public sealed class UdpMdnsTransportTests
             await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "down");
             a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7005));
             await PollAsync(() => a.Status.Degraded);
-            Assert.StartsWith("sending to 224.0.0.251 fails", a.Status.DegradedReason, StringComparison.Ordinal);
+            Assert.StartsWith("IPv4: sending to 224.0.0.251 fails", a.Status.DegradedReason, StringComparison.Ordinal);
 
             await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "up");
             a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7006));
@@ -215,14 +335,16 @@ public sealed class UdpMdnsTransportTests
         await node.StartAsync(TestContext.Current.CancellationToken);
 
         Assert.True(node.Status.Degraded);
-        Assert.Equal($"UDP port {port} is taken by a program that does not share it", node.Status.DegradedReason);
+        Assert.Equal($"IPv4: UDP port {port} (IPv4) is taken by a program that does not share it; IPv6: no up, multicast-capable interface with an IPv6 address", node.Status.DegradedReason);
 
         // When the port frees up the socket is opened by itself (no restart of the node); what is left
         // is only that this test gives it no interface (so nothing is ever sent on the host).
         blocker.Dispose();
-        await PollAsync(() => node.Status.DegradedReason == "no up, multicast-capable interface with an IPv4 address");
+        await PollAsync(() => node.Status.DegradedReason == "no up, multicast-capable interface with an IPv4 or IPv6 address");
         Assert.Equal(0, node.Counters.DropCount("receive loop restarted"));
     }
+
+    private static IPAddress Scoped(string address, int scope) => new(IPAddress.Parse(address).GetAddressBytes(), scope);
 
     private static (MdnsDiscovery Node, RecordingSink Sink) CreateNode(NamespaceThread thread, MdnsInterface networkInterface, string nodeId, int gossipPort) =>
         CreateNode(thread, new FixedInterfaceProvider(networkInterface), nodeId, gossipPort);

@@ -48,6 +48,10 @@ internal sealed class NetworkNamespace : IAsyncDisposable
     public Task<string> RunCheckedAsync(string file, params string[] args) =>
         ProcessRunner.RunCheckedAsync("ip", ["netns", "exec", Name, file, .. args]);
 
+    /// <summary>Runs a command inside the namespace; a failure is returned, not thrown.</summary>
+    public Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args) =>
+        ProcessRunner.RunAsync("ip", ["netns", "exec", Name, file, .. args]);
+
     /// <summary>The ifindex of a link inside the namespace.</summary>
     public async Task<int> InterfaceIndexAsync(string link)
     {

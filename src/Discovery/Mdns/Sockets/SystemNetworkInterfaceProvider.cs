@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace PeerMesh.Discovery.Mdns.Sockets;
 
-/// <summary>Every up, multicast-capable interface with an IPv4 address (loopback only when asked).</summary>
+/// <summary>Every up, multicast-capable interface with an IPv4 or IPv6 address, listing both families (loopback only when asked).</summary>
 internal sealed class SystemNetworkInterfaceProvider(bool includeLoopback) : INetworkInterfaceProvider
 {
     public IReadOnlyList<MdnsInterface> GetInterfaces()
@@ -27,26 +27,43 @@ internal sealed class SystemNetworkInterfaceProvider(bool includeLoopback) : INe
             var properties = nic.GetIPProperties();
             var addresses = properties.UnicastAddresses
                 .Select(a => a.Address)
-                .Where(a => a.AddressFamily == AddressFamily.InterNetwork)
+                .Where(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
                 .ToImmutableArray();
             if (addresses.IsEmpty)
             {
                 continue;
             }
 
-            int index;
-            try
-            {
-                index = properties.GetIPv4Properties().Index;
-            }
-            catch (NetworkInformationException)
+            var index = InterfaceIndex(properties);
+            if (index is null)
             {
                 continue;
             }
 
-            result.Add(new MdnsInterface(index, nic.Name, addresses));
+            result.Add(new MdnsInterface(index.Value, nic.Name, addresses));
         }
 
         return result;
+    }
+
+    /// <summary>The kernel's index, from whichever family is enabled on the interface.</summary>
+    private static int? InterfaceIndex(IPInterfaceProperties properties)
+    {
+        try
+        {
+            return properties.GetIPv4Properties().Index;
+        }
+        catch (NetworkInformationException)
+        {
+        }
+
+        try
+        {
+            return properties.GetIPv6Properties().Index;
+        }
+        catch (NetworkInformationException)
+        {
+            return null;
+        }
     }
 }

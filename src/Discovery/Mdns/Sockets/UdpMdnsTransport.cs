@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -6,422 +5,119 @@ using Microsoft.Extensions.Logging;
 namespace PeerMesh.Discovery.Mdns.Sockets;
 
 /// <summary>
-/// IPv4 mDNS on 224.0.0.251:5353: one socket bound to the port with SO_REUSEADDR and SO_REUSEPORT
-/// (so avahi or mDNSResponder keep working beside us), joined on every usable interface, multicast
-/// TTL 255. On Linux the received IP TTL is read so off-link packets can be dropped. The interface
-/// list is polled so interfaces that come and go are followed; a faulted receive loop reopens the
-/// socket after a pause. When nothing can work, <see cref="DegradedReason"/> says why.
+/// mDNS on both families: IPv4 224.0.0.251:5353 and IPv6 [ff02::fb]:5353 (RFC 6762), one
+/// <see cref="UdpMdnsFamilyTransport"/> each. Multicasts go out on every family the interface has;
+/// unicasts on the destination's family; packets from either reach the handler. Degraded only when
+/// neither family works: a host without IPv6 is normal and only logged at debug level.
 /// </summary>
 internal sealed class UdpMdnsTransport : IMdnsTransport
 {
-    public static readonly IPAddress Group = IPAddress.Parse("224.0.0.251");
+    public static readonly IPAddress Group = UdpMdnsFamilyTransport.Group4;
 
-    private readonly MdnsOptions _options;
-    private readonly INetworkInterfaceProvider _interfaceProvider;
-    private readonly IMdnsSocketFactory _socketFactory;
-    private readonly TimeProvider _timeProvider;
+    public static readonly IPAddress Group6 = UdpMdnsFamilyTransport.Group6;
+
+    private readonly UdpMdnsFamilyTransport _v4;
+    private readonly UdpMdnsFamilyTransport _v6;
     private readonly ILogger _logger;
     private readonly MdnsCounters _counters;
     private readonly object _gate = new();
-    private readonly SemaphoreSlim _refreshLock = new(1, 1);
-    private IReadOnlyList<MdnsInterface> _interfaces = [];
-    private Socket? _socket;
+    private string? _lastV6Reason;
     private IMdnsPacketHandler? _handler;
-    private CancellationTokenSource? _cts;
-    private Task? _receiveLoop;
-    private ITimer? _pollTimer;
-    private readonly Dictionary<int, string?> _lastSendError = [];
-    private string? _socketError;
-    private string? _joinError;
 
     public UdpMdnsTransport(MdnsOptions options, INetworkInterfaceProvider interfaceProvider, IMdnsSocketFactory socketFactory, TimeProvider timeProvider, ILogger logger, MdnsCounters counters)
     {
-        _options = options;
-        _interfaceProvider = interfaceProvider;
-        _socketFactory = socketFactory;
-        _timeProvider = timeProvider;
         _logger = logger;
         _counters = counters;
+        _v4 = new UdpMdnsFamilyTransport(AddressFamily.InterNetwork, options, interfaceProvider, socketFactory, timeProvider, logger, counters);
+        _v6 = new UdpMdnsFamilyTransport(AddressFamily.InterNetworkV6, options, interfaceProvider, socketFactory, timeProvider, logger, counters);
     }
 
-    public IReadOnlyList<MdnsInterface> Interfaces => Volatile.Read(ref _interfaces);
+    public IReadOnlyList<MdnsInterface> Interfaces => Merge(_v4.Interfaces, _v6.Interfaces);
+
+    /// <summary>Why IPv4 mDNS does not work, or null.</summary>
+    public string? Ipv4DegradedReason => _v4.DegradedReason;
+
+    /// <summary>Why IPv6 mDNS does not work, or null.</summary>
+    public string? Ipv6DegradedReason => _v6.DegradedReason;
 
     public string? DegradedReason
     {
         get
         {
+            var v4 = _v4.DegradedReason;
+            var v6 = _v6.DegradedReason;
             lock (_gate)
             {
-                if (_socketError is not null)
+                if (v6 is not null && v6 != _lastV6Reason && _handler is not null)
                 {
-                    return _socketError;
+                    _logger.LogDebug("IPv6 mDNS unavailable: {Reason}", v6);
                 }
 
-                if (_joinError is not null)
-                {
-                    return _joinError;
-                }
-
-                if (_interfaces.Count == 0)
-                {
-                    return _handler is not null ? "no up, multicast-capable interface with an IPv4 address" : null;
-                }
-
-                // Multicast blocked (firewall, link down): degraded while the last send on every interface failed.
-                var errors = _interfaces.Select(i => _lastSendError.GetValueOrDefault(i.Index)).ToList();
-                return errors.All(e => e is not null) ? $"sending to {Group} fails ({errors[0]})" : null;
+                _lastV6Reason = v6;
             }
+
+            if (v4 is null || v6 is null)
+            {
+                return null;
+            }
+
+            return v4 == NoInterface(AddressFamily.InterNetwork) && v6 == NoInterface(AddressFamily.InterNetworkV6)
+                ? "no up, multicast-capable interface with an IPv4 or IPv6 address"
+                : $"IPv4: {v4}; IPv6: {v6}";
         }
     }
 
-    public Task StartAsync(IMdnsPacketHandler handler, CancellationToken cancellationToken)
+    public async Task StartAsync(IMdnsPacketHandler handler, CancellationToken cancellationToken)
     {
         _handler = handler;
-        _cts = new CancellationTokenSource();
-        TryOpenSocket();
-        Refresh(notify: false);
-        _receiveLoop = ReceiveLoopAsync(_cts.Token);
-        _pollTimer = _timeProvider.CreateTimer(_ => Refresh(notify: true), null, _options.InterfacePollInterval, _options.InterfacePollInterval);
-        return Task.CompletedTask;
+        var forward = new Forwarder(this, handler);
+        await _v4.StartAsync(forward, cancellationToken);
+        await _v6.StartAsync(forward, cancellationToken);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _pollTimer?.Dispose();
-        _pollTimer = null;
-        if (_cts is null)
-        {
-            return;
-        }
-
-        await _cts.CancelAsync();
-        CloseSocket();
-        if (_receiveLoop is not null)
-        {
-            try
-            {
-                await _receiveLoop.WaitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        _cts.Dispose();
-        _cts = null;
+        await _v4.StopAsync(cancellationToken);
+        await _v6.StopAsync(cancellationToken);
         _handler = null;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(CancellationToken.None);
-        _refreshLock.Dispose();
+        await _v4.DisposeAsync();
+        await _v6.DisposeAsync();
     }
 
     public bool SendMulticast(MdnsInterface networkInterface, ReadOnlyMemory<byte> packet)
     {
-        var local = networkInterface.Addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
-        lock (_gate)
+        // Both, not short-circuited: a listener may hear only one family.
+        var sent4 = _v4.SendMulticast(networkInterface, packet);
+        var sent6 = _v6.SendMulticast(networkInterface, packet);
+        if (sent4 && sent6)
         {
-            if (_socket is null || local is null)
-            {
-                return false;
-            }
-
-            try
-            {
-                // The outgoing interface is per socket; sends are serialised under the lock.
-                _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, local.GetAddressBytes());
-                _socket.SendTo(packet.Span, SocketFlags.None, new IPEndPoint(Group, _options.Port));
-                _lastSendError[networkInterface.Index] = null;
-                return true;
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                _logger.LogDebug(ex, "mDNS send on {Interface} failed", networkInterface.Name);
-                _lastSendError[networkInterface.Index] = $"{networkInterface.Name}: {ex.Message}";
-                return false;
-            }
+            // The caller counts one datagram for a true return; the second family's copy is counted here
+            // so bytes-out stays the real traffic.
+            _counters.Sent(packet.Length);
         }
+
+        return sent4 || sent6;
     }
 
-    public bool SendUnicast(MdnsInterface networkInterface, IPEndPoint destination, ReadOnlyMemory<byte> packet)
+    public bool SendUnicast(MdnsInterface networkInterface, IPEndPoint destination, ReadOnlyMemory<byte> packet) =>
+        destination.AddressFamily == AddressFamily.InterNetworkV6
+            ? _v6.SendUnicast(networkInterface, destination, packet)
+            : _v4.SendUnicast(networkInterface, destination, packet);
+
+    private static string NoInterface(AddressFamily family) => UdpMdnsFamilyTransport.NoInterfaceReason(family);
+
+    /// <summary>One entry per interface index; the IPv4 side's view wins when both list it.</summary>
+    private static List<MdnsInterface> Merge(IReadOnlyList<MdnsInterface> v4, IReadOnlyList<MdnsInterface> v6) =>
+        [.. v4, .. v6.Where(i => !v4.Any(f => f.Index == i.Index))];
+
+    private sealed class Forwarder(UdpMdnsTransport owner, IMdnsPacketHandler inner) : IMdnsPacketHandler
     {
-        lock (_gate)
-        {
-            if (_socket is null || destination.AddressFamily != AddressFamily.InterNetwork)
-            {
-                return false;
-            }
+        public void OnPacket(MdnsPacket packet) => inner.OnPacket(packet);
 
-            try
-            {
-                _socket.SendTo(packet.Span, SocketFlags.None, destination);
-                return true;
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                _logger.LogDebug(ex, "mDNS unicast to {Destination} failed", destination);
-                return false;
-            }
-        }
-    }
-
-    private bool TryOpenSocket()
-    {
-        Socket? socket = null;
-        try
-        {
-            socket = _socketFactory.Create(AddressFamily.InterNetwork);
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            SetReusePort(socket);
-            socket.Bind(new IPEndPoint(IPAddress.Any, _options.Port));
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.IpTimeToLive, 255);
-
-            // Loop on: a second responder on this host (avahi, another node) must hear us.
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
-            if (OperatingSystem.IsLinux())
-            {
-                LinuxRecvMsg.EnableReceiveTtl(socket);
-            }
-
-            lock (_gate)
-            {
-                _socket = socket;
-                _socketError = null;
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or PlatformNotSupportedException)
-        {
-            socket?.Dispose();
-            lock (_gate)
-            {
-                _socketError = ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
-                    ? $"UDP port {_options.Port} is taken by a program that does not share it"
-                    : $"cannot open the mDNS socket on UDP port {_options.Port}: {ex.Message}";
-            }
-
-            return false;
-        }
-    }
-
-    private static void SetReusePort(Socket socket)
-    {
-        Span<byte> one = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(one, 1);
-        if (OperatingSystem.IsLinux())
-        {
-            socket.SetRawSocketOption(1, 15, one);
-        }
-        else if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
-        {
-            socket.SetRawSocketOption(0xFFFF, 0x200, one);
-        }
-    }
-
-    private void CloseSocket()
-    {
-        lock (_gate)
-        {
-            _socket?.Dispose();
-            _socket = null;
-            _interfaces = [];
-        }
-    }
-
-    /// <summary>Re-reads the interface list; joins the group on new interfaces and leaves it on gone ones.</summary>
-    private void Refresh(bool notify)
-    {
-        if (!_refreshLock.Wait(0))
-        {
-            return;
-        }
-
-        IReadOnlyList<MdnsInterface> changed;
-        try
-        {
-            IReadOnlyList<MdnsInterface> wanted;
-            try
-            {
-                wanted = _interfaceProvider.GetInterfaces();
-            }
-            catch (Exception ex)
-            {
-                _logger.LogWarning(ex, "Listing network interfaces failed");
-                return;
-            }
-
-            lock (_gate)
-            {
-                if (_socket is null)
-                {
-                    return;
-                }
-
-                var joined = new List<MdnsInterface>();
-                string? lastError = null;
-                foreach (var networkInterface in wanted)
-                {
-                    var already = _interfaces.Any(i => i.Index == networkInterface.Index);
-                    if (!already && !TryJoin(_socket, networkInterface, out lastError))
-                    {
-                        continue;
-                    }
-
-                    joined.Add(networkInterface);
-                }
-
-                foreach (var gone in _interfaces.Where(i => !wanted.Any(w => w.Index == i.Index)))
-                {
-                    try
-                    {
-                        _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.DropMembership, new MulticastOption(Group, gone.Index));
-                    }
-                    catch (SocketException)
-                    {
-                        // The interface is already gone; so is its membership.
-                    }
-                }
-
-                _joinError = joined.Count == 0 && wanted.Count > 0 ? $"joining {Group} failed on every interface ({lastError})" : null;
-                if (joined.SequenceEqual(_interfaces))
-                {
-                    return;
-                }
-
-                _interfaces = joined;
-                changed = joined;
-            }
-        }
-        finally
-        {
-            _refreshLock.Release();
-        }
-
-        if (notify)
-        {
-            _handler?.OnInterfacesChanged(changed);
-        }
-    }
-
-    private static bool TryJoin(Socket socket, MdnsInterface networkInterface, out string? error)
-    {
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, networkInterface.Index));
-            error = null;
-            return true;
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
-        {
-            // Already a member (e.g. the same interface listed twice).
-            error = null;
-            return true;
-        }
-        catch (SocketException ex)
-        {
-            error = $"{networkInterface.Name}: {ex.Message}";
-            return false;
-        }
-    }
-
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
-    {
-        var buffer = new byte[9000];
-        var reopenDelay = _options.ReceiveRestartDelay;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            Socket? socket;
-            lock (_gate)
-            {
-                socket = _socket;
-            }
-
-            try
-            {
-                if (socket is null)
-                {
-                    // The socket could not be opened (port taken, no permission): already reported as
-                    // degraded once; retry quietly with back-off so it recovers when the port frees up.
-                    await Task.Delay(reopenDelay, _timeProvider, cancellationToken);
-                    reopenDelay = TimeSpan.FromTicks(Math.Min(reopenDelay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-                    if (TryOpenSocket())
-                    {
-                        reopenDelay = _options.ReceiveRestartDelay;
-                        Refresh(notify: true);
-                    }
-
-                    continue;
-                }
-
-                while (!cancellationToken.IsCancellationRequested)
-                {
-                    var packet = await ReceiveAsync(socket, buffer, cancellationToken);
-                    if (packet is not null)
-                    {
-                        _handler?.OnPacket(packet);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                _counters.Drop("receive loop restarted");
-                _logger.ReceiveFaulted(ex, $"0.0.0.0:{_options.Port}");
-                try
-                {
-                    await Task.Delay(_options.ReceiveRestartDelay, _timeProvider, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                lock (_gate)
-                {
-                    if (_socket == socket)
-                    {
-                        _socket?.Dispose();
-                        _socket = null;
-                        _interfaces = [];
-                    }
-                }
-
-                if (TryOpenSocket())
-                {
-                    Refresh(notify: true);
-                }
-            }
-        }
-    }
-
-    private static async ValueTask<MdnsPacket?> ReceiveAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            var result = await socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cancellationToken);
-            return new MdnsPacket(buffer.AsSpan(0, result.ReceivedBytes).ToArray(), (IPEndPoint)result.RemoteEndPoint, result.PacketInformation.Interface, null);
-        }
-
-        // Wait until a datagram is queued, then read it with recvmsg for the TTL.
-        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, cancellationToken);
-        if (!LinuxRecvMsg.TryReceive(socket, buffer, out var length, out var source, out var interfaceIndex, out var ttl))
-        {
-            return null;
-        }
-
-        return new MdnsPacket(buffer.AsSpan(0, length).ToArray(), source, interfaceIndex, ttl);
+        public void OnInterfacesChanged(IReadOnlyList<MdnsInterface> interfaces) => inner.OnInterfacesChanged(owner.Interfaces);
     }
 }
