@@ -42,4 +42,7 @@ internal sealed partial class MeshNode
 
     [LoggerMessage(Level = LogLevel.Error, Message = "handling a datagram from {Source} failed; dropped")]
     private partial void LogHandlerFailed(IPEndPoint source, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gossip from {Source} exceeds {Limit} datagrams/s; dropping its datagrams until it slows down")]
+    private partial void LogRateLimited(IPEndPoint source, int limit);
 }

@@ -11,6 +11,19 @@ internal sealed partial class MeshNode
 {
     private void OnDatagram(ReceivedDatagram datagram)
     {
+        // Before the node lock and before decoding: a flood costs a dictionary lookup per datagram (HOSTILE 11).
+        if (!_rateLimiter.TryAcquire(datagram.Source, out var startedLimiting))
+        {
+            Statistics.CountIn(datagram.Data.Length);
+            Statistics.CountDrop(DropReason.RateLimited);
+            if (startedLimiting)
+            {
+                LogRateLimited(datagram.Source, _options.MaxDatagramsPerSourcePerSecond);
+            }
+
+            return;
+        }
+
         lock (_lock)
         {
             if (_stopped)

@@ -28,6 +28,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private readonly ILogger<MeshNode> _logger;
     private readonly MeshKeyRing? _keys;
     private readonly MeshCodec _codec;
+    private readonly SourceRateLimiter _rateLimiter;
     private readonly MembershipTable _table = new();
     private readonly BroadcastQueue _broadcasts = new();
     private readonly Random _random;
@@ -76,6 +77,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
         _seq = _random.NextInt64(1, long.MaxValue / 2);
         _keys = options.MeshKeys.Count > 0 ? new MeshKeyRing(options.MeshKeys, options.MeshId) : null;
         _codec = new MeshCodec(options.MeshId, identity.Id, _keys, options.ReplayTolerance, time, options.MaxDatagramBytes);
+        _rateLimiter = new SourceRateLimiter(options.MaxDatagramsPerSourcePerSecond, time);
 
         // Seconds since the epoch: a restarted node starts above its previous life (usually), so the change is taken at once.
         _incarnation = time.GetUtcNow().ToUnixTimeSeconds();
