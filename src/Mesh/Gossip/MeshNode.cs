@@ -37,6 +37,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private readonly Dictionary<IPEndPoint, DiscoverySource> _candidates = [];
     private readonly Dictionary<string, DiscoverySource> _candidateIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _answeredExchanges = new(StringComparer.Ordinal);
+    private readonly HashSet<(IPAddress Source, string Reason)> _warnedSources = [];
     private readonly List<string> _ids = [];
     private readonly List<WireRepo> _localRepos = [];
     private readonly List<string> _probeOrder = [];
