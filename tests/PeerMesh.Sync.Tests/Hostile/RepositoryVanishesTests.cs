@@ -25,7 +25,12 @@ public sealed class RepositoryVanishesTests
         {
             commit = setup.Peer.Commit("while the repository is away");
             view.Set(setup.PeerMember(refsVersion: 2));
+            // Several tries while it is away: enough failures to open the breaker if they were counted against the peer.
             var report = Assert.Single(await service.FetchNowAsync("peer", ct));
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.False(Assert.Single(await service.FetchNowAsync("peer", ct)).Ok);
+            }
 
             Assert.False(report.Ok);
             Assert.StartsWith($"local repository not found: {setup.Local.GitDir}", report.Error, StringComparison.Ordinal);
@@ -41,6 +46,7 @@ public sealed class RepositoryVanishesTests
         // Back in place: a local problem did not open the peer's breaker, and nothing was lost.
         var again = Assert.Single(await service.FetchNowAsync("peer", ct));
         Assert.True(again.Ok, again.Error);
+        Assert.Equal("closed", service.GetStatus().Peers[0].Remotes[0].Breaker);
         Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
         Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
     }
