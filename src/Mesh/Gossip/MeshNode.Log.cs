@@ -51,4 +51,10 @@ internal sealed partial class MeshNode
 
     [LoggerMessage(Level = LogLevel.Error, Message = "handling a datagram from {Source} failed; dropped")]
     private partial void LogHandlerFailed(IPEndPoint source, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gossip from {Source} exceeds {Limit} datagrams/s; dropping its datagrams until it slows down")]
+    private partial void LogRateLimited(IPEndPoint source, int limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dropping gossip from {Source}: {Reason} (other version, mesh id or mesh key; logged once per source)")]
+    private partial void LogForeignDatagram(IPAddress source, string reason);
 }

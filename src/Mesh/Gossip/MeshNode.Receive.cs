@@ -11,6 +11,19 @@ internal sealed partial class MeshNode
 {
     private void OnDatagram(ReceivedDatagram datagram)
     {
+        // Before the node lock and before decoding: a flood costs a dictionary lookup per datagram (HOSTILE 11).
+        if (!_rateLimiter.TryAcquire(datagram.Source, out var startedLimiting))
+        {
+            Statistics.CountIn(datagram.Data.Length);
+            Statistics.CountDrop(DropReason.RateLimited);
+            if (startedLimiting)
+            {
+                LogRateLimited(datagram.Source, _options.MaxDatagramsPerSourcePerSecond);
+            }
+
+            return;
+        }
+
         lock (_lock)
         {
             if (_stopped)
@@ -38,6 +51,11 @@ internal sealed partial class MeshNode
         if (decoded.DropReason is { } reason)
         {
             Statistics.CountDrop(reason);
+            if (reason is DropReason.UnknownVersion or DropReason.WrongMesh or DropReason.KeyMismatch)
+            {
+                WarnOncePerSource(datagram.Source.Address, reason);
+            }
+
             return;
         }
 
@@ -115,6 +133,18 @@ internal sealed partial class MeshNode
         }
 
         NoteContact(sender, source);
+    }
+
+    /// <summary>
+    /// A misconfigured or foreign node (other version, other mesh, other key) is worth one line per source and
+    /// reason, not one per datagram (HOSTILE 2, 6, 43). Bounded: past the cap new sources are only counted.
+    /// </summary>
+    private void WarnOncePerSource(IPAddress source, string reason)
+    {
+        if (_warnedSources.Count < MaxCandidates && _warnedSources.Add((source, reason)))
+        {
+            LogForeignDatagram(source, reason);
+        }
     }
 
     /// <summary>Last-seen refresh for the sender, and how it was found when it answers at a candidate's address.</summary>

@@ -28,6 +28,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private readonly ILogger<MeshNode> _logger;
     private readonly MeshKeyRing? _keys;
     private readonly MeshCodec _codec;
+    private readonly SourceRateLimiter _rateLimiter;
     private readonly MembershipTable _table = new();
     private readonly BroadcastQueue _broadcasts = new();
     private readonly Random _random;
@@ -36,6 +37,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private readonly Dictionary<IPEndPoint, DiscoverySource> _candidates = [];
     private readonly Dictionary<string, DiscoverySource> _candidateIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _answeredExchanges = new(StringComparer.Ordinal);
+    private readonly HashSet<(IPAddress Source, string Reason)> _warnedSources = [];
     private readonly List<string> _ids = [];
     private readonly List<WireRepo> _localRepos = [];
     private readonly List<string> _probeOrder = [];
@@ -76,6 +78,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
         _seq = _random.NextInt64(1, long.MaxValue / 2);
         _keys = options.MeshKeys.Count > 0 ? new MeshKeyRing(options.MeshKeys, options.MeshId) : null;
         _codec = new MeshCodec(options.MeshId, identity.Id, _keys, options.ReplayTolerance, time, options.MaxDatagramBytes);
+        _rateLimiter = new SourceRateLimiter(options.MaxDatagramsPerSourcePerSecond, time);
 
         // Seconds since the epoch: a restarted node starts above its previous life (usually), so the change is taken at once.
         _incarnation = time.GetUtcNow().ToUnixTimeSeconds();

@@ -84,6 +84,13 @@ internal sealed class MeshOptions
     /// <summary>A sealed datagram whose timestamp is further than this from our clock is stale (replay bound). Default 60 s.</summary>
     public TimeSpan ReplayTolerance { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Datagrams accepted per second from one source (HOSTILE 11), with a burst of as many; more are dropped
+    /// before decoding. 0 = unlimited. Default 1000 (a peer normally sends a few per second; a push-pull of a
+    /// full table comes in bursts of parts).
+    /// </summary>
+    public int MaxDatagramsPerSourcePerSecond { get; set; } = 1000;
+
     /// <summary>Require and verify Ed25519 signatures on alive announcements. Default true.</summary>
     public bool RequireSignatures { get; set; } = true;
 
@@ -129,6 +136,7 @@ internal sealed class MeshOptions
         Require(MaxDatagramBytes is >= 512 and <= 65000, "MaxDatagramBytes must be 512..65000");
         Require(MaxMembers >= 1, "MaxMembers must be >= 1");
         Require(MaxReposPerMember is >= 0 and <= 64, "MaxReposPerMember must be 0..64");
+        Require(MaxDatagramsPerSourcePerSecond >= 0, "MaxDatagramsPerSourcePerSecond must be >= 0");
         Require(ReplayTolerance > TimeSpan.Zero, "ReplayTolerance must be positive");
         foreach (var key in MeshKeys)
         {

@@ -17,4 +17,5 @@ internal static class DropReason
     public const string MemberCap = "member-cap";
     public const string RepoCap = "repo-cap";
     public const string Misdirected = "misdirected";
+    public const string RateLimited = "rate-limited";
 }

@@ -37,4 +37,7 @@ internal enum FetchErrorKind
 
     /// <summary>The peer's repository or protocol answer was bad (not found, corrupt pack, ...).</summary>
     BadAnswer = 11,
+
+    /// <summary>Our own repository is gone or unreadable (moved, deleted): not the peer's fault (HOSTILE 35).</summary>
+    LocalRepository = 12,
 }

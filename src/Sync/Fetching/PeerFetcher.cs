@@ -142,7 +142,7 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         }
         catch (RepositoryNotFoundException e)
         {
-            throw new FetchFailedException(FetchErrorKind.Other, "local repository not found: " + _gitDir, e);
+            throw new FetchFailedException(FetchErrorKind.LocalRepository, "local repository not found: " + _gitDir, e);
         }
     }
 

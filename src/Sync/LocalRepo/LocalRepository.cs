@@ -43,9 +43,13 @@ public sealed record LocalRepository(string WorkingDirectory, string GitDirector
         {
             throw new RepositoryLookupException($"{full}: {e.Message}");
         }
-        catch (LibGit2SharpException e) when (e.Message.Contains("safe.directory", StringComparison.Ordinal) || e.Message.Contains("owner", StringComparison.Ordinal))
+        catch (LibGit2SharpException e) when (e.Message.Contains("safe.directory", StringComparison.Ordinal) || e.Message.Contains("owner", StringComparison.Ordinal)
+            || e.Message.Contains("not owned by current user", StringComparison.Ordinal))
         {
-            throw new RepositoryLookupException($"{Trim(gitDir)} is owned by another user; if you trust it, run: git config --global --add safe.directory {Trim(gitDir)}");
+            // libgit2 says "repository path '...' is not owned by current user"; safe.directory takes the work tree
+            // (the .git directory only for a bare repository), as git itself suggests.
+            var owned = Path.GetFileName(Trim(gitDir)) == ".git" ? Path.GetDirectoryName(Trim(gitDir))! : Trim(gitDir);
+            throw new RepositoryLookupException($"{owned} is owned by another user; if you trust it, run: git config --global --add safe.directory {owned}");
         }
     }
 

@@ -103,6 +103,7 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     {
         var failures = 0;
         var restarts = 0;
+        string? launchError = null;
         while (!stopping.IsCancellationRequested)
         {
             var process = _process;
@@ -126,6 +127,8 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             }
             else
             {
+                // The last launch failed: keep saying why (a port taken, ...) rather than a vague "it exited".
+                reason = launchError ?? "it did not start";
                 failures++;
             }
 
@@ -144,6 +147,7 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             restarts++;
             var (restarted, error) = await LaunchAsync(executable, port, stopping);
             _process = restarted;
+            launchError = error;
             if (restarted is null)
             {
                 _status = new ServingStatus(false, port, restarts, error);

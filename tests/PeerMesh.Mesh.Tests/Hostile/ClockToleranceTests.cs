@@ -1,0 +1,52 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using PeerMesh.Mesh.Security;
+using PeerMesh.Mesh.Wire;
+using Xunit;
+
+namespace PeerMesh.Mesh.Tests.Hostile;
+
+/// <summary>HOSTILE-INPUTS 8 on <see cref="MeshCodec"/> (sealed mesh): timestamps far off are stale, clock jumps do not reopen replays.</summary>
+public sealed class ClockToleranceTests
+{
+    private const string SenderId = "00112233445566778899aabbccddeeff";
+    private const string ReceiverId = "ffeeddccbbaa99887766554433221100";
+    private static readonly byte[] s_key = Encoding.ASCII.GetBytes("the mesh key for the clock tests");
+    private static readonly DateTimeOffset s_now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(61, true)]
+    [InlineData(3600, true)]
+    [InlineData(-61, true)]
+    [InlineData(59, false)]
+    [InlineData(-59, false)]
+    public void Decode_SenderClockOffBy_StaleOnlyBeyondTolerance(int offsetSeconds, bool stale)
+    {
+        var senderTime = new FakeTimeProvider(s_now + TimeSpan.FromSeconds(offsetSeconds));
+        var receiverTime = new FakeTimeProvider(s_now);
+        var datagram = Codec(SenderId, senderTime).Encode(new AckMessage { Seq = 1 });
+
+        var result = Codec(ReceiverId, receiverTime).Decode(datagram);
+
+        Assert.Equal(stale ? DropReason.Stale : null, result.DropReason);
+    }
+
+    [Theory]
+    [InlineData(-50)]
+    [InlineData(50)]
+    public void Decode_ReceiverClockJumpsWithinTolerance_ReplayStillRejected(int jumpSeconds)
+    {
+        var senderTime = new FakeTimeProvider(s_now);
+        var receiverTime = new SettableClock(s_now);
+        var receiver = Codec(ReceiverId, receiverTime);
+        var datagram = Codec(SenderId, senderTime).Encode(new AckMessage { Seq = 1 });
+        Assert.Null(receiver.Decode(datagram).DropReason);
+
+        receiverTime.Now = s_now + TimeSpan.FromSeconds(jumpSeconds);
+
+        Assert.Equal(DropReason.Stale, receiver.Decode(datagram).DropReason);
+    }
+
+    private static MeshCodec Codec(string id, TimeProvider time) =>
+        new("peermesh", id, new MeshKeyRing([s_key], "peermesh"), TimeSpan.FromSeconds(60), time, 1400);
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerMesh.Mesh.Gossip;
+using PeerMesh.Mesh.Identity;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Options;
+using PeerMesh.Mesh.Transport;
+using PeerMesh.Mesh.Wire;
+using PeerMesh.TestSupport.Mesh;
+using Xunit;
+
+namespace PeerMesh.Mesh.Tests.Hostile;
+
+/// <summary>HOSTILE-INPUTS 11: one source floods a node with 10 000 datagrams/s; other peers are still served.</summary>
+public sealed class GossipFloodTests : IAsyncDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "peermesh-flood-" + Guid.NewGuid().ToString("N"));
+    private readonly List<MeshNode> _nodes = [];
+    private readonly List<NodeIdentity> _identities = [];
+
+    [Fact]
+    public async Task Flood_TenThousandPerSecondForThreeSeconds_CutOffAndHonestPeerStaysAlive()
+    {
+        await using var cluster = MeshCluster.WithFakeTime();
+        var nodes = await cluster.AddJoinedNodesAsync(2);
+        var (node, honest) = (nodes[0], nodes[1]);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(nodes), TimeSpan.FromSeconds(5)));
+        var flooder = cluster.Network.CreateTransport();
+        var ping = new MeshCodec("peermesh", "0123456789abcdef0123456789abcdef", null, TimeSpan.FromSeconds(60), cluster.Time, 1400)
+            .Encode(new PingMessage { Seq = 1, TargetId = node.LocalId });
+        var honestSuspected = false;
+
+        // 100 datagrams every 10 ms: 10 000/s, each one a valid ping that would cost a decode and an ack.
+        for (var tick = 0; tick < 300; tick++)
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                flooder.Send(node.LocalEndPoint, ping);
+            }
+
+            cluster.Run(TimeSpan.FromMilliseconds(10));
+            honestSuspected |= node.Current.Find(honest.LocalId)?.State != MemberState.Alive
+                || honest.Current.Find(node.LocalId)?.State != MemberState.Alive;
+        }
+
+        // Burst of 1000 plus 1000/s for 3 s get through; the other 26 000 never reach the decoder.
+        var limited = node.Statistics.DropsFor(DropReason.RateLimited);
+        Assert.InRange(limited, 25_900, 26_100);
+        Assert.False(honestSuspected);
+        Assert.True(MeshCluster.AllSeeEachOtherAlive(nodes));
+        Assert.Equal(0, honest.Statistics.DropsFor(DropReason.RateLimited));
+    }
+
+    [Fact]
+    public async Task Flood_RealUdpOnLoopback_FlooderLimitedWhileOtherNodeStaysAlive()
+    {
+        var node = await StartAsync();
+        var honest = await StartAsync();
+        honest.OfferCandidate(node.LocalEndPoint, DiscoverySource.Seed);
+        Assert.True(await PollAsync(() => Alive(node, honest) && Alive(honest, node)));
+        var ping = new MeshCodec("peermesh", "0123456789abcdef0123456789abcdef", null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400)
+            .Encode(new PingMessage { Seq = 1, TargetId = node.LocalId });
+        using var flooder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        flooder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        var sent = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await flooder.SendToAsync(ping, SocketFlags.None, node.LocalEndPoint, TestContext.Current.CancellationToken);
+                sent++;
+            }
+
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(await PollAsync(() => node.Statistics.DropsFor(DropReason.RateLimited) > 0));
+        Assert.True(Alive(node, honest) && Alive(honest, node));
+        Assert.True(sent > 5_000, $"only {sent} datagrams sent");
+        // At most the burst plus the refill (1000/s) of the flooder's datagrams were processed.
+        Assert.True(node.Statistics.DropsFor(DropReason.RateLimited) >= sent / 4, $"{node.Statistics.DropsFor(DropReason.RateLimited)} of {sent} limited");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        foreach (var identity in _identities)
+        {
+            identity.Dispose();
+        }
+
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    private static bool Alive(MeshNode observer, MeshNode other) => observer.Current.Find(other.LocalId)?.State == MemberState.Alive;
+
+    private static async Task<bool> PollAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        return condition();
+    }
+
+    private async Task<MeshNode> StartAsync()
+    {
+        var options = MeshOptions.FastTest();
+        var identity = NodeIdentity.LoadOrCreate(Path.Combine(_root, _identities.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        _identities.Add(identity);
+        var transport = UdpTransport.Bind(IPAddress.Loopback, 0, TimeProvider.System, NullLogger<UdpTransport>.Instance);
+        var node = new MeshNode(options, identity, "node" + _nodes.Count, transport, TimeProvider.System, NullLogger<MeshNode>.Instance);
+        _nodes.Add(node);
+        await node.StartAsync(TestContext.Current.CancellationToken);
+        return node;
+    }
+}

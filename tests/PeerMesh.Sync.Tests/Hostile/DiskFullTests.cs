@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerMesh.Sync.Tests.Support;
+using Xunit;
+
+namespace PeerMesh.Sync.Tests.Hostile;
+
+/// <summary>
+/// HOSTILE-INPUTS 34 on <see cref="SyncService"/>: the local object store is a small tmpfs (root only), the
+/// peer's new pack does not fit: clean failure, no ref moved, no temporary pack left, fsck clean, and the
+/// fetch succeeds once there is room again.
+/// </summary>
+public sealed class DiskFullTests
+{
+    [Fact]
+    public async Task Fetch_ObjectStoreFull_CleanFailureNothingLeftAndRecoversWithRoom()
+    {
+        Assert.SkipUnless(Environment.UserName == "root", "needs root to mount a small tmpfs");
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        var before = setup.Local.AllRefs();
+        var objects = Path.Combine(setup.Local.GitDir, "objects");
+        var saved = objects + "-saved";
+        Directory.Move(objects, saved);
+        Directory.CreateDirectory(objects);
+        Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", objects);
+        try
+        {
+            Run("cp", "-a", saved + "/.", objects);
+            var big = setup.Peer.Commit("too big for the disk", "big.bin", Convert.ToBase64String(RandomNumberGenerator.GetBytes(3 * 1024 * 1024)));
+            var filesBefore = Files(objects);
+            await using var service = new SyncService(PeerSetup.FastOptions(), setup.Local.WorkDir, setup.RepoId, new FakeMembershipView(), new FakePublisher(), TimeProvider.System, NullLoggerFactory.Instance);
+            await service.StartAsync(ct);
+
+            var report = Assert.Single(await service.FetchNowAsync(remote, ct));
+
+            Assert.False(report.Ok);
+            Assert.Contains("No space left on device", report.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("\n", report.Error, StringComparison.Ordinal);
+            Assert.Equal(before, setup.Local.AllRefs());
+            // libgit2 writes pack_git2_* and git tmp_pack_*: whatever the fetch started is gone again.
+            Assert.Equal(filesBefore, Files(objects));
+            Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
+
+            Run("mount", "-o", "remount,size=32m", objects);
+            var again = Assert.Single(await service.FetchNowAsync(remote, ct));
+            Assert.True(again.Ok, again.Error);
+            Assert.Equal(big, setup.Local.RefTarget($"refs/remotes/{remote}/main"));
+            Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
+            await service.StopAsync();
+        }
+        finally
+        {
+            Run("umount", "-l", objects);
+        }
+    }
+
+    private static string Files(string directory) =>
+        string.Join('\n', Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+
+    private static void Run(string command, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, args) { UseShellExecute = false, RedirectStandardError = true })!;
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', args)}: {stderr}");
+    }
+}
