@@ -1,3 +1,4 @@
+using PeerMesh.TestSupport.Mesh;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,3 +1,4 @@
+using PeerMesh.TestSupport.Mesh;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerMesh.Sync.Tests.Support;
 using Xunit;
