@@ -1,5 +1,4 @@
 using PeerMesh.TestSupport.Browser;
-using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Processes;
 using Xunit;
 
@@ -8,25 +7,19 @@ namespace PeerMesh.EndToEnd.Tests;
 /// <summary>The <c>--web</c> dashboard of a real node, in Debian's headless Chromium.</summary>
 public sealed class DashboardTests : IAsyncDisposable
 {
-    private readonly TempRepository _origin = TempRepository.Create(commits: 2);
-    private readonly List<IAsyncDisposable> _cleanup = [];
-    private readonly List<TempRepository> _repos = [];
+    private readonly LoopbackMesh _mesh = new();
+    private HeadlessChromium? _browser;
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var item in Enumerable.Reverse(_cleanup))
+        if (_browser is not null)
         {
-            await item.DisposeAsync();
+            await _browser.DisposeAsync();
         }
 
-        foreach (var repo in _repos)
-        {
-            repo.Dispose();
-        }
-
-        _origin.Dispose();
+        await _mesh.DisposeAsync();
     }
 
     [Fact]
@@ -37,17 +30,11 @@ public sealed class DashboardTests : IAsyncDisposable
             Assert.Skip($"{HeadlessChromium.ExecutablePath} is not installed (.ci/run installs Debian's chromium)");
         }
 
-        var alice = TempRepository.CloneOf(_origin, "alice");
-        var bob = TempRepository.CloneOf(_origin, "bob");
-        _repos.AddRange([alice, bob]);
-        var common = new[] { "--listen", "127.0.0.1", "--git-port", "0", "--gossip-port", "0", "--no-mdns", "--fetch-interval", "3600" };
-        var a = Track(NodeProcess.Start(alice.Path, [.. common, "--name", "alice", "--web", "127.0.0.1:0"]));
-        var aStatus = await a.WaitUntilUpAsync(Token);
-        var b = Track(NodeProcess.Start(bob.Path, [.. common, "--name", "bob", "--peer", $"127.0.0.1:{(int)aStatus["node"]!["gossipPort"]!}"]));
-        await b.WaitUntilUpAsync(Token);
+        var (a, _) = await _mesh.StartCloneAsync("alice", seed: null, ["--web", "127.0.0.1:0"], Token);
+        var (_, bob) = await _mesh.StartCloneAsync("bob", a, extra: null, Token);
         var url = DashboardUrl(a);
 
-        var browser = Track(await HeadlessChromium.LaunchAsync(Token));
+        var browser = _browser = await HeadlessChromium.LaunchAsync(Token);
         await browser.NavigateAsync(url, Token);
         await browser.WaitForAsync("[...document.querySelectorAll('tr.peer')].some(r => r.textContent.includes('bob') && r.textContent.includes('alive'))", TimeSpan.FromSeconds(30), Token);
         await browser.EvaluateAsync("window.loadMarker = 'same page'", Token);
@@ -67,13 +54,6 @@ public sealed class DashboardTests : IAsyncDisposable
         var path = Path.Combine(AppContext.BaseDirectory, "dashboard.png");
         await File.WriteAllBytesAsync(path, screenshot, Token);
         TestContext.Current.AddAttachment("dashboard.png", screenshot, "image/png");
-    }
-
-    private T Track<T>(T item)
-        where T : IAsyncDisposable
-    {
-        _cleanup.Add(item);
-        return item;
     }
 
     private static Uri DashboardUrl(NodeProcess node)

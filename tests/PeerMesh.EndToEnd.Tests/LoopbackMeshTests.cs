@@ -12,26 +12,11 @@ namespace PeerMesh.EndToEnd.Tests;
 public sealed class LoopbackMeshTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
-    private readonly TempRepository _origin = TempRepository.Create(commits: 2);
-    private readonly List<TempRepository> _clones = [];
-    private readonly List<NodeProcess> _nodes = [];
+    private readonly LoopbackMesh _mesh = new();
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-
-        foreach (var clone in _clones)
-        {
-            clone.Dispose();
-        }
-
-        _origin.Dispose();
-    }
+    public ValueTask DisposeAsync() => _mesh.DisposeAsync();
 
     [Fact]
     public async Task Up_ThreeNodesChainedBySeeds_AllListEachOtherAliveAndSeeACrash()
@@ -95,16 +80,16 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
             await node.WaitForStatusAsync(s => AlivePeers(s).Count == 2, s_deadline, Token);
         }
 
-        var before = new[] { repoB, repoC }.Select(r => (Refs: LocalRefs(r), Head: r.Head(), Tree: r.Git("status", "--porcelain"), Index: File.ReadAllBytes(Path.Combine(r.GitDirectory, "index")))).ToList();
+        var before = new[] { repoB, repoC }.Select(r => (Refs: r.LocalRefs(), Head: r.Head(), Tree: r.Git("status", "--porcelain"), Index: File.ReadAllBytes(Path.Combine(r.GitDirectory, "index")))).ToList();
 
         var aliceId = (string)(await a.WaitUntilUpAsync(Token))["node"]!["id"]!;
         var commit = repoA.Commit("alice's work");
 
-        await Until(() => TryRevParse(repoB, "refs/remotes/alice/main") == commit && TryRevParse(repoC, "refs/remotes/alice/main") == commit, "alice's commit reaches bob and carol");
+        await Until(() => repoB.TryRevParse("refs/remotes/alice/main") == commit && repoC.TryRevParse("refs/remotes/alice/main") == commit, "alice's commit reaches bob and carol");
         for (var i = 0; i < 2; i++)
         {
             var repo = new[] { repoB, repoC }[i];
-            Assert.Equal(before[i].Refs, LocalRefs(repo));
+            Assert.Equal(before[i].Refs, repo.LocalRefs());
             Assert.Equal(before[i].Head, repo.Head());
             Assert.Equal(before[i].Tree, repo.Git("status", "--porcelain"));
             Assert.Equal(before[i].Index, File.ReadAllBytes(Path.Combine(repo.GitDirectory, "index")));
@@ -116,31 +101,16 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
         Assert.Equal(0, (int)Branch(status, "alice", "main")!["behind"]!);
 
         var branchCommit = repoB.Commit("bob's feature", branch: "feature/bob");
-        await Until(() => TryRevParse(repoA, "refs/remotes/bob/feature/bob") == branchCommit, "bob's new branch reaches alice");
-        Assert.Null(TryRevParse(repoA, "refs/heads/feature/bob"));
+        await Until(() => repoA.TryRevParse("refs/remotes/bob/feature/bob") == branchCommit, "bob's new branch reaches alice");
+        Assert.Null(repoA.TryRevParse("refs/heads/feature/bob"));
     }
 
-    private async Task<(NodeProcess Node, TempRepository Repo)> StartAsync(string name, NodeProcess? seed = null, string[]? extra = null)
-    {
-        var repo = TempRepository.CloneOf(_origin, name);
-        _clones.Add(repo);
-        var args = new List<string> { "--name", name, "--listen", "127.0.0.1", "--git-port", "0", "--gossip-port", "0", "--no-mdns", "--fetch-interval", "3600" };
-        if (seed is not null)
-        {
-            var seedStatus = await seed.WaitUntilUpAsync(Token);
-            args.AddRange(["--peer", $"127.0.0.1:{(int)seedStatus["node"]!["gossipPort"]!}"]);
-        }
-
-        args.AddRange(extra ?? []);
-        var node = NodeProcess.Start(repo.Path, args);
-        _nodes.Add(node);
-        await node.WaitUntilUpAsync(Token);
-        return (node, repo);
-    }
+    private Task<(NodeProcess Node, TempRepository Repo)> StartAsync(string name, NodeProcess? seed = null, string[]? extra = null) =>
+        _mesh.StartCloneAsync(name, seed, extra, Token);
 
     private string WriteKey(string content)
     {
-        var path = Path.Combine(_origin.Root, content);
+        var path = Path.Combine(_mesh.Origin.Root, content);
         File.WriteAllText(path, content + "-0123456789abcdef0123456789abcdef");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return path;
@@ -158,25 +128,5 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
 
     private static int? AheadOf(JsonNode status, string peer, string branch) => (int?)Branch(status, peer, branch)?["ahead"];
 
-    private static string LocalRefs(TempRepository repo) => repo.Git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags");
-
-    private static string? TryRevParse(TempRepository repo, string rev)
-    {
-        var (code, stdout, _) = GitCli.TryRun(repo.Path, "rev-parse", "--verify", "--quiet", rev);
-        return code == 0 ? stdout.Trim() : null;
-    }
-
-    private async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + s_deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{what}: not within {s_deadline}\n" + string.Join("\n---\n", _nodes.Select(n => n.Log)));
-            }
-
-            await Task.Delay(50, Token);
-        }
-    }
+    private Task Until(Func<bool> condition, string what) => _mesh.UntilAsync(condition, what, s_deadline, Token);
 }

@@ -12,32 +12,17 @@ namespace PeerMesh.EndToEnd.Tests.Hostile;
 public sealed class KillDuringFetchTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
-    private readonly TempRepository _origin = TempRepository.Create(commits: 2);
-    private readonly List<TempRepository> _clones = [];
-    private readonly List<NodeProcess> _nodes = [];
+    private readonly LoopbackMesh _mesh = new();
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-
-        foreach (var clone in _clones)
-        {
-            clone.Dispose();
-        }
-
-        _origin.Dispose();
-    }
+    public ValueTask DisposeAsync() => _mesh.DisposeAsync();
 
     [Fact]
     public async Task Up_Kill9WhileFetchingAPack_RepoConsistentAndNextRunCompletesTheFetch()
     {
-        var alice = Clone("alice");
-        var bob = Clone("bob");
+        var alice = _mesh.Clone("alice");
+        var bob = _mesh.Clone("bob");
         // 48 MB that does not compress: the pack takes long enough to be caught half written.
         for (var i = 0; i < 3; i++)
         {
@@ -45,26 +30,26 @@ public sealed class KillDuringFetchTests : IAsyncDisposable
         }
 
         var big = alice.Commit("big files");
-        var bobRefsBefore = LocalRefs(bob);
+        var bobRefsBefore = bob.LocalRefs();
         var bobHeadBefore = bob.Head();
-        var aliceNode = Start(alice, "alice", seedPort: null);
-        var alicePort = (int)(await aliceNode.WaitUntilUpAsync(Token))["node"]!["gossipPort"]!;
-        var bobNode = Start(bob, "bob", alicePort);
+        var aliceNode = _mesh.Start(alice, "alice");
+        var alicePort = await LoopbackMesh.GossipPortAsync(aliceNode, Token);
+        var bobNode = _mesh.Start(bob, "bob", alicePort);
 
         var pack = Path.Combine(bob.GitDirectory, "objects", "pack");
         var caught = await CatchPackBeingWrittenAsync(pack);
         bobNode.KillHard();
 
         Assert.True(caught, "never saw bob's fetch writing a pack\n" + bobNode.Log);
-        Assert.NotEqual(big, TryRevParse(bob, "refs/remotes/alice/main"));
-        Assert.Equal(bobRefsBefore, LocalRefs(bob));
+        Assert.NotEqual(big, bob.TryRevParse("refs/remotes/alice/main"));
+        Assert.Equal(bobRefsBefore, bob.LocalRefs());
         Assert.Equal(bobHeadBefore, bob.Head());
         GitCli.Run(bob.Path, "fsck", "--full", "--no-dangling");
 
-        var again = Start(bob, "bob", alicePort);
-        await Until(() => TryRevParse(bob, "refs/remotes/alice/main") == big, "the restarted node completes the fetch", again);
+        _mesh.Start(bob, "bob", alicePort);
+        await _mesh.UntilAsync(() => bob.TryRevParse("refs/remotes/alice/main") == big, "the restarted node completes the fetch", s_deadline, Token);
 
-        Assert.Equal(bobRefsBefore, LocalRefs(bob));
+        Assert.Equal(bobRefsBefore, bob.LocalRefs());
         Assert.Equal(bobHeadBefore, bob.Head());
         // No git lock left behind (the running node's own lock under .git/peermesh is not a git lock).
         var peermeshState = Path.Combine(bob.GitDirectory, "peermesh") + Path.DirectorySeparatorChar;
@@ -87,47 +72,5 @@ public sealed class KillDuringFetchTests : IAsyncDisposable
         }
 
         return false;
-    }
-
-    private TempRepository Clone(string name)
-    {
-        var repo = TempRepository.CloneOf(_origin, name);
-        _clones.Add(repo);
-        return repo;
-    }
-
-    private NodeProcess Start(TempRepository repo, string name, int? seedPort)
-    {
-        var args = new List<string> { "--name", name, "--listen", "127.0.0.1", "--git-port", "0", "--gossip-port", "0", "--no-mdns", "--fetch-interval", "3600" };
-        if (seedPort is int port)
-        {
-            args.AddRange(["--peer", $"127.0.0.1:{port}"]);
-        }
-
-        var node = NodeProcess.Start(repo.Path, args);
-        _nodes.Add(node);
-        return node;
-    }
-
-    private static string LocalRefs(TempRepository repo) => repo.Git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags");
-
-    private static string? TryRevParse(TempRepository repo, string rev)
-    {
-        var (code, stdout, _) = GitCli.TryRun(repo.Path, "rev-parse", "--verify", "--quiet", rev);
-        return code == 0 ? stdout.Trim() : null;
-    }
-
-    private static async Task Until(Func<bool> condition, string what, NodeProcess node)
-    {
-        var deadline = DateTime.UtcNow + s_deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{what}: not within {s_deadline}\n{node.Log}");
-            }
-
-            await Task.Delay(50, Token);
-        }
     }
 }

@@ -63,6 +63,16 @@ public sealed class TempRepository : IDisposable
 
     public string RevParse(string rev) => Git("rev-parse", rev).Trim();
 
+    /// <summary>The commit <paramref name="rev"/> names, or null if it names nothing.</summary>
+    public string? TryRevParse(string rev)
+    {
+        var (code, stdout, _) = GitCli.TryRun(Path, "rev-parse", "--verify", "--quiet", rev);
+        return code == 0 ? stdout.Trim() : null;
+    }
+
+    /// <summary>Local branches and tags with their targets: what a peer must never change.</summary>
+    public string LocalRefs() => Git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags");
+
     /// <summary>Every ref and what it points to, for "nothing was changed" assertions.</summary>
     public string RefsSnapshot() => Git("for-each-ref", "--format=%(refname) %(objectname)");
 
