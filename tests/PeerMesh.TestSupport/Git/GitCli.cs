@@ -11,7 +11,11 @@ public static class GitCli
         return code == 0 ? stdout : throw new InvalidOperationException($"git {string.Join(' ', args)} failed ({code}): {stderr.Trim()}");
     }
 
-    public static (int ExitCode, string Stdout, string Stderr) TryRun(string workingDirectory, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) TryRun(string workingDirectory, params string[] args) =>
+        TryRun(workingDirectory, input: null, environment: null, args);
+
+    /// <summary>Runs git with <paramref name="input"/> on stdin and extra environment variables (e.g. fixed dates).</summary>
+    public static (int ExitCode, string Stdout, string Stderr) TryRun(string workingDirectory, string? input, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("git")
         {
@@ -32,7 +36,17 @@ public static class GitCli
         info.Environment["GIT_COMMITTER_EMAIL"] = "author@example.invalid";
         info.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
         info.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         using var process = Process.Start(info)!;
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
