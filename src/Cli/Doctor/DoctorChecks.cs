@@ -1,10 +1,11 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using PeerMesh.Cli.Node;
 using PeerMesh.Cli.Settings;
+using PeerMesh.Discovery.Mdns;
+using PeerMesh.Discovery.Mdns.Sockets;
 using PeerMesh.Sync.Health;
 using PeerMesh.Sync.LocalRepo;
 
@@ -212,12 +213,9 @@ internal static class DoctorChecks
         return CheckResult.Pass("mesh key", $"{string.Join(", ", settings.MeshKeyFiles)} readable by the owner only");
     }
 
-    private static IEnumerable<NetworkInterface> MulticastCapableInterfaces() =>
-        NetworkInterface.GetAllNetworkInterfaces().Where(i =>
-            i.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown
-            && i.SupportsMulticast
-            && i.NetworkInterfaceType != NetworkInterfaceType.Loopback
-            && i.GetIPProperties().UnicastAddresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetwork));
+    /// <summary>The interfaces mDNS itself would use (up, multicast-capable, with an IPv4 or IPv6 address).</summary>
+    private static IReadOnlyList<MdnsInterface> MulticastCapableInterfaces() =>
+        new SystemNetworkInterfaceProvider(includeLoopback: false).GetInterfaces();
 
     private static bool CanBind(IPAddress? address, int port, SocketType type, ProtocolType protocol, bool shared)
     {

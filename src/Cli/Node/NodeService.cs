@@ -51,6 +51,7 @@ internal sealed partial class NodeService : IHostedService
     private NodeSeeds? _seeds;
     private WebDashboard? _dashboard;
     private IReadOnlyList<byte[]> _meshKeys = [];
+    private volatile Tuple<string, IReadOnlyList<PeerCommits>>? _commitsCache;
 
     public NodeService(
         LocalRepository repo,
@@ -206,19 +207,25 @@ internal sealed partial class NodeService : IHostedService
             : new DiscoveryInfo("on", null, _settings.Peers);
     }
 
+    /// <summary>
+    /// Each peer's recent commits on shared branches. The dashboard asks every second; the answer only
+    /// changes when a fetch lands or local branches move, so it is read from the repository only then.
+    /// </summary>
     private IReadOnlyList<PeerCommits> RecentPeerCommits()
     {
         var members = _mesh?.Current.Members ?? [];
-        var result = new List<PeerCommits>();
-        foreach (var peer in _sync?.GetStatus().Peers ?? [])
+        var sync = _sync?.GetStatus();
+        var peers = (sync?.Peers ?? []).Select(p => (Peer: p, Name: members.FirstOrDefault(m => m.Id == p.NodeId)?.Name ?? p.NodeId[..8])).ToList();
+        var key = sync?.LocalRefsDigest + "|" + string.Join("|", peers.SelectMany(p => p.Peer.Remotes.Select(r => $"{p.Name}/{r.Remote}/{r.LastFetch?.At.UtcTicks}")));
+        if (_commitsCache is { } cached && cached.Item1 == key)
         {
-            var name = members.FirstOrDefault(m => m.Id == peer.NodeId)?.Name ?? peer.NodeId[..8];
-            foreach (var remote in peer.Remotes)
-            {
-                result.Add(new PeerCommits(peer.NodeId, name, remote.Remote, RecentCommits.Read(_repo.GitDirectory, remote.Remote, perBranch: 5)));
-            }
+            return cached.Item2;
         }
 
+        var result = peers
+            .SelectMany(p => p.Peer.Remotes.Select(r => new PeerCommits(p.Peer.NodeId, p.Name, r.Remote, RecentCommits.Read(_repo.GitDirectory, r.Remote, perBranch: 5))))
+            .ToList();
+        _commitsCache = Tuple.Create(key, (IReadOnlyList<PeerCommits>)result);
         return result;
     }
 
