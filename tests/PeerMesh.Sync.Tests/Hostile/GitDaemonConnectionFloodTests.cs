@@ -60,7 +60,8 @@ public sealed class GitDaemonConnectionFloodTests : IAsyncLifetime
 
         Assert.True(exitCode == 0, $"clone failed ({exitCode}) after {took} with {connected} idle connections open: {stderr}");
         Assert.Equal(_repo.Head(), GitCli.Run(clone, "rev-parse", "HEAD").Trim());
-        Assert.True(connected >= 100, $"only {connected} of {connections} idle connections opened");
+        // The flood must exceed the cap for the test to mean anything; how far beyond depends on the kernel's SYN handling.
+        Assert.True(connected > MaxConnections, $"only {connected} of {connections} idle connections opened");
         Assert.InRange(childrenDuring, 1, MaxConnections);
         // The cap plus git daemon's accept queue of 5.
         Assert.InRange(acceptedDuring, 1, MaxConnections + 6);
@@ -129,7 +130,8 @@ public sealed class GitDaemonConnectionFloodTests : IAsyncLifetime
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            // Dropped SYNs are resent after 1 s and 3 s: give a loaded machine time to complete more than the cap.
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
             try
             {
                 await socket.ConnectAsync(endPoint, timeout.Token);
