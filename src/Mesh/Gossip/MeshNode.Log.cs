@@ -57,4 +57,7 @@ internal sealed partial class MeshNode
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "dropping gossip from {Source}: {Reason} (other version, mesh id or mesh key; logged once per source)")]
     private partial void LogForeignDatagram(IPAddress source, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "node {NodeId} was announced at {EndPoint}, which did not prove it (no signed answer to a challenge); not believed (logged once per address)")]
+    private partial void LogUnprovenAddress(string nodeId, IPEndPoint endPoint);
 }

@@ -23,6 +23,8 @@ internal sealed partial class MeshNode
                 _nextReap = now + ReapEvery;
             }
 
+            ExpireChallenges(now);
+
             if (_pendingProbe is { Acked: false } failed)
             {
                 var target = _table.Get(failed.TargetId);

@@ -82,10 +82,14 @@ internal sealed partial class MeshNode
                     break;
                 }
 
-                SendMessage(source, new AckMessage { Seq = ping.Seq }, piggyback: true);
+                SendMessage(source, Answer(ping, sender, source), piggyback: true);
                 break;
             case AckMessage ack:
-                if (_pendingProbe is { } probe && probe.Seq == ack.Seq)
+                if (_challenges.Remove(ack.Seq, out var challenge))
+                {
+                    CheckProof(challenge, ack, source);
+                }
+                else if (_pendingProbe is { } probe && probe.Seq == ack.Seq)
                 {
                     probe.Acked = true;
                 }
@@ -224,7 +228,8 @@ internal sealed partial class MeshNode
 
     private static string ValidFrom(string? from, string sender) => WireValidation.IsNodeId(from) ? from! : sender;
 
-    private void ApplyAlive(MemberUpdate update, IPEndPoint source, string sender, bool fromPushPull)
+    /// <param name="proven">Set when <paramref name="source"/> has just proven it is the member's address (see <see cref="AddressProof"/>).</param>
+    private void ApplyAlive(MemberUpdate update, IPEndPoint source, string sender, bool fromPushPull, bool proven = false)
     {
         if (!WireValidation.IsDisplayName(update.Name) || update.GitPort is < 0 or > 65535)
         {
@@ -232,7 +237,7 @@ internal sealed partial class MeshNode
             return;
         }
 
-        if (!TryResolveEndPoint(update, source, sender, out var endPoint))
+        if (!TryResolveEndPoint(update, source, sender, out var endPoint, out var signedAddress))
         {
             Statistics.CountDrop(DropReason.InvalidAddress);
             return;
@@ -244,7 +249,12 @@ internal sealed partial class MeshNode
         {
             if (current is not null && update.Incarnation == current.Member.Incarnation && current.Member.State == MemberState.Alive)
             {
-                if (sender == update.NodeId && !endPoint.Equals(current.Member.GossipEndPoint))
+                if (proven && !endPoint.Equals(current.Member.GossipEndPoint))
+                {
+                    // The update was applied at the old address while this one was being proven: move now.
+                    MoveMember(current, endPoint);
+                }
+                else if (sender == update.NodeId && !endPoint.Equals(current.Member.GossipEndPoint))
                 {
                     // Same incarnation from another address: two processes share an id (HOSTILE 20). Keep the first.
                     Statistics.CountConflict();
@@ -268,6 +278,18 @@ internal sealed partial class MeshNode
         {
             Statistics.CountDrop(DropReason.BadSignature);
             return;
+        }
+
+        if (!signedAddress && !proven && _options.RequireSignatures && !endPoint.Equals(current?.Member.GossipEndPoint))
+        {
+            // Nobody signed this address (HOSTILE 9): ask it to prove it. Meanwhile a live member keeps its address.
+            Challenge(update, endPoint, claimedBySender: sender == update.NodeId);
+            if (current is not { Member.IsLive: true })
+            {
+                return;
+            }
+
+            endPoint = current.Member.GossipEndPoint;
         }
 
         var repos = ValidRepos(update.Repos);
@@ -372,10 +394,12 @@ internal sealed partial class MeshNode
     /// <summary>
     /// The member's gossip endpoint: its advertised address, or, when that is unspecified (or loopback seen
     /// from another host), the packet's source if the member itself sent it, else what a relay observed.
+    /// Only the first is signed (<paramref name="signedAddress"/>); the others must be proven before use.
     /// </summary>
-    private static bool TryResolveEndPoint(MemberUpdate update, IPEndPoint source, string sender, out IPEndPoint endPoint)
+    private static bool TryResolveEndPoint(MemberUpdate update, IPEndPoint source, string sender, out IPEndPoint endPoint, out bool signedAddress)
     {
         endPoint = source;
+        signedAddress = false;
         if (update.Port is <= 0 or > 65535 || !WireValidation.TryParseAddress(update.Address, out var advertised) || WireValidation.IsUnusable(advertised))
         {
             return false;
@@ -384,6 +408,7 @@ internal sealed partial class MeshNode
         if (!NeedsObservedAddress(update, source))
         {
             endPoint = new IPEndPoint(advertised, update.Port);
+            signedAddress = true;
             return true;
         }
 

@@ -11,6 +11,9 @@ internal interface ITransport : IAsyncDisposable
     /// <summary>The bound address and port (the actual port when 0 was asked for).</summary>
     IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>True when <paramref name="address"/> is one of this host's addresses (where the node's packets can come from).</summary>
+    bool IsLocalAddress(IPAddress address);
+
     /// <summary>Starts delivering datagrams to <paramref name="receiver"/> (one at a time). The receiver must not throw.</summary>
     void Start(Action<ReceivedDatagram> receiver);
 

@@ -17,6 +17,8 @@ internal sealed class InMemoryTransport : ITransport
 
     public IPEndPoint LocalEndPoint { get; }
 
+    public bool IsLocalAddress(IPAddress address) => address.Equals(LocalEndPoint.Address);
+
     public void Start(Action<ReceivedDatagram> receiver) => _receiver = receiver;
 
     public bool Send(IPEndPoint destination, ReadOnlySpan<byte> datagram)

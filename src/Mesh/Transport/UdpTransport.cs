@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -34,6 +35,28 @@ internal sealed partial class UdpTransport : ITransport
     public long SendFailures => Interlocked.Read(ref _sendFailures);
 
     public long ReceiveFailures => Interlocked.Read(ref _receiveFailures);
+
+    public bool IsLocalAddress(IPAddress address)
+    {
+        address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        if (IPAddress.IsLoopback(address) || address.Equals(LocalEndPoint.Address))
+        {
+            return true;
+        }
+
+        // Compared as bytes: interface addresses carry IPv6 scope ids, addresses from the wire do not.
+        var bytes = address.GetAddressBytes();
+        try
+        {
+            return NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+                .Any(u => u.Address.GetAddressBytes().AsSpan().SequenceEqual(bytes));
+        }
+        catch (NetworkInformationException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Binds to <paramref name="address"/>:<paramref name="port"/> (0 = any free port). Throws <see cref="SocketException"/> if taken.</summary>
     public static UdpTransport Bind(IPAddress address, int port, TimeProvider time, ILogger logger)

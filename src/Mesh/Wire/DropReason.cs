@@ -18,4 +18,7 @@ internal static class DropReason
     public const string RepoCap = "repo-cap";
     public const string Misdirected = "misdirected";
     public const string RateLimited = "rate-limited";
+
+    /// <summary>An address nobody signed that did not answer its challenge with a valid proof (HOSTILE 9).</summary>
+    public const string UnprovenAddress = "unproven-address";
 }

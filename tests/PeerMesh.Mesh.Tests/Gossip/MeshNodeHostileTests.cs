@@ -98,14 +98,14 @@ public sealed class MeshNodeHostileTests : IDisposable
     }
 
     [Fact]
-    public async Task Alive_UnspecifiedAddress_ReplacedByPacketSource()
+    public async Task Alive_UnspecifiedAddress_ReplacedByPacketSourceOnceProven()
     {
         await using var cluster = MeshCluster.WithFakeTime();
         var node = await cluster.AddNodeAsync();
-        var raw = cluster.Network.CreateTransport();
+        var raw = ChallengeResponder.Attach(cluster.Network, _attacker);
 
         raw.Send(node.LocalEndPoint, Encode(new GossipMessage { Updates = [Alive(new IPEndPoint(IPAddress.Any, 7946))] }));
-        cluster.Run(TimeSpan.FromMilliseconds(5));
+        cluster.Run(TimeSpan.FromMilliseconds(20));
 
         Assert.Equal(raw.LocalEndPoint, Assert.Single(node.Current.Members).GossipEndPoint);
     }

@@ -54,9 +54,10 @@ public sealed class UnusableAddressTests : IDisposable
         await using var cluster = MeshCluster.WithFakeTime();
         var node = await cluster.AddNodeAsync();
         var raw = cluster.Network.CreateTransport();
+        ChallengeResponder.Attach(cluster.Network, _peer, new IPEndPoint(raw.LocalEndPoint.Address, 7000));
 
         raw.Send(node.LocalEndPoint, Encode(Alive(address, 7000)));
-        cluster.Run(TimeSpan.FromMilliseconds(5));
+        cluster.Run(TimeSpan.FromMilliseconds(20));
 
         var member = Assert.Single(node.Current.Members);
         Assert.Equal(new IPEndPoint(raw.LocalEndPoint.Address, 7000), member.GossipEndPoint);

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Security.Cryptography;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Wire;
+
+namespace PeerMesh.Mesh.Gossip;
+
+/// <summary>
+/// Address challenges (HOSTILE 9): an address nobody signed is believed only after the member answers
+/// a ping sent there with a signed proof (see <see cref="AddressProof"/>).
+/// </summary>
+internal sealed partial class MeshNode
+{
+    private const int MaxChallenges = 256;
+
+    private readonly Dictionary<long, AddressChallenge> _challenges = [];
+
+    /// <summary>Our answer to a ping; with a proof when the ping is a challenge.</summary>
+    private AckMessage Answer(PingMessage ping, string challengerId, IPEndPoint source) =>
+        ping.Nonce is { Length: AddressProof.NonceSize } nonce
+            ? AddressProof.Answer(_identity, ping.Seq, nonce, challengerId, source)
+            : new AckMessage { Seq = ping.Seq };
+
+    /// <summary>Sends a challenge to <paramref name="endPoint"/> for the member of <paramref name="alive"/>, once per address at a time.</summary>
+    private void Challenge(MemberUpdate alive, IPEndPoint endPoint, bool claimedBySender)
+    {
+        foreach (var pending in _challenges.Values)
+        {
+            if (pending.EndPoint.Equals(endPoint) && pending.Alive.NodeId == alive.NodeId)
+            {
+                if (alive.Incarnation > pending.Alive.Incarnation)
+                {
+                    pending.Alive = alive;
+                }
+
+                return;
+            }
+        }
+
+        if (_challenges.Count >= MaxChallenges)
+        {
+            Statistics.CountDrop(DropReason.UnprovenAddress);
+            return;
+        }
+
+        var seq = ++_seq;
+        var nonce = RandomNumberGenerator.GetBytes(AddressProof.NonceSize);
+        _challenges[seq] = new AddressChallenge(endPoint, nonce, _time.GetUtcNow() + _options.ProbeInterval, claimedBySender) { Alive = alive };
+        SendMessage(endPoint, new PingMessage { Seq = seq, TargetId = alive.NodeId, Nonce = nonce }, piggyback: false);
+    }
+
+    private void CheckProof(AddressChallenge challenge, AckMessage ack, IPEndPoint source)
+    {
+        var alive = challenge.Alive;
+        var proven = source.Equals(challenge.EndPoint)
+            && WireValidation.TryParseAddress(ack.SeenAddress, out var seen)
+            && ack.SeenPort == _transport.LocalEndPoint.Port
+            && _transport.IsLocalAddress(seen)
+            && AddressProof.Verify(alive.PublicKey!, challenge.Nonce, _identity.Id, alive.NodeId, new IPEndPoint(seen, ack.SeenPort), ack.Proof);
+        if (!proven)
+        {
+            // Something answered there, but not as the member: a spoofed id.
+            Unproven(challenge, conflict: true);
+            return;
+        }
+
+        ApplyAlive(alive, challenge.EndPoint, alive.NodeId, fromPushPull: false, proven: true);
+    }
+
+    /// <summary>Challenges that got no answer in time: the address is not believed.</summary>
+    private void ExpireChallenges(DateTimeOffset now)
+    {
+        foreach (var (seq, challenge) in _challenges.ToList())
+        {
+            if (challenge.Expires <= now)
+            {
+                _challenges.Remove(seq);
+
+                // Silence is a conflict only when the member is known elsewhere; else it may be loss.
+                var known = _table.Get(challenge.Alive.NodeId);
+                Unproven(challenge, conflict: challenge.ClaimedBySender && known is { Member.IsLive: true });
+            }
+        }
+    }
+
+    private void Unproven(AddressChallenge challenge, bool conflict)
+    {
+        Statistics.CountDrop(DropReason.UnprovenAddress);
+        if (conflict)
+        {
+            Statistics.CountConflict();
+        }
+
+        if (_warnedSources.Count < MaxCandidates && _warnedSources.Add((challenge.EndPoint.Address, DropReason.UnprovenAddress)))
+        {
+            LogUnprovenAddress(challenge.Alive.NodeId, challenge.EndPoint);
+        }
+    }
+
+    /// <summary>A live member proved a new address for its current incarnation.</summary>
+    private void MoveMember(MemberEntry current, IPEndPoint endPoint)
+    {
+        LogAddressChanged(current.Id, current.Member.GossipEndPoint, endPoint);
+        var announcement = current.Announcement.Clone();
+        announcement.ObservedAddress = endPoint.Address.GetAddressBytes();
+        _table.Set(current with { Member = current.Member with { GossipEndPoint = endPoint }, Announcement = announcement });
+    }
+
+    private sealed record AddressChallenge(IPEndPoint EndPoint, byte[] Nonce, DateTimeOffset Expires, bool ClaimedBySender)
+    {
+        public required MemberUpdate Alive { get; set; }
+    }
+}
