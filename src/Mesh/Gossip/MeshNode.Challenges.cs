@@ -13,6 +13,8 @@ internal sealed partial class MeshNode
 {
     private const int MaxChallenges = 256;
 
+    private static readonly TimeSpan ConflictRefreshInterval = TimeSpan.FromSeconds(10);
+
     private readonly Dictionary<long, AddressChallenge> _challenges = [];
 
     /// <summary>Our answer to a ping; with a proof when the ping is a challenge.</summary>
@@ -77,8 +79,7 @@ internal sealed partial class MeshNode
                 _challenges.Remove(seq);
 
                 // Silence is a conflict only when the member is known elsewhere; else it may be loss.
-                var known = _table.Get(challenge.Alive.NodeId);
-                Unproven(challenge, conflict: challenge.ClaimedBySender && known is { Member.IsLive: true });
+                Unproven(challenge, conflict: challenge.ClaimedBySender && _table.Get(challenge.Alive.NodeId) is { Member.IsLive: true });
             }
         }
     }
@@ -88,12 +89,32 @@ internal sealed partial class MeshNode
         Statistics.CountDrop(DropReason.UnprovenAddress);
         if (conflict)
         {
-            Statistics.CountConflict();
+            if (_table.Get(challenge.Alive.NodeId) is { } known)
+            {
+                NoteConflict(known, challenge.EndPoint);
+            }
+            else
+            {
+                Statistics.CountConflict();
+            }
         }
 
         if (_warnedSources.Count < MaxCandidates && _warnedSources.Add((challenge.EndPoint.Address, DropReason.UnprovenAddress)))
         {
             LogUnprovenAddress(challenge.Alive.NodeId, challenge.EndPoint);
+        }
+    }
+
+    /// <summary>Counts a claim of <paramref name="entry"/>'s id from <paramref name="claimedAt"/> and shows it on the member.</summary>
+    private void NoteConflict(MemberEntry entry, IPEndPoint claimedAt)
+    {
+        Statistics.CountConflict();
+        var now = _time.GetUtcNow();
+        var member = entry.Member;
+        if (!claimedAt.Equals(member.ConflictingEndPoint) || member.ConflictAt is not { } at || now - at >= ConflictRefreshInterval)
+        {
+            // Not a table change per replayed datagram: status readers are woken at most every few seconds by it.
+            _table.Set(entry with { Member = member with { ConflictingEndPoint = claimedAt, ConflictAt = now } });
         }
     }
 

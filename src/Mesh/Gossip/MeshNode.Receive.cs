@@ -256,8 +256,8 @@ internal sealed partial class MeshNode
                 }
                 else if (sender == update.NodeId && !endPoint.Equals(current.Member.GossipEndPoint))
                 {
-                    // Same incarnation from another address: two processes share an id (HOSTILE 20). Keep the first.
-                    Statistics.CountConflict();
+                    // Same incarnation from another address: two processes share an id, or a replay (HOSTILE 9, 20). Keep the first.
+                    NoteConflict(current, endPoint);
                 }
                 else if (fromPushPull)
                 {

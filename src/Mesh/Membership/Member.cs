@@ -24,6 +24,12 @@ public sealed record Member(
     DiscoverySource FoundBy,
     DateTimeOffset LastSeen)
 {
+    /// <summary>The last other address that claimed this member's id (HOSTILE 9, 20), not believed; null if none.</summary>
+    public IPEndPoint? ConflictingEndPoint { get; init; }
+
+    /// <summary>When <see cref="ConflictingEndPoint"/> last claimed the id.</summary>
+    public DateTimeOffset? ConflictAt { get; init; }
+
     public bool IsLive => State is MemberState.Alive or MemberState.Suspect;
 
     public RepoAnnouncement? FindRepo(string repoId)

@@ -69,7 +69,9 @@ public sealed class SpoofedIdentityTests : IDisposable
             cluster.Run(TimeSpan.FromMilliseconds(10));
         }
 
-        Assert.Equal(honest.LocalEndPoint.Address, Assert.Single(node.Current.Members).GossipEndPoint.Address);
+        var member = Assert.Single(node.Current.Members);
+        Assert.Equal(honest.LocalEndPoint.Address, member.GossipEndPoint.Address);
+        Assert.Equal(attacker.LocalEndPoint, member.ConflictingEndPoint);
         Assert.Equal(5, node.Statistics.Conflicts);
     }
 
@@ -105,6 +107,7 @@ public sealed class SpoofedIdentityTests : IDisposable
         var member = Assert.Single(node.Current.Members);
         Assert.Equal(8, member.Incarnation);
         Assert.Equal(honest.LocalEndPoint, member.GossipEndPoint);
+        Assert.Equal(attacker.LocalEndPoint, member.ConflictingEndPoint);
         Assert.Equal(1, node.Statistics.Conflicts);
     }
 
