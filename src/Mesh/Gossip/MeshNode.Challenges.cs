@@ -47,7 +47,7 @@ internal sealed partial class MeshNode
 
         var seq = ++_seq;
         var nonce = RandomNumberGenerator.GetBytes(AddressProof.NonceSize);
-        _challenges[seq] = new AddressChallenge(endPoint, nonce, _time.GetUtcNow() + _options.ProbeInterval, claimedBySender) { Alive = alive };
+        _challenges[seq] = new AddressChallenge(endPoint, nonce, MonotonicNow + _options.ProbeInterval, claimedBySender) { Alive = alive };
         SendMessage(endPoint, new PingMessage { Seq = seq, TargetId = alive.NodeId, Nonce = nonce }, piggyback: false);
     }
 

@@ -16,7 +16,7 @@ internal sealed partial class MeshNode
                 return;
             }
 
-            var now = _time.GetUtcNow();
+            var now = MonotonicNow;
             if (now >= _nextReap)
             {
                 Reap(now);
@@ -132,7 +132,7 @@ internal sealed partial class MeshNode
                 return;
             }
 
-            var now = _time.GetUtcNow();
+            var now = MonotonicNow;
             var targets = RandomMembers(
                 _options.GossipFanout,
                 e => e.Member.IsLive || now - e.StateChangedAt < _options.GossipToTheDeadTime);
@@ -189,7 +189,7 @@ internal sealed partial class MeshNode
     /// <summary>Sends our full state (self first), split into parts that each fit one datagram.</summary>
     private void SendPushPull(IPEndPoint destination, long exchangeId, bool isReply)
     {
-        var now = _time.GetUtcNow();
+        var now = MonotonicNow;
         var states = new List<MemberUpdate> { _selfAlive };
         foreach (var entry in _table.Entries)
         {
@@ -265,7 +265,7 @@ internal sealed partial class MeshNode
 
     private void RescheduleSuspicion(string id, Suspicion suspicion)
     {
-        var remaining = suspicion.Deadline - _time.GetUtcNow();
+        var remaining = suspicion.Deadline - MonotonicNow;
         suspicion.Timer?.Change(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromTicks(1), Timeout.InfiniteTimeSpan);
     }
 

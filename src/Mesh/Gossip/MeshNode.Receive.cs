@@ -110,7 +110,7 @@ internal sealed partial class MeshNode
                 if (_indirect.Count < 1024)
                 {
                     var seq = ++_seq;
-                    _indirect[seq] = new IndirectProbe(source, request.Seq, _time.GetUtcNow() + _options.ProbeInterval);
+                    _indirect[seq] = new IndirectProbe(source, request.Seq, MonotonicNow + _options.ProbeInterval);
                     SendMessage(new IPEndPoint(targetAddress, request.TargetPort), new PingMessage { Seq = seq, TargetId = request.TargetId }, piggyback: true);
                 }
 
@@ -293,7 +293,7 @@ internal sealed partial class MeshNode
         }
 
         var repos = ValidRepos(update.Repos);
-        var now = _time.GetUtcNow();
+        var now = MonotonicNow;
         if (current is not null && !current.Member.GossipEndPoint.Equals(endPoint))
         {
             LogAddressChanged(update.NodeId, current.Member.GossipEndPoint, endPoint);
@@ -309,7 +309,7 @@ internal sealed partial class MeshNode
             update.GitPort,
             repos,
             foundBy,
-            current?.Member.LastSeen ?? now);
+            current?.Member.LastSeen ?? _time.GetUtcNow());
         var relay = update.Clone();
         relay.From = null;
         relay.ObservedAddress = NeedsObservedAddress(update, source) ? endPoint.Address.GetAddressBytes() : null;
@@ -453,7 +453,7 @@ internal sealed partial class MeshNode
             return;
         }
 
-        var now = _time.GetUtcNow();
+        var now = MonotonicNow;
         _table.Set(current! with { Member = current.Member with { State = MemberState.Suspect, Incarnation = incarnation }, StateChangedAt = now });
         LogMemberSuspect(Who(id), Who(from));
         StartSuspicion(id, incarnation, from, now);
@@ -476,7 +476,7 @@ internal sealed partial class MeshNode
         }
 
         CancelSuspicion(id);
-        _table.Set(current! with { Member = current.Member with { State = MemberState.Dead, Incarnation = incarnation }, StateChangedAt = _time.GetUtcNow() });
+        _table.Set(current! with { Member = current.Member with { State = MemberState.Dead, Incarnation = incarnation }, StateChangedAt = MonotonicNow });
         LogMemberDead(Who(id), Who(from));
         _broadcasts.Enqueue(new MemberUpdate { Kind = UpdateKind.Dead, NodeId = id, Incarnation = incarnation, From = from });
     }
@@ -499,7 +499,7 @@ internal sealed partial class MeshNode
         _table.Set(current! with
         {
             Member = current.Member with { State = MemberState.Left, Incarnation = update.Incarnation },
-            StateChangedAt = _time.GetUtcNow(),
+            StateChangedAt = MonotonicNow,
         });
         LogMemberLeft(Who(update.NodeId));
         var relay = update.Clone();
@@ -558,7 +558,7 @@ internal sealed partial class MeshNode
                 {
                     // Our previous life, or another process with our key (HOSTILE 20). Refute, but not again within a
                     // minute: two live copies would otherwise out-bid each other forever and peers' URLs would flip-flop.
-                    var now = _time.GetUtcNow();
+                    var now = MonotonicNow;
                     if (now - _lastConflictRefute < ConflictRefuteInterval)
                     {
                         Statistics.CountConflict();

@@ -25,6 +25,8 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private readonly NodeIdentity _identity;
     private readonly ITransport _transport;
     private readonly TimeProvider _time;
+    private readonly DateTimeOffset _clockOrigin;
+    private readonly long _startTimestamp;
     private readonly ILogger<MeshNode> _logger;
     private readonly MeshKeyRing? _keys;
     private readonly MeshCodec _codec;
@@ -73,6 +75,8 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
         Name = name;
         _transport = transport;
         _time = time;
+        _clockOrigin = time.GetUtcNow();
+        _startTimestamp = time.GetTimestamp();
         _logger = logger;
         _random = options.RandomSeed is int seed ? new Random(seed) : new Random();
         _seq = _random.NextInt64(1, long.MaxValue / 2);
@@ -125,7 +129,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
             }
 
             _started = true;
-            _nextReap = _time.GetUtcNow() + ReapEvery;
+            _nextReap = MonotonicNow + ReapEvery;
             _transport.Start(OnDatagram);
             var stagger = TimeSpan.FromTicks((long)(_random.NextDouble() * _options.ProbeInterval.Ticks));
             _probeTimer = _time.CreateTimer(_ => Guarded(OnProbeTick), null, stagger, _options.ProbeInterval);
@@ -351,6 +355,12 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private static TimeSpan ReapEvery => TimeSpan.FromSeconds(10);
 
     private static TimeSpan ConflictRefuteInterval => TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The clock of every protocol deadline (reaping, suspicion, indirect probes, challenges): the monotonic
+    /// timestamp, so a wall-clock jump neither freezes nor fires them (HOSTILE 8). Wall time is only shown.
+    /// </summary>
+    private DateTimeOffset MonotonicNow => _clockOrigin + _time.GetElapsedTime(_startTimestamp);
 
     private IPEndPoint AdvertisedEndPoint => new(_options.AdvertiseAddress ?? _transport.LocalEndPoint.Address, _transport.LocalEndPoint.Port);
 

@@ -2,12 +2,15 @@ namespace PeerMesh.Mesh.Security;
 
 /// <summary>
 /// Bounds replay of sealed datagrams: a timestamp outside the tolerance is stale, and a nonce seen within
-/// the tolerance window is a replay. Memory is bounded by <see cref="Capacity"/> (oldest forgotten first).
+/// the tolerance window is a replay. Memory is bounded by <see cref="Capacity"/>: when it is full the
+/// oldest nonce is forgotten and its datagram's timestamp becomes a floor, so a datagram whose nonce
+/// was forgotten is still refused (as is anything not newer than it: under a flood, late ones are lost).
 /// </summary>
 internal sealed class ReplayGuard(TimeSpan tolerance, int capacity = 65536)
 {
     private readonly HashSet<UInt128> _seen = [];
-    private readonly Queue<(UInt128 Nonce, long AtMs)> _order = new();
+    private readonly Queue<(UInt128 Nonce, long AtMs, long TimestampMs)> _order = new();
+    private long _floorMs = long.MinValue;
 
     public int Capacity { get; } = capacity;
 
@@ -15,12 +18,13 @@ internal sealed class ReplayGuard(TimeSpan tolerance, int capacity = 65536)
     public bool TryAccept(long timestampMs, ReadOnlySpan<byte> nonce, long nowMs)
     {
         var toleranceMs = (long)tolerance.TotalMilliseconds;
-        if (Math.Abs(nowMs - timestampMs) > toleranceMs)
+        if (Math.Abs(nowMs - timestampMs) > toleranceMs || timestampMs <= _floorMs)
         {
             return false;
         }
 
-        while (_order.Count > 0 && (_order.Peek().AtMs < nowMs - (2 * toleranceMs) || _order.Count >= Capacity))
+        // Remembered beyond twice the tolerance, a datagram would be stale anyway.
+        while (_order.Count > 0 && _order.Peek().AtMs < nowMs - (2 * toleranceMs))
         {
             _seen.Remove(_order.Dequeue().Nonce);
         }
@@ -29,12 +33,20 @@ internal sealed class ReplayGuard(TimeSpan tolerance, int capacity = 65536)
         padded.Clear();
         nonce[..Math.Min(16, nonce.Length)].CopyTo(padded);
         var key = BitConverter.ToUInt128(padded);
-        if (!_seen.Add(key))
+        if (_seen.Contains(key))
         {
             return false;
         }
 
-        _order.Enqueue((key, nowMs));
+        if (_order.Count >= Capacity)
+        {
+            var forgotten = _order.Dequeue();
+            _seen.Remove(forgotten.Nonce);
+            _floorMs = Math.Max(_floorMs, forgotten.TimestampMs);
+        }
+
+        _seen.Add(key);
+        _order.Enqueue((key, nowMs, timestampMs));
         return true;
     }
 }

@@ -47,6 +47,21 @@ public sealed class ClockToleranceTests
         Assert.Equal(DropReason.Stale, receiver.Decode(datagram).DropReason);
     }
 
+    [Fact]
+    public void ReplayGuard_MoreDatagramsThanItsCapacityWithinTheWindow_ForgottenNonceStillRefused()
+    {
+        var guard = new ReplayGuard(TimeSpan.FromSeconds(60), capacity: 4);
+        const long Now = 1_000_000;
+        for (byte i = 0; i < 5; i++)
+        {
+            Assert.True(guard.TryAccept(Now + i, [i, 1], Now + i));
+        }
+
+        Assert.False(guard.TryAccept(Now, [0, 1], Now + 10));
+        Assert.False(guard.TryAccept(Now + 4, [4, 1], Now + 10));
+        Assert.True(guard.TryAccept(Now + 11, [9, 1], Now + 11));
+    }
+
     private static MeshCodec Codec(string id, TimeProvider time) =>
         new("peermesh", id, new MeshKeyRing([s_key], "peermesh"), TimeSpan.FromSeconds(60), time, 1400);
 }

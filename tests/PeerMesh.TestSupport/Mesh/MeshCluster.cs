@@ -50,6 +50,14 @@ internal sealed class MeshCluster : IAsyncDisposable
         return new MeshCluster(time, time.Advance, TimeSpan.FromMilliseconds(1), seed, options);
     }
 
+    /// <summary>As <see cref="WithFakeTime"/>, with a wall clock that the test can make jump (<paramref name="wallClock"/>).</summary>
+    public static MeshCluster WithJumpingWallClock(out JumpingWallClock wallClock, int seed = 1)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        wallClock = new JumpingWallClock(time);
+        return new MeshCluster(wallClock, time.Advance, TimeSpan.FromMilliseconds(1), seed, null);
+    }
+
     /// <summary>A cluster on the exact <see cref="SimulatedTimeProvider"/> (big simulations).</summary>
     public static MeshCluster WithSimulatedTime(int seed = 1, Func<MeshOptions>? options = null)
     {
