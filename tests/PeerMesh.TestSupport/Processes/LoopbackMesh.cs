@@ -8,9 +8,11 @@ namespace PeerMesh.TestSupport.Processes;
 /// </summary>
 public sealed class LoopbackMesh : IAsyncDisposable
 {
-    /// <summary>Loopback only, any free ports, no multicast, no backstop fetch (only the fast path fetches).</summary>
-    public static readonly IReadOnlyList<string> NodeFlags =
-        ["--listen", "127.0.0.1", "--git-port", "0", "--gossip-port", "0", "--no-mdns", "--fetch-interval", "3600"];
+    /// <summary>Any free ports, no multicast, no backstop fetch (only the fast path fetches).</summary>
+    private static readonly string[] s_anyAddressFlags = ["--git-port", "0", "--gossip-port", "0", "--no-mdns", "--fetch-interval", "3600"];
+
+    /// <summary>As <see cref="s_anyAddressFlags"/>, on loopback only.</summary>
+    public static readonly IReadOnlyList<string> NodeFlags = ["--listen", "127.0.0.1", .. s_anyAddressFlags];
 
     private readonly List<TempRepository> _clones = [];
     private readonly List<NodeProcess> _nodes = [];
@@ -26,10 +28,13 @@ public sealed class LoopbackMesh : IAsyncDisposable
         return repo;
     }
 
-    /// <summary>Starts a node in <paramref name="repo"/>, seeded with <paramref name="seedGossipPort"/> if given.</summary>
-    public NodeProcess Start(TempRepository repo, string name, int? seedGossipPort = null, IEnumerable<string>? extra = null)
+    /// <summary>
+    /// Starts a node in <paramref name="repo"/>, seeded with <paramref name="seedGossipPort"/> if given; bound to
+    /// loopback, or with <paramref name="anyAddress"/> to every address as by default (it then advertises none).
+    /// </summary>
+    public NodeProcess Start(TempRepository repo, string name, int? seedGossipPort = null, IEnumerable<string>? extra = null, bool anyAddress = false)
     {
-        var args = new List<string>(NodeFlags) { "--name", name };
+        var args = new List<string>(anyAddress ? s_anyAddressFlags : NodeFlags) { "--name", name };
         if (seedGossipPort is int port)
         {
             args.AddRange(["--peer", $"127.0.0.1:{port}"]);
