@@ -14,7 +14,9 @@ namespace PeerMesh.Benchmarks;
 /// <summary>
 /// Gossip mesh: join convergence, crash detection, traffic at rest, on the in-memory network in virtual time
 /// (LAN defaults, 1 ms latency) for several sizes and loss rates, then N in-process nodes on real UDP loopback.
-/// Usage: gossip [--sizes 10,100] [--loss 0,10,25] [--no-udp] [--no-verify]. N = 1000 takes minutes: --sizes 1000.
+/// Usage: gossip [--sizes 10,100] [--loss 0,10,25] [--no-udp] [--no-verify] [--any-address]. N = 1000 takes minutes: --sizes 1000.
+/// With --any-address nodes advertise no address, as <c>peermesh up</c> bound to every address does, so each
+/// address is proven by a challenge before it is believed.
 /// </summary>
 internal sealed class GossipBenchmark : IBenchmark
 {
@@ -29,8 +31,10 @@ internal sealed class GossipBenchmark : IBenchmark
         var sizes = Option(args, "--sizes", "10,100").Split(',').Select(s => int.Parse(s, s_inv)).ToArray();
         var losses = Option(args, "--loss", "0,10,25").Split(',').Select(s => int.Parse(s, s_inv)).ToArray();
         var verify = !args.Contains("--no-verify");
+        var anyAddress = args.Contains("--any-address");
+        var advertised = anyAddress ? "nodes advertise no address: each proven by a challenge" : "nodes advertise their address";
 
-        await output.WriteLineAsync("## Gossip mesh, in-memory network, virtual time (LAN defaults: probe 1 s/500 ms, gossip 200 ms x3, push-pull 30 s scaled)");
+        await output.WriteLineAsync($"## Gossip mesh, in-memory network, virtual time (LAN defaults: probe 1 s/500 ms, gossip 200 ms x3, push-pull 30 s scaled; {advertised})");
         await output.WriteLineAsync();
         await output.WriteLineAsync("| N | loss | bootstrap (all join one seed) | join convergence | crash: first marks dead (mean of trials) | crash: all mark dead (mean / max) | rest datagrams/node/s | rest bytes/node/s | false deaths | wall time |");
         await output.WriteLineAsync("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -39,7 +43,7 @@ internal sealed class GossipBenchmark : IBenchmark
             foreach (var loss in losses)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var row = await SimulateAsync(n, loss / 100.0, verify || n < 1000, trials: n <= 100 ? 3 : 1);
+                var row = await SimulateAsync(n, loss / 100.0, verify || n < 1000, anyAddress, trials: n <= 100 ? 3 : 1);
                 await output.WriteLineAsync(row);
                 await output.FlushAsync(cancellationToken);
             }
@@ -48,11 +52,11 @@ internal sealed class GossipBenchmark : IBenchmark
         if (!args.Contains("--no-udp"))
         {
             await output.WriteLineAsync();
-            await output.WriteLineAsync("## Gossip mesh, real UDP on 127.0.0.1, 10 in-process nodes, real time (LAN defaults)");
+            await output.WriteLineAsync($"## Gossip mesh, real UDP on {(anyAddress ? "every address, seeds on 127.0.0.1" : "127.0.0.1")}, 10 in-process nodes, real time (LAN defaults; {advertised})");
             await output.WriteLineAsync();
             await output.WriteLineAsync("| N | bootstrap | join convergence | crash: all mark dead | rest datagrams/node/s | rest bytes/node/s |");
             await output.WriteLineAsync("| ---: | ---: | ---: | ---: | ---: | ---: |");
-            await output.WriteLineAsync(await RealUdpAsync(10, cancellationToken));
+            await output.WriteLineAsync(await RealUdpAsync(10, anyAddress, cancellationToken));
         }
     }
 
@@ -64,7 +68,7 @@ internal sealed class GossipBenchmark : IBenchmark
 
     private static string Seconds(TimeSpan? t) => t is { } v ? v.TotalSeconds.ToString("0.00", s_inv) + " s" : "not within limit";
 
-    private static async Task<string> SimulateAsync(int n, double loss, bool verify, int trials)
+    private static async Task<string> SimulateAsync(int n, double loss, bool verify, bool anyAddress, int trials)
     {
         var wall = Stopwatch.StartNew();
         TimeSpan? bootstrap = null;
@@ -76,7 +80,7 @@ internal sealed class GossipBenchmark : IBenchmark
         var alls = new List<TimeSpan?>();
         for (var trial = 0; trial < trials; trial++)
         {
-            await using var cluster = MeshCluster.WithSimulatedTime(seed: (n * 100) + trial, options: () => new MeshOptions { RequireSignatures = verify });
+            await using var cluster = MeshCluster.WithSimulatedTime(seed: (n * 100) + trial, options: () => new MeshOptions { RequireSignatures = verify, AdvertiseAddress = anyAddress ? IPAddress.Any : null });
             await cluster.AddJoinedNodesAsync(n);
             var booted = cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(600), TimeSpan.FromMilliseconds(100));
 
@@ -126,7 +130,7 @@ internal sealed class GossipBenchmark : IBenchmark
             $"| {n} | {loss * 100:0}% | {Seconds(bootstrap)} | {Seconds(join)} | {Seconds(firstMean)} | {Seconds(allMean)} / {Seconds(allMax)} | {perNodeDatagrams:0.0} | {perNodeBytes:0} | {falseDeaths} | {wall.Elapsed.TotalSeconds:0.0} s ({trials} crash trial{(trials > 1 ? "s" : "")}{(verify ? "" : ", signatures not verified")}) |");
     }
 
-    private static async Task<string> RealUdpAsync(int n, CancellationToken cancellationToken)
+    private static async Task<string> RealUdpAsync(int n, bool anyAddress, CancellationToken cancellationToken)
     {
         var root = Path.Combine(Path.GetTempPath(), "peermesh-bench-" + Guid.NewGuid().ToString("N"));
         var nodes = new List<MeshNode>();
@@ -137,17 +141,18 @@ internal sealed class GossipBenchmark : IBenchmark
             async Task<MeshNode> StartAsync()
             {
                 var options = MeshOptions.Lan();
-                options.ListenAddress = IPAddress.Loopback;
+                var bind = anyAddress ? IPAddress.IPv6Any : IPAddress.Loopback;
+                options.ListenAddress = bind;
                 var identity = NodeIdentity.LoadOrCreate(Path.Combine(root, identities.Count.ToString(s_inv)));
                 identities.Add(identity);
-                var transport = UdpTransport.Bind(IPAddress.Loopback, 0, TimeProvider.System, NullLogger<UdpTransport>.Instance);
+                var transport = UdpTransport.Bind(bind, 0, TimeProvider.System, NullLogger<UdpTransport>.Instance);
                 transports.Add(transport);
                 var node = new MeshNode(options, identity, "bench" + nodes.Count, transport, TimeProvider.System, NullLogger<MeshNode>.Instance);
                 nodes.Add(node);
                 await node.StartAsync(cancellationToken);
                 if (nodes.Count > 1)
                 {
-                    node.OfferCandidate(nodes[0].LocalEndPoint, DiscoverySource.Seed);
+                    node.OfferCandidate(new IPEndPoint(IPAddress.Loopback, nodes[0].LocalEndPoint.Port), DiscoverySource.Seed);
                 }
 
                 return node;

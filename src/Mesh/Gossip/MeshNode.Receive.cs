@@ -309,7 +309,11 @@ internal sealed partial class MeshNode
             update.GitPort,
             repos,
             foundBy,
-            current?.Member.LastSeen ?? _time.GetUtcNow());
+            current?.Member.LastSeen ?? _time.GetUtcNow())
+        {
+            ConflictingEndPoint = current?.Member.ConflictingEndPoint,
+            ConflictAt = current?.Member.ConflictAt,
+        };
         var relay = update.Clone();
         relay.From = null;
         relay.ObservedAddress = NeedsObservedAddress(update, source) ? endPoint.Address.GetAddressBytes() : null;
