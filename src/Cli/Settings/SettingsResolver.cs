@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using PeerMesh.Sync.LocalRepo;
+using PeerMesh.Sync.Trust;
 
 namespace PeerMesh.Cli.Settings;
 
@@ -35,6 +36,12 @@ internal static class SettingsResolver
         if (interval is < 1 or > 86_400)
         {
             throw Usage($"invalid fetch interval {interval}: use 1 to 86400 seconds");
+        }
+
+        // Read again by the running node (SyncService); checked here so that a typo is a usage error at start.
+        if (!TrustList.TryParse(config.GetAll("trust"), out _, out var trustError))
+        {
+            throw Usage(trustError!);
         }
 
         return new NodeSettings

@@ -6,14 +6,20 @@ namespace PeerMesh.Cli.Status;
 
 /// <summary>
 /// The readable form of <see cref="StatusDocument"/>: the node, then per repository a table of
-/// peers answering "who has something I don't" at a glance. Colour only on a terminal.
+/// peers answering "who has something I don't" at a glance. Colour only on a terminal. Node ids are shown in
+/// full, so that people can compare them out of band before pinning one with <c>peermesh.trust</c>.
 /// </summary>
 internal static class StatusText
 {
     public static void Render(StatusDocument status, DateTimeOffset now, IAnsiConsole console)
     {
         var node = status.Node;
-        console.MarkupLineInterpolated($"[bold]node[/]      {node.Name} ({Short(node.Id)}), gossip UDP {node.GossipPort}, mesh {node.Mesh}");
+        console.MarkupLineInterpolated($"[bold]node[/]      {node.Name} ({node.Id}), gossip UDP {node.GossipPort}, mesh {node.Mesh}");
+        if (node.Trust is { Count: > 0 } trust)
+        {
+            console.MarkupLineInterpolated($"[bold]trust[/]     only {trust.Count} pinned node(s) are fetched (peermesh.trust)");
+        }
+
         var serving = status.Serving.Up ? "up" : $"DOWN: {status.Serving.LastError ?? "not started"}";
         if (status.Discovery is { } discovery)
         {
@@ -47,16 +53,17 @@ internal static class StatusText
         var newest = NewestPerBranch(repoId, peers);
         var table = new Table().Border(TableBorder.Simple)
             .AddColumns("PEER", "STATE", "FOUND BY", "SEEN", "LAST FETCH", "NEXT", "BRANCH +THEIRS/-YOURS");
+        table.Columns[0].NoWrap(); // an id broken over two lines cannot be copied or compared
         foreach (var peer in peers.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             var remote = peer.Remotes?.FirstOrDefault(r => r.Repo == repoId);
             table.AddRow(
-                new Markup($"{Escape(peer.Name)} [dim]{Short(peer.Id)}[/]"),
+                new Markup($"{Escape(peer.Name)}\n[dim]{Escape(peer.Id)}[/]"),
                 State(peer.State),
                 new Text(string.Join(",", peer.FoundBy)),
                 new Text(Ago(now - peer.LastSeen)),
-                LastFetch(remote, now),
-                new Text(remote?.NextFetch is { } next ? In(next - now) : "-"),
+                peer.Trusted ? LastFetch(remote, now) : new Markup("[yellow]not trusted (peermesh.trust)[/]"),
+                new Text(peer.Trusted && remote?.NextFetch is { } next ? In(next - now) : "-"),
                 Branches(peer.Id, remote, newest));
         }
 
@@ -167,8 +174,6 @@ internal static class StatusText
         < 120 => $"in {(int)remaining.TotalSeconds} s",
         _ => $"in {(int)remaining.TotalMinutes} min",
     };
-
-    private static string Short(string id) => id[..Math.Min(8, id.Length)];
 
     // Peer-supplied text: never markup, never control characters.
     private static string Escape(string text) =>
