@@ -25,7 +25,7 @@ internal sealed partial class TrustConfig
     {
         _read = read;
         _logger = logger;
-        _current = TrustList.TryParse(read(), out var list, out var error) ? list : throw new FormatException(error);
+        _current = TrustList.Parse(read());
     }
 
     public TrustList Current => _current;

@@ -32,6 +32,10 @@ internal sealed class TrustList
     /// <summary>Same ids (order and case of the config values do not matter).</summary>
     public bool SetEquals(TrustList other) => _ids.SetEquals(other._ids);
 
+    /// <exception cref="FormatException">A value is not a node id; the message names it, on one line.</exception>
+    public static TrustList Parse(IEnumerable<string> values) =>
+        TryParse(values, out var list, out var error) ? list : throw new FormatException(error);
+
     /// <summary>
     /// Parses the config values: each a full 32-hex-character node id, any case (surrounding spaces ignored).
     /// On failure <paramref name="error"/> is one line naming the first bad value.
