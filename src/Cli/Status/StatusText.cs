@@ -6,8 +6,8 @@ namespace PeerMesh.Cli.Status;
 
 /// <summary>
 /// The readable form of <see cref="StatusDocument"/>: the node, then per repository a table of
-/// peers answering "who has something I don't" at a glance. Colour only on a terminal. Node ids are shown in
-/// full, so that people can compare them out of band before pinning one with <c>peermesh.trust</c>.
+/// peers answering "who has something I don't" at a glance, and every node's full id on a line of its own (never
+/// wrapped), for people to compare out of band before pinning one with <c>peermesh.trust</c>. Colour only on a terminal.
 /// </summary>
 internal static class StatusText
 {
@@ -46,6 +46,26 @@ internal static class StatusText
 
             console.Write(PeerTable(repo.Id, peers, now));
         }
+
+        Ids(status.Peers, console);
+    }
+
+    private static void Ids(IReadOnlyList<PeerStatus> peers, IAnsiConsole console)
+    {
+        if (peers.Count == 0)
+        {
+            return;
+        }
+
+        console.WriteLine();
+        console.MarkupLine("[bold]node ids[/] (compare out of band; pin with git config --add peermesh.trust ID)");
+        var width = peers.Max(p => Printable(p.Name).Length);
+        foreach (var peer in peers.OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            var name = Printable(peer.Name).PadRight(width);
+            var marker = peer.Trusted ? "" : "  [yellow]not trusted[/]";
+            console.MarkupLine($"  {Markup.Escape(name)}  {Markup.Escape(peer.Id)}{marker}");
+        }
     }
 
     private static Table PeerTable(string repoId, IReadOnlyList<PeerStatus> peers, DateTimeOffset now)
@@ -53,12 +73,11 @@ internal static class StatusText
         var newest = NewestPerBranch(repoId, peers);
         var table = new Table().Border(TableBorder.Simple)
             .AddColumns("PEER", "STATE", "FOUND BY", "SEEN", "LAST FETCH", "NEXT", "BRANCH +THEIRS/-YOURS");
-        table.Columns[0].NoWrap(); // an id broken over two lines cannot be copied or compared
         foreach (var peer in peers.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             var remote = peer.Remotes?.FirstOrDefault(r => r.Repo == repoId);
             table.AddRow(
-                new Markup($"{Escape(peer.Name)}\n[dim]{Escape(peer.Id)}[/]"),
+                new Markup($"{Escape(peer.Name)} [dim]{Short(peer.Id)}[/]"),
                 State(peer.State),
                 new Text(string.Join(",", peer.FoundBy)),
                 new Text(Ago(now - peer.LastSeen)),
@@ -175,7 +194,10 @@ internal static class StatusText
         _ => $"in {(int)remaining.TotalMinutes} min",
     };
 
+    private static string Short(string id) => id[..Math.Min(8, id.Length)];
+
     // Peer-supplied text: never markup, never control characters.
-    private static string Escape(string text) =>
-        Markup.Escape(new string(text.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray()));
+    private static string Escape(string text) => Markup.Escape(Printable(text));
+
+    private static string Printable(string text) => new(text.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

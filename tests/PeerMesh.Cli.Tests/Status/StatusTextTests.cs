@@ -93,9 +93,9 @@ public sealed class StatusTextTests
     }
 
     [Fact]
-    public void Render_PeerIds_ShownInFullOnOneLine()
+    public void Render_PeerIds_ShownInFullOnOneLineEvenWhenNarrow()
     {
-        var text = Render(KnownMesh());
+        var text = Render(KnownMesh(), width: 60);
 
         Assert.Contains("alice (ff8eab5c36e1ab68a5e659c53a45f36b)", text, StringComparison.Ordinal);
         foreach (var peer in KnownMesh().Peers)
@@ -109,8 +109,10 @@ public sealed class StatusTextTests
     {
         var text = Render(KnownMesh(), width: 250);
 
-        var line = Assert.Single(text.Split('\n'), l => l.Contains("mallory", StringComparison.Ordinal));
-        Assert.Contains("not trusted (peermesh.trust)", line, StringComparison.Ordinal);
+        var lines = text.Split('\n').Where(l => l.Contains("mallory", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Contains("not trusted (peermesh.trust)", lines[0], StringComparison.Ordinal);
+        Assert.Equal("  mallory   5555666677778888999900001111aaaa  not trusted", lines[1]);
         Assert.Contains("only 4 pinned node(s) are fetched (peermesh.trust)", text, StringComparison.Ordinal);
     }
 
