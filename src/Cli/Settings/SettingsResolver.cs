@@ -39,7 +39,7 @@ internal static class SettingsResolver
         }
 
         // Read again by the running node (SyncService); checked here so that a typo is a usage error at start.
-        if (!TrustList.TryParse(config.GetAll("trust"), out _, out var trustError))
+        if (!TrustList.TryParse(config.GetAll("trust"), out var trust, out var trustError))
         {
             throw Usage(trustError!);
         }
@@ -54,6 +54,7 @@ internal static class SettingsResolver
             MeshKeyFiles = flags.MeshKeyFiles.Count > 0 ? flags.MeshKeyFiles : config.GetAll("meshKeyFile"),
             Mdns = mdns,
             FetchInterval = TimeSpan.FromSeconds(interval),
+            Trust = trust,
         };
     }
 
