@@ -278,6 +278,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         var ok = false;
         var first = true;
         var faulted = false;
+        var trustReadAt = _timeProvider.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -295,21 +296,36 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                 }
                 else
                 {
-                    // Woken by a change, or after the retry delay (the last reconciliation failed), or to read the
-                    // trust list again.
+                    // Woken by a change, or after the retry delay (the last reconciliation failed), or when the trust
+                    // list is due to be read again. The due time counts from the last read, not from this wait, so a
+                    // mesh whose snapshots change every second still has its list read.
+                    var untilTrustRead = _options.TrustRefreshInterval - _timeProvider.GetElapsedTime(trustReadAt);
                     using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     using var timer = _timeProvider.CreateTimer(
                         static s => ((CancellationTokenSource)s!).Cancel(),
                         wake,
-                        ok ? _options.TrustRefreshInterval : ReconcileRetry,
+                        ok ? (untilTrustRead > TimeSpan.Zero ? untilTrustRead : TimeSpan.Zero) : ReconcileRetry,
                         Timeout.InfiniteTimeSpan);
+                    var changed = false;
                     try
                     {
                         snapshot = await _view.WaitForChangeAsync(snapshot.Version, wake.Token);
+                        changed = true;
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
-                        if (!RefreshTrust() && ok)
+                    }
+
+                    var trustChanged = false;
+                    if (_timeProvider.GetElapsedTime(trustReadAt) >= _options.TrustRefreshInterval)
+                    {
+                        trustReadAt = _timeProvider.GetTimestamp();
+                        trustChanged = RefreshTrust();
+                    }
+
+                    if (!changed)
+                    {
+                        if (ok && !trustChanged)
                         {
                             continue;
                         }

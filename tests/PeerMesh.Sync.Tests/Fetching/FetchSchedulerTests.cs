@@ -429,6 +429,27 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Trust_SnapshotsChangingFasterThanTheRefreshInterval_ListStillReadAgain()
+    {
+        Trust(NodeA);
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A(), B());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+
+        Trust(NodeA, NodeB);
+        // A new snapshot every 500 ms of fake time: the loop never waits a whole interval without a change.
+        for (var version = 2; _fetcher.CallsFor("b") == 0; version++)
+        {
+            Assert.True(version < 20, "the trust list was never read again");
+            _time.Advance(TimeSpan.FromMilliseconds(500));
+            _view.Set(A(version), B());
+            await Eventually.TrueAsync(() => scheduler.CompletedFetches >= version, "snapshot applied");
+        }
+    }
+
+    [Fact]
     public async Task Trust_RemovedWhileRunning_RemoteKeptButNeverFetched()
     {
         Trust(); // no list: everyone
