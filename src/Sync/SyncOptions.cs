@@ -71,6 +71,12 @@ internal sealed class SyncOptions
     /// <summary>Fallback poll of the local refs, for file systems whose change notifications are lost. Default 2 s.</summary>
     public TimeSpan RefPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often <c>git config peermesh.trust</c> is read again while running, so an added or removed id takes effect
+    /// without a restart. Default 2 s (one config read, about a millisecond).
+    /// </summary>
+    public TimeSpan TrustRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Quiet time after a refs change event before the digest is computed (git writes several files). Default 5 ms.</summary>
     public TimeSpan RefDebounce { get; set; } = TimeSpan.FromMilliseconds(5);
 
@@ -145,6 +151,7 @@ internal sealed class SyncOptions
             throw new ArgumentOutOfRangeException(nameof(MaxTrackingRefs), MaxTrackingRefs, "must be at least 1");
         }
         Positive(RefPollInterval, nameof(RefPollInterval));
+        Positive(TrustRefreshInterval, nameof(TrustRefreshInterval));
         if (RefDebounce < TimeSpan.Zero || RefDebounce > TimeSpan.FromSeconds(1))
         {
             throw new ArgumentOutOfRangeException(nameof(RefDebounce), RefDebounce, "must be in [0, 1 s]");

@@ -5,6 +5,7 @@ using PeerMesh.Mesh.Membership;
 using PeerMesh.Sync.Fetching;
 using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Status;
+using PeerMesh.Sync.Trust;
 using PeerMesh.Sync.Watching;
 
 namespace PeerMesh.Sync;
@@ -32,6 +33,7 @@ internal sealed class SyncService : IAsyncDisposable
     /// <param name="publisher">Where local refs changes go.</param>
     /// <param name="timeProvider">All timers, delays and Polly.</param>
     /// <param name="loggerFactory">Logging.</param>
+    /// <exception cref="FormatException"><c>peermesh.trust</c> holds an invalid value (one-line message naming it).</exception>
     public SyncService(
         SyncOptions options,
         string repository,
@@ -50,6 +52,7 @@ internal sealed class SyncService : IAsyncDisposable
         RepoId = repoId;
         _remotes = new ManagedRemotes(GitDir, repoId, timeProvider, loggerFactory.CreateLogger<ManagedRemotes>());
         _pipelines = new FetchPipelines(options, timeProvider, loggerFactory.CreateLogger<FetchPipelines>());
+        var trust = TrustConfig.ForRepository(GitDir, loggerFactory.CreateLogger<TrustConfig>());
         var fetcher = new PeerFetcher(GitDir, options, timeProvider, loggerFactory.CreateLogger<PeerFetcher>());
         _scheduler = new FetchScheduler(
             options,
@@ -60,7 +63,8 @@ internal sealed class SyncService : IAsyncDisposable
             new Divergence(GitDir),
             _pipelines,
             timeProvider,
-            loggerFactory.CreateLogger<FetchScheduler>());
+            loggerFactory.CreateLogger<FetchScheduler>(),
+            trust);
         _watcher = new RefWatcher(
             GitDir,
             repoId,
@@ -75,6 +79,9 @@ internal sealed class SyncService : IAsyncDisposable
     public string GitDir { get; }
 
     public string RepoId { get; }
+
+    /// <summary>The <c>peermesh.trust</c> list in force (re-read while running).</summary>
+    public TrustList Trust => _scheduler.Trust;
 
     /// <summary>The digest of the local branches last published.</summary>
     public string? LocalRefsDigest => _watcher.CurrentDigest;

@@ -105,6 +105,60 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
         Assert.Null(repoA.TryRevParse("refs/heads/feature/bob"));
     }
 
+    [Fact]
+    public async Task Trust_AliceTrustsOnlyBob_BobsCommitArrivesCarolsNeverAndCarolHasNoRemote()
+    {
+        var (b, repoB) = await StartAsync("bob");
+        var bobId = (string)(await b.WaitUntilUpAsync(Token))["node"]!["id"]!;
+        var repoA = _mesh.Clone("alice");
+        repoA.Git("config", "--add", "peermesh.trust", bobId.ToUpperInvariant());
+        var a = _mesh.Start(repoA, "alice", await LoopbackMesh.GossipPortAsync(b, Token));
+        await a.WaitUntilUpAsync(Token);
+        var (c, repoC) = await StartAsync("carol", b);
+        var carolPort = (int)(await c.WaitUntilUpAsync(Token))["serving"]!["port"]!;
+        foreach (var node in new[] { a, b, c })
+        {
+            await node.WaitForStatusAsync(s => AlivePeers(s).Count == 2, s_deadline, Token);
+        }
+
+        // carol's commit first: once bob (who trusts everyone) has it, alice has heard carol's announcement too.
+        var carolCommit = repoC.Commit("carol's work");
+        await Until(() => repoB.TryRevParse("refs/remotes/carol/main") == carolCommit, "carol's commit reaches bob");
+        var bobCommit = repoB.Commit("bob's work");
+        await Until(() => repoA.TryRevParse("refs/remotes/bob/main") == bobCommit, "bob's commit reaches alice");
+        var status = await a.WaitForStatusAsync(s => Peer(s, "carol")?["trusted"] is not null, s_deadline, Token);
+        var (fetchCode, fetchOut, fetchErr) = await PeerMeshCli.RunAsync(repoA.Path, ["fetch", "carol"], Token);
+
+        Assert.Null(repoA.TryRevParse("refs/remotes/carol/main"));
+        Assert.Null(repoA.TryRevParse(carolCommit + "^{commit}"));
+        var remotes = repoA.Git("remote", "-v");
+        Assert.DoesNotContain("carol", remotes, StringComparison.Ordinal);
+        Assert.DoesNotContain($":{carolPort}/", remotes, StringComparison.Ordinal);
+        Assert.False((bool)Peer(status, "carol")!["trusted"]!);
+        Assert.True((bool)Peer(status, "bob")!["trusted"]!);
+        Assert.Equal([bobId], status["node"]!["trust"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal(1, fetchCode);
+        Assert.Equal($"carol: failed: not trusted: node {(string)Peer(status, "carol")!["id"]!} is not in peermesh.trust", fetchOut.TrimEnd() + fetchErr);
+        var (_, table, _) = await PeerMeshCli.RunAsync(repoA.Path, ["status"], Token);
+        Assert.Contains(bobId, table, StringComparison.Ordinal);
+        Assert.Contains("not trusted", table, StringComparison.Ordinal); // the cell wraps at the 80 columns of a pipe
+    }
+
+    [Fact]
+    public async Task Up_InvalidTrustValue_Exits2WithOneLineError()
+    {
+        var repo = _mesh.Clone("dave");
+        repo.Git("config", "peermesh.trust", "nonsense");
+
+        var (code, stdout, stderr) = await PeerMeshCli.RunAsync(repo.Path, ["up", .. LoopbackMesh.NodeFlags], Token);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal(
+            "peermesh: invalid peermesh.trust 'nonsense': expected a node id of 32 hex characters (peermesh status shows each peer's id)",
+            stderr.TrimEnd('\n'));
+    }
+
     private Task<(NodeProcess Node, TempRepository Repo)> StartAsync(string name, NodeProcess? seed = null, string[]? extra = null) =>
         _mesh.StartCloneAsync(name, seed, extra, Token);
 

@@ -162,6 +162,55 @@ public sealed class SyncServiceTests
     }
 
     [Fact]
+    public async Task Trust_ListedPeerOnly_UnlistedAddedWhileRunningFetchedThenRemovedKeptButNotFetched()
+    {
+        const string GoodId = "9999aaaabbbbccccddddeeeeffff0000";
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        Git.Run(setup.Local.WorkDir, "config", "--add", "peermesh.trust", GoodId);
+        var options = PeerSetup.FastOptions();
+        options.TrustRefreshInterval = TimeSpan.FromMilliseconds(100);
+        var view = new FakeMembershipView();
+        await using var service = Service(setup, view, new FakePublisher(), options);
+        await service.StartAsync(ct);
+        var first = setup.Peer.Commit("first");
+        var good = FakeMembershipView.MakeMember(GoodId, "good", setup.Daemon.Port, setup.RepoId, address: IPAddress.Loopback);
+
+        // Both serve the same daemon; only "good" is listed. Its fetch comes from the snapshot that also holds the other.
+        view.Set(good, setup.PeerMember("other"));
+        await Eventually.TrueAsync(() => setup.Local.RefTarget("refs/remotes/good/main") == first, "listed peer fetched");
+        Assert.Equal("good", Git.Run(setup.Local.WorkDir, "remote"));
+        Assert.Null(setup.Local.RefTarget("refs/remotes/other/main"));
+        Assert.False(service.GetStatus().IsTrusted(PeerSetup.NodeId));
+
+        Git.Run(setup.Local.WorkDir, "config", "--add", "peermesh.trust", PeerSetup.NodeId.ToUpperInvariant());
+        await Eventually.TrueAsync(() => setup.Local.RefTarget("refs/remotes/other/main") == first, "peer trusted while running, fetched");
+
+        Git.Run(setup.Local.WorkDir, "config", "--unset", "peermesh.trust", PeerSetup.NodeId.ToUpperInvariant());
+        await Eventually.TrueAsync(() => service.GetStatus().Find(PeerSetup.NodeId)?.Trusted == false, "trust removed while running");
+        var second = setup.Peer.Commit("second");
+        view.Set(FakeMembershipView.MakeMember(GoodId, "good", setup.Daemon.Port, setup.RepoId, refsVersion: 2, address: IPAddress.Loopback), setup.PeerMember("other", refsVersion: 2));
+        await Eventually.TrueAsync(() => setup.Local.RefTarget("refs/remotes/good/main") == second, "listed peer fetched again");
+        var refused = Assert.Single(await service.FetchNowAsync("other", ct));
+
+        Assert.False(refused.Ok);
+        Assert.Equal(first, setup.Local.RefTarget("refs/remotes/other/main")); // kept, not moved
+        Assert.Equal(["good", "other"], Git.Run(setup.Local.WorkDir, "remote").Split('\n'));
+        Assert.Equal($"not trusted: node {PeerSetup.NodeId} is not in peermesh.trust", refused.Error);
+    }
+
+    [Fact]
+    public async Task Constructor_InvalidTrustValue_ThrowsNamingIt()
+    {
+        await using var setup = await PeerSetup.CreateAsync(TestContext.Current.CancellationToken);
+        Git.Run(setup.Local.WorkDir, "config", "--add", "peermesh.trust", "nonsense");
+
+        var error = Assert.Throws<FormatException>(() => Service(setup, new FakeMembershipView(), new FakePublisher()));
+
+        Assert.StartsWith("invalid peermesh.trust 'nonsense'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MemberOfOtherRepo_NoRemoteCreated()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -71,7 +71,12 @@ internal static class DoctorChecks
         yield return MdnsPortShared();
         yield return Firewall(settings);
         yield return MeshKey(settings);
+        yield return Trust(settings);
     }
+
+    private static CheckResult Trust(NodeSettings settings) => settings.Trust.IsPinned
+        ? CheckResult.Pass("trust", $"only {settings.Trust.NodeIds.Length} pinned node(s) are fetched: {string.Join(", ", settings.Trust.NodeIds)}")
+        : CheckResult.Pass("trust", "no peermesh.trust: every node admitted to the mesh is fetched");
 
     private static CheckResult Git()
     {

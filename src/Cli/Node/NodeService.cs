@@ -104,7 +104,16 @@ internal sealed partial class NodeService : IHostedService
         await _mesh.StartAsync(cancellationToken);
 
         var syncOptions = new SyncOptions { FetchInterval = _settings.FetchInterval };
-        _sync = new SyncService(syncOptions, _repo.GitDirectory, _repo.RepoId, _mesh, _mesh, _time, _loggers);
+        try
+        {
+            _sync = new SyncService(syncOptions, _repo.GitDirectory, _repo.RepoId, _mesh, _mesh, _time, _loggers);
+        }
+        catch (FormatException e)
+        {
+            // peermesh.trust is checked before start; this is an edit made in the second since.
+            throw new CliException(e.Message, ExitCodes.Usage);
+        }
+
         await _sync.StartAsync(cancellationToken);
 
         _seeds = new NodeSeeds(_settings.Peers, _repo.StateDirectory, _mesh, _time, _loggers);
@@ -165,7 +174,7 @@ internal sealed partial class NodeService : IHostedService
         var serving = _daemon.Status;
         var members = _mesh?.Current.Members ?? [];
         var sync = _sync?.GetStatus();
-        var peers = members.Select(m => PeerStatusMapper.Map(m, sync?.Peers.FirstOrDefault(p => p.NodeId == m.Id))).ToList();
+        var peers = members.Select(m => PeerStatusMapper.Map(m, sync?.Peers.FirstOrDefault(p => p.NodeId == m.Id), sync?.IsTrusted(m.Id) ?? true)).ToList();
         var mdns = _mdns?.Status ?? MdnsStatus.Disabled;
         var statistics = _mesh?.Statistics;
         var drops = statistics is null ? new Dictionary<string, long>(StringComparer.Ordinal) : new Dictionary<string, long>(statistics.Drops, StringComparer.Ordinal);
@@ -176,7 +185,7 @@ internal sealed partial class NodeService : IHostedService
 
         return new StatusDocument(
             StatusDocument.CurrentVersion,
-            new NodeStatus(_identity.Id, _settings.Name, _mesh?.LocalEndPoint.Port ?? 0, _mesh?.IsEncrypted == true ? "sealed" : "open", _startedAt),
+            new NodeStatus(_identity.Id, _settings.Name, _mesh?.LocalEndPoint.Port ?? 0, _mesh?.IsEncrypted == true ? "sealed" : "open", _startedAt, sync?.Trust?.NodeIds ?? []),
             new ServingInfo(serving.Up, serving.Port, serving.Restarts, serving.LastError),
             [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon)],
             peers,

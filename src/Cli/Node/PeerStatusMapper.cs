@@ -7,14 +7,15 @@ namespace PeerMesh.Cli.Node;
 /// <summary>Turns what Mesh knows of a member and what Sync knows of its remotes into the status contract.</summary>
 internal static class PeerStatusMapper
 {
-    public static PeerStatus Map(Member member, PeerSyncStatus? sync) => new(
+    public static PeerStatus Map(Member member, PeerSyncStatus? sync, bool trusted = true) => new(
         member.Id,
         member.Name,
         member.State.ToString().ToLowerInvariant(),
         member.GossipEndPoint.ToString(),
         member.LastSeen,
         FoundBy(member.FoundBy),
-        sync?.Remotes.Select(Map).ToList() ?? []);
+        sync?.Remotes.Select(Map).ToList() ?? [],
+        trusted);
 
     public static IReadOnlyList<string> FoundBy(DiscoverySource sources)
     {

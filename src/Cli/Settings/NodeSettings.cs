@@ -1,4 +1,5 @@
 using System.Net;
+using PeerMesh.Sync.Trust;
 
 namespace PeerMesh.Cli.Settings;
 
@@ -26,6 +27,11 @@ internal sealed record NodeSettings
     public bool Mdns { get; init; } = true;
 
     public TimeSpan FetchInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// <c>peermesh.trust</c> at start (for doctor; the running node reads the config again, see SyncService).
+    /// </summary>
+    public TrustList Trust { get; init; } = TrustList.Everyone;
 
     /// <summary>Where the web dashboard listens; null = no dashboard.</summary>
     public IPEndPoint? Dashboard { get; init; }

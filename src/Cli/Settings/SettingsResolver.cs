@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using PeerMesh.Sync.LocalRepo;
+using PeerMesh.Sync.Trust;
 
 namespace PeerMesh.Cli.Settings;
 
@@ -37,6 +38,12 @@ internal static class SettingsResolver
             throw Usage($"invalid fetch interval {interval}: use 1 to 86400 seconds");
         }
 
+        // Read again by the running node (SyncService); checked here so that a typo is a usage error at start.
+        if (!TrustList.TryParse(config.GetAll("trust"), out var trust, out var trustError))
+        {
+            throw Usage(trustError!);
+        }
+
         return new NodeSettings
         {
             Name = name.Trim(),
@@ -47,6 +54,7 @@ internal static class SettingsResolver
             MeshKeyFiles = flags.MeshKeyFiles.Count > 0 ? flags.MeshKeyFiles : config.GetAll("meshKeyFile"),
             Mdns = mdns,
             FetchInterval = TimeSpan.FromSeconds(interval),
+            Trust = trust,
         };
     }
 

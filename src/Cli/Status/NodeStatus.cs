@@ -1,3 +1,4 @@
 namespace PeerMesh.Cli.Status;
 
-internal sealed record NodeStatus(string Id, string Name, int GossipPort, string Mesh, DateTimeOffset StartedAt);
+/// <param name="Trust">The node ids pinned with <c>peermesh.trust</c> (lowercase); empty = every node is fetched.</param>
+internal sealed record NodeStatus(string Id, string Name, int GossipPort, string Mesh, DateTimeOffset StartedAt, IReadOnlyList<string>? Trust = null);

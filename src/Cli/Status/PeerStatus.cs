@@ -2,6 +2,10 @@ namespace PeerMesh.Cli.Status;
 
 /// <param name="State">alive, suspect, dead or left.</param>
 /// <param name="FoundBy">seed, gossip, mdns, last-known.</param>
+/// <param name="Trusted">
+/// False when <c>git config peermesh.trust</c> lists other nodes: not fetched, and given no remote (one it already
+/// had is kept with its refs).
+/// </param>
 internal sealed record PeerStatus(
     string Id,
     string Name,
@@ -9,4 +13,5 @@ internal sealed record PeerStatus(
     string Address,
     DateTimeOffset LastSeen,
     IReadOnlyList<string> FoundBy,
-    IReadOnlyList<PeerRemoteStatus>? Remotes = null);
+    IReadOnlyList<PeerRemoteStatus>? Remotes = null,
+    bool Trusted = true);

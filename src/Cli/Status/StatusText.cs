@@ -6,14 +6,20 @@ namespace PeerMesh.Cli.Status;
 
 /// <summary>
 /// The readable form of <see cref="StatusDocument"/>: the node, then per repository a table of
-/// peers answering "who has something I don't" at a glance. Colour only on a terminal.
+/// peers answering "who has something I don't" at a glance, and every node's full id on a line of its own (never
+/// wrapped), for people to compare out of band before pinning one with <c>peermesh.trust</c>. Colour only on a terminal.
 /// </summary>
 internal static class StatusText
 {
     public static void Render(StatusDocument status, DateTimeOffset now, IAnsiConsole console)
     {
         var node = status.Node;
-        console.MarkupLineInterpolated($"[bold]node[/]      {node.Name} ({Short(node.Id)}), gossip UDP {node.GossipPort}, mesh {node.Mesh}");
+        console.MarkupLineInterpolated($"[bold]node[/]      {node.Name} ({node.Id}), gossip UDP {node.GossipPort}, mesh {node.Mesh}");
+        if (node.Trust is { Count: > 0 } trust)
+        {
+            console.MarkupLineInterpolated($"[bold]trust[/]     only {trust.Count} pinned node(s) are fetched (peermesh.trust)");
+        }
+
         var serving = status.Serving.Up ? "up" : $"DOWN: {status.Serving.LastError ?? "not started"}";
         if (status.Discovery is { } discovery)
         {
@@ -40,6 +46,26 @@ internal static class StatusText
 
             console.Write(PeerTable(repo.Id, peers, now));
         }
+
+        Ids(status.Peers, console);
+    }
+
+    private static void Ids(IReadOnlyList<PeerStatus> peers, IAnsiConsole console)
+    {
+        if (peers.Count == 0)
+        {
+            return;
+        }
+
+        console.WriteLine();
+        console.MarkupLine("[bold]node ids[/] (compare out of band; pin with git config --add peermesh.trust ID)");
+        var width = peers.Max(p => Printable(p.Name).Length);
+        foreach (var peer in peers.OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            var name = Printable(peer.Name).PadRight(width);
+            var marker = peer.Trusted ? "" : "  [yellow]not trusted[/]";
+            console.MarkupLine($"  {Markup.Escape(name)}  {Markup.Escape(peer.Id)}{marker}");
+        }
     }
 
     private static Table PeerTable(string repoId, IReadOnlyList<PeerStatus> peers, DateTimeOffset now)
@@ -55,8 +81,8 @@ internal static class StatusText
                 State(peer.State),
                 new Text(string.Join(",", peer.FoundBy)),
                 new Text(Ago(now - peer.LastSeen)),
-                LastFetch(remote, now),
-                new Text(remote?.NextFetch is { } next ? In(next - now) : "-"),
+                peer.Trusted ? LastFetch(remote, now) : new Markup("[yellow]not trusted (peermesh.trust)[/]"),
+                new Text(peer.Trusted && remote?.NextFetch is { } next ? In(next - now) : "-"),
                 Branches(peer.Id, remote, newest));
         }
 
@@ -171,6 +197,7 @@ internal static class StatusText
     private static string Short(string id) => id[..Math.Min(8, id.Length)];
 
     // Peer-supplied text: never markup, never control characters.
-    private static string Escape(string text) =>
-        Markup.Escape(new string(text.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray()));
+    private static string Escape(string text) => Markup.Escape(Printable(text));
+
+    private static string Printable(string text) => new(text.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using PeerMesh.Mesh.Membership;
 using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Status;
+using PeerMesh.Sync.Trust;
 
 namespace PeerMesh.Sync.Fetching;
 
@@ -11,7 +12,9 @@ namespace PeerMesh.Sync.Fetching;
 /// joining, on a jittered periodic backstop and on request. At most one fetch per peer at a time (one worker task
 /// per peer, later triggers coalesced into one more run), at most <see cref="SyncOptions.MaxConcurrentFetches"/>
 /// overall, each through the peer's own Polly pipeline so a slow or dead peer only holds its own slot.
-/// Owns the membership loop and the workers; <see cref="StopAsync"/> waits for all of them.
+/// With <c>peermesh.trust</c> ids, only those peers are given remotes and fetched; the list is read again every
+/// <see cref="SyncOptions.TrustRefreshInterval"/> on the membership loop. Owns the membership loop and the workers;
+/// <see cref="StopAsync"/> waits for all of them.
 /// </summary>
 internal sealed partial class FetchScheduler : IAsyncDisposable
 {
@@ -27,6 +30,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     private readonly FetchPipelines _pipelines;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly TrustConfig? _trust;
     private readonly SemaphoreSlim _slots;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PeerFetchState> _peers = new(StringComparer.Ordinal);
@@ -45,7 +49,8 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         IDivergenceSource divergence,
         FetchPipelines pipelines,
         TimeProvider timeProvider,
-        ILogger<FetchScheduler> logger)
+        ILogger<FetchScheduler> logger,
+        TrustConfig? trust = null)
     {
         _options = options;
         _repoId = repoId;
@@ -56,6 +61,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         _pipelines = pipelines;
         _timeProvider = timeProvider;
         _logger = logger;
+        _trust = trust;
         _slots = new SemaphoreSlim(options.MaxConcurrentFetches, options.MaxConcurrentFetches);
     }
 
@@ -70,6 +76,9 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The trust list in force (everyone without <c>peermesh.trust</c>).</summary>
+    public TrustList Trust => _trust?.Current ?? TrustList.Everyone;
 
     /// <summary>Loads the managed remotes already in the config (offline until announced), then follows the membership.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -146,16 +155,25 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     }
 
     /// <summary>
-    /// Fetches the named managed remote (whether or not its peer is online) or, with null, every online peer, and
-    /// waits for those fetches. A fetch already running is followed by one more, so the result is fresh.
+    /// Fetches the named managed remote (whether or not its peer is online) or, with null, every online trusted peer,
+    /// and waits for those fetches. A fetch already running is followed by one more, so the result is fresh. Naming an
+    /// untrusted peer (by remote name, node name or node id) is refused.
     /// </summary>
     public async Task<ImmutableArray<FetchReport>> FetchNowAsync(string? remoteName, CancellationToken cancellationToken)
     {
         var waits = new List<Task<FetchReport>>();
+        var trust = Trust;
+        var member = remoteName is null ? null : MemberCalled(remoteName);
         lock (_gate)
         {
+            var refused = remoteName is null ? null : _peers.Values.FirstOrDefault(p => p.RemoteName == remoteName)?.NodeId ?? member?.Id;
+            if (refused is not null && !trust.IsTrusted(refused))
+            {
+                return [new FetchReport(remoteName!, refused, false, NotTrusted(refused), 0)];
+            }
+
             var targets = _peers.Values
-                .Where(p => p.RemoteName is not null && (remoteName is null ? p.Live : p.RemoteName == remoteName))
+                .Where(p => p.RemoteName is not null && (remoteName is null ? p.Live && trust.IsTrusted(p.NodeId) : p.RemoteName == remoteName))
                 .OrderBy(p => p.RemoteName, StringComparer.Ordinal)
                 .ToList();
             if (targets.Count == 0 && remoteName is not null)
@@ -223,6 +241,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
 
     public SyncStatus GetStatus(string? localDigest)
     {
+        var trust = Trust;
         lock (_gate)
         {
             var peers = _peers.Values
@@ -231,6 +250,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                 .Select(p => new PeerSyncStatus(
                     p.NodeId,
                     p.Live,
+                    trust.IsTrusted(p.NodeId),
                     [
                         new RemoteSyncStatus(
                             _repoId,
@@ -247,7 +267,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                             p.InFlight ? _fetcher.Transfer(p.RemoteName!) : null),
                     ]))
                 .ToImmutableArray();
-            return new SyncStatus(_repoId, localDigest, peers);
+            return new SyncStatus(_repoId, localDigest, peers, trust);
         }
     }
 
@@ -258,6 +278,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         var ok = false;
         var first = true;
         var faulted = false;
+        var trustReadAt = _timeProvider.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -273,20 +294,42 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                     snapshot = _view.Current;
                     first = false;
                 }
-                else if (ok)
-                {
-                    snapshot = await _view.WaitForChangeAsync(snapshot.Version, cancellationToken);
-                }
                 else
                 {
-                    using var retry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    using var timer = _timeProvider.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), retry, ReconcileRetry, Timeout.InfiniteTimeSpan);
+                    // Woken by a change, or after the retry delay (the last reconciliation failed), or when the trust
+                    // list is due to be read again. The due time counts from the last read, not from this wait, so a
+                    // mesh whose snapshots change every second still has its list read.
+                    var untilTrustRead = _options.TrustRefreshInterval - _timeProvider.GetElapsedTime(trustReadAt);
+                    using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    using var timer = _timeProvider.CreateTimer(
+                        static s => ((CancellationTokenSource)s!).Cancel(),
+                        wake,
+                        ok ? (untilTrustRead > TimeSpan.Zero ? untilTrustRead : TimeSpan.Zero) : ReconcileRetry,
+                        Timeout.InfiniteTimeSpan);
+                    var changed = false;
                     try
                     {
-                        snapshot = await _view.WaitForChangeAsync(snapshot.Version, retry.Token);
+                        snapshot = await _view.WaitForChangeAsync(snapshot.Version, wake.Token);
+                        changed = true;
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
+                    }
+
+                    var trustChanged = false;
+                    if (_timeProvider.GetElapsedTime(trustReadAt) >= _options.TrustRefreshInterval)
+                    {
+                        trustReadAt = _timeProvider.GetTimestamp();
+                        trustChanged = RefreshTrust();
+                    }
+
+                    if (!changed)
+                    {
+                        if (ok && !trustChanged)
+                        {
+                            continue;
+                        }
+
                         snapshot = _view.Current;
                     }
                 }
@@ -307,9 +350,36 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>Reconciles remotes with a snapshot and triggers what it asks for. False when the remotes could not be updated.</summary>
+    /// <summary>Reads the trust list again; true when it changed (the remotes are then reconciled again).</summary>
+    private bool RefreshTrust()
+    {
+        if (_trust is null || !_trust.Refresh())
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            _reconciledKey = null; // a node trusted now needs its remote
+        }
+
+        return true;
+    }
+
+    /// <summary>A member serving our repo whose node id, name or remote-safe name is <paramref name="name"/>.</summary>
+    private Member? MemberCalled(string name) => _view.Current.Members.FirstOrDefault(m =>
+        m.FindRepo(_repoId) is not null
+        && (string.Equals(m.Id, name, StringComparison.OrdinalIgnoreCase) || m.Name == name || RemoteNames.Sanitize(m.Name) == name));
+
+    private static string NotTrusted(string nodeId) => $"not trusted: node {nodeId} is not in peermesh.trust";
+
+    /// <summary>
+    /// Reconciles remotes with a snapshot and triggers what it asks for; untrusted peers are followed (online,
+    /// offline) but never triggered. False when the remotes could not be updated.
+    /// </summary>
     private bool Apply(MembershipSnapshot snapshot)
     {
+        var trust = Trust;
         // Snapshots change often (suspicion, last seen); the config only needs a look when what shapes a remote does.
         var key = RemoteShapeKey(snapshot);
         ImmutableArray<ManagedRemote> managed;
@@ -324,7 +394,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         {
             try
             {
-                managed = _remotes.Reconcile(snapshot);
+                managed = _remotes.Reconcile(snapshot, trust);
                 lock (_gate)
                 {
                     _reconciledKey = key;
@@ -360,7 +430,10 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                     continue; // no remote (yet): once there is one, the peer counts as joining
                 }
 
-                var trigger = FetchPlanner.Decide(state.Live, state.RequestedVersion, member, _repoId);
+                // A peer trusted again counts as joining, so it is fetched at once.
+                var trigger = trust.IsTrusted(member.Id)
+                    ? FetchPlanner.Decide(state.Live && state.Trusted, state.RequestedVersion, member, _repoId)
+                    : FetchTrigger.None;
                 state.AnnouncedVersion = repo.RefsVersion;
                 if (member.IsLive)
                 {
@@ -377,6 +450,14 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
 
             foreach (var state in _peers.Values)
             {
+                state.Trusted = trust.IsTrusted(state.NodeId);
+                if (!state.Trusted)
+                {
+                    state.Backstop?.Dispose();
+                    state.Backstop = null;
+                    state.NextFetch = null;
+                }
+
                 if (state.Live && !live.Contains(state.NodeId))
                 {
                     state.Live = false;
@@ -424,6 +505,12 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
             return;
         }
 
+        if (!Trust.IsTrusted(state.NodeId))
+        {
+            CancelWaitersLocked(state, NotTrusted(state.NodeId));
+            return;
+        }
+
         LogTriggered(_logger, state.RemoteName, trigger);
         state.Pending = true;
         if (state.Running)
@@ -446,10 +533,12 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
             List<TaskCompletionSource<FetchReport>> waiters;
             lock (_gate)
             {
-                if (!state.Pending || _stopping || state.RemoteName is null)
+                var trusted = Trust.IsTrusted(state.NodeId);
+                if (!state.Pending || _stopping || state.RemoteName is null || !trusted)
                 {
                     state.Running = false;
-                    CancelWaitersLocked(state);
+                    state.Pending = false;
+                    CancelWaitersLocked(state, trusted ? null : NotTrusted(state.NodeId));
                     return;
                 }
 
@@ -565,9 +654,9 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         state.Backstop?.Dispose();
         state.Backstop = null;
         state.NextFetch = null;
-        if (_stopping || !state.Live || state.RemoteName is null)
+        if (_stopping || !state.Live || state.RemoteName is null || !Trust.IsTrusted(state.NodeId))
         {
-            return; // an offline peer is fetched again when it comes back (a join)
+            return; // an offline peer is fetched again when it comes back (a join), an untrusted one once trusted
         }
 
         var delay = FetchPlanner.Jittered(_options.FetchInterval, _options.FetchJitter, Random.Shared.NextDouble());
@@ -589,11 +678,11 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
             Timeout.InfiniteTimeSpan);
     }
 
-    private static void CancelWaitersLocked(PeerFetchState state)
+    private static void CancelWaitersLocked(PeerFetchState state, string? reason = null)
     {
         foreach (var waiter in state.PendingWaiters)
         {
-            waiter.TrySetResult(new FetchReport(state.RemoteName ?? string.Empty, state.NodeId, false, "cancelled (node stopping)", 0));
+            waiter.TrySetResult(new FetchReport(state.RemoteName ?? string.Empty, state.NodeId, false, reason ?? "cancelled (node stopping)", 0));
         }
 
         state.PendingWaiters.Clear();

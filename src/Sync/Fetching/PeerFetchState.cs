@@ -19,6 +19,9 @@ internal sealed class PeerFetchState
 
     public bool Live { get; set; }
 
+    /// <summary>Trusted as of the last membership pass (a peer that becomes trusted counts as joining).</summary>
+    public bool Trusted { get; set; } = true;
+
     /// <summary>The refs version in the latest snapshot.</summary>
     public long AnnouncedVersion { get; set; }
 

@@ -3,6 +3,7 @@ using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.Sync.Trust;
 
 namespace PeerMesh.Sync.Remotes;
 
@@ -38,15 +39,17 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
 
     /// <summary>
     /// Ensures a managed remote for every live member serving our repo with a usable URL, following address and
-    /// port changes. Returns every managed remote afterwards, including those of peers that are gone.
+    /// port changes. A member left out by <paramref name="trust"/> gets no remote, and an existing remote of one keeps
+    /// its URL and refs (nothing is deleted; the scheduler does not fetch it). Returns every managed remote afterwards,
+    /// including those of peers that are gone or no longer trusted.
     /// </summary>
-    public ImmutableArray<ManagedRemote> Reconcile(MembershipSnapshot snapshot)
+    public ImmutableArray<ManagedRemote> Reconcile(MembershipSnapshot snapshot, TrustList? trust = null)
     {
         lock (_gate)
         {
             using var repo = new Repository(_gitDir);
             var managed = ReadManaged(repo);
-            foreach (var (member, url) in Desired(snapshot))
+            foreach (var (member, url) in Desired(snapshot, trust ?? TrustList.Everyone))
             {
                 var existing = managed.FirstOrDefault(m => m.NodeId == member.Id);
                 if (existing is null)
@@ -176,12 +179,13 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
         }
     }
 
-    private IEnumerable<(Member Member, string Url)> Desired(MembershipSnapshot snapshot)
+    private IEnumerable<(Member Member, string Url)> Desired(MembershipSnapshot snapshot, TrustList trust)
     {
         var byId = new Dictionary<string, (Member Member, string Url)>(StringComparer.Ordinal);
         foreach (var member in snapshot.Members)
         {
-            if (!member.IsLive || member.FindRepo(_repoId) is not { } repo)
+            // An untrusted node's address never gets into the config, not even as an update of its old remote.
+            if (!member.IsLive || !trust.IsTrusted(member.Id) || member.FindRepo(_repoId) is not { } repo)
             {
                 continue;
             }

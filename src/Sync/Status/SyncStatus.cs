@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using PeerMesh.Sync.Trust;
 
 namespace PeerMesh.Sync.Status;
 
@@ -6,7 +7,11 @@ namespace PeerMesh.Sync.Status;
 /// <param name="RepoId">The local repository's id.</param>
 /// <param name="LocalRefsDigest">The digest last published for the local branches.</param>
 /// <param name="Peers">One entry per peer that has (or had) a managed remote, ordered by node id.</param>
-internal sealed record SyncStatus(string RepoId, string? LocalRefsDigest, ImmutableArray<PeerSyncStatus> Peers)
+/// <param name="Trust">The trust list in force; null = everyone.</param>
+internal sealed record SyncStatus(string RepoId, string? LocalRefsDigest, ImmutableArray<PeerSyncStatus> Peers, TrustList? Trust = null)
 {
+    /// <summary>Whether a node (with or without a remote) may be fetched under <see cref="Trust"/>.</summary>
+    public bool IsTrusted(string nodeId) => (Trust ?? TrustList.Everyone).IsTrusted(nodeId);
+
     public PeerSyncStatus? Find(string nodeId) => Peers.FirstOrDefault(p => p.NodeId == nodeId);
 }

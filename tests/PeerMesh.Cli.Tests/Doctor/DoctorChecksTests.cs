@@ -63,6 +63,27 @@ public sealed class DoctorChecksTests : IDisposable
     }
 
     [Fact]
+    public void Run_TrustPinned_ListsTheIds()
+    {
+        _repo.Git("config", "--add", "peermesh.trust", "0123456789ABCDEF0123456789ABCDEF");
+
+        var result = Run(new CommandLineSettings { GitPort = 0, GossipPort = 0 }).Single(r => r.Check == "trust");
+
+        Assert.Equal(CheckResult.Pass("trust", "only 1 pinned node(s) are fetched: 0123456789abcdef0123456789abcdef"), result);
+    }
+
+    [Fact]
+    public void Run_TrustInvalid_SettingsFailNamingTheValue()
+    {
+        _repo.Git("config", "--add", "peermesh.trust", "3ff772e3");
+
+        var result = Run(new CommandLineSettings { GitPort = 0, GossipPort = 0 }).Single(r => r.Check == "settings");
+
+        Assert.Equal(CheckOutcome.Fail, result.Outcome);
+        Assert.StartsWith("invalid peermesh.trust '3ff772e3'", result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_NotARepository_FailsButKeepsChecking()
     {
         var dir = Directory.CreateTempSubdirectory("peermesh-doctor-");

@@ -88,6 +88,9 @@ public sealed class SettingsResolverTests
     [InlineData("mdns", "maybe", "invalid peermesh.mdns")]
     [InlineData("fetchInterval", "0", "invalid fetch interval")]
     [InlineData("name", "bad\nname", "invalid node name 'bad?name'")]
+    [InlineData("trust", "nonsense", "invalid peermesh.trust 'nonsense'")]
+    [InlineData("trust", "3ff772e3", "invalid peermesh.trust '3ff772e3'")]
+    [InlineData("trust", "0123456789abcdef0123456789abcdeg", "invalid peermesh.trust '0123456789abcdef0123456789abcdeg'")]
     public void Resolve_InvalidConfig_ThrowsOneLineUsageError(string key, string value, string expected)
     {
         var error = Assert.Throws<CliException>(() => SettingsResolver.Resolve(new CommandLineSettings(), Config((key, value)), "h"));

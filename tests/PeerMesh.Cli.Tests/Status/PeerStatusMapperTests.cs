@@ -23,7 +23,7 @@ public sealed class PeerStatusMapperTests
 
     private static JsonNode Json(RemoteSyncStatus remote)
     {
-        var peer = PeerStatusMapper.Map(Bob(), new PeerSyncStatus(Bob().Id, true, [remote]));
+        var peer = PeerStatusMapper.Map(Bob(), new PeerSyncStatus(Bob().Id, true, true, [remote]));
         return JsonNode.Parse(JsonSerializer.Serialize(peer, ControlJson.Options))!["remotes"]![0]!;
     }
 
@@ -36,6 +36,17 @@ public sealed class PeerStatusMapperTests
         Assert.Equal(
             """{"objects":1200,"totalObjects":5000,"bytes":3565158,"bytesPerSecond":1153434}""",
             remote["progress"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Map_UntrustedPeer_TrustedFalseInJson()
+    {
+        var peer = PeerStatusMapper.Map(Bob(), null, trusted: false);
+
+        var json = JsonNode.Parse(JsonSerializer.Serialize(peer, ControlJson.Options))!;
+
+        Assert.False((bool)json["trusted"]!);
+        Assert.Empty(json["remotes"]!.AsArray());
     }
 
     [Fact]

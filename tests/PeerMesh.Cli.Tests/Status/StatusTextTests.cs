@@ -10,11 +10,13 @@ public sealed class StatusTextTests
     private const string RepoId = "a0f5cec01b0150f9e81393a3f3a4f0912a189bed";
 
     /// <summary>
-    /// A mesh with known state: one peer ahead on main with a branch you lack, one failing, one offline, one fetching.
+    /// A mesh with known state: one peer ahead on main with a branch you lack, one failing, one offline, one fetching,
+    /// one left out by <c>peermesh.trust</c>.
     /// </summary>
     internal static StatusDocument KnownMesh() => new(
         1,
-        new NodeStatus("ff8eab5c36e1ab68a5e659c53a45f36b", "alice", 9419, "sealed", s_now.AddMinutes(-30)),
+        new NodeStatus("ff8eab5c36e1ab68a5e659c53a45f36b", "alice", 9419, "sealed", s_now.AddMinutes(-30),
+            ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210", "11112222333344445555666677778888", "9999aaaabbbbccccddddeeeeffff0000"]),
         new ServingInfo(true, 9418, 0, null),
         [new RepoStatus(RepoId, "shop", "git://198.18.0.1:9418/", "/")],
         [
@@ -29,6 +31,7 @@ public sealed class StatusTextTests
             new PeerStatus("9999aaaabbbbccccddddeeeeffff0000", "erin", "alive", "198.18.0.5:9419", s_now.AddSeconds(-1), ["mdns"],
                 [new PeerRemoteStatus(RepoId, "erin", null, null, [], Fetching: true,
                     Progress: new FetchProgressInfo(1200, 5000, 3_565_158, 1_153_434))]),
+            new PeerStatus("5555666677778888999900001111aaaa", "mallory", "alive", "198.18.0.6:9419", s_now.AddSeconds(-1), ["mdns"], [], Trusted: false),
         ],
         new DiscoveryInfo("on", null, ["198.18.0.3:9419"]),
         new GossipInfo(100, 90, new Dictionary<string, long> { ["key-mismatch"] = 4, ["malformed"] = 1 }));
@@ -86,7 +89,39 @@ public sealed class StatusTextTests
     [Fact]
     public void Render_BranchOnlyOnPeer_MarkedNewWithCommitsAhead()
     {
-        Assert.Contains("feature/y (new) +2", Render(KnownMesh()), StringComparison.Ordinal);
+        Assert.Contains("feature/y (new) +2", Render(KnownMesh(), width: 250), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_PeerIds_ShownInFullOnOneLineEvenWhenNarrow()
+    {
+        var text = Render(KnownMesh(), width: 60);
+
+        Assert.Contains("alice (ff8eab5c36e1ab68a5e659c53a45f36b)", text, StringComparison.Ordinal);
+        foreach (var peer in KnownMesh().Peers)
+        {
+            Assert.Contains(peer.Id, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Render_UntrustedPeer_MarkedNotTrustedWithNoNextFetch()
+    {
+        var text = Render(KnownMesh(), width: 250);
+
+        var lines = text.Split('\n').Where(l => l.Contains("mallory", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Contains("not trusted (peermesh.trust)", lines[0], StringComparison.Ordinal);
+        Assert.Equal("  mallory   5555666677778888999900001111aaaa  not trusted", lines[1]);
+        Assert.Contains("only 4 pinned node(s) are fetched (peermesh.trust)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_NoTrustList_NoTrustLine()
+    {
+        var status = KnownMesh() with { Node = KnownMesh().Node with { Trust = [] } };
+
+        Assert.DoesNotContain("pinned", Render(status), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using PeerMesh.Sync.Fetching;
 using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Tests.Support;
+using PeerMesh.Sync.Trust;
 using Xunit;
 
 namespace PeerMesh.Sync.Tests.Fetching;
@@ -27,6 +28,10 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         RetryAttempts = 0,
     };
 
+    private readonly Lock _trustGate = new();
+    private readonly List<string> _trustValues = [];
+    private int _trustReads;
+    private TrustConfig? _trust;
     private FetchPipelines? _pipelines;
     private FetchScheduler? _scheduler;
 
@@ -67,7 +72,8 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
             _fetcher,
             _pipelines,
             _time,
-            NullLogger<FetchScheduler>.Instance);
+            NullLogger<FetchScheduler>.Instance,
+            _trust);
         await _scheduler.StartAsync(TestContext.Current.CancellationToken);
         return _scheduler;
     }
@@ -335,6 +341,178 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
                 return scheduler.CompletedFetches == 1;
             },
             "fetched after the fault");
+    }
+
+    /// <summary>Pins <c>peermesh.trust</c> to <paramref name="ids"/>, read by the scheduler like the git config.</summary>
+    private void Trust(params string[] ids)
+    {
+        lock (_trustGate)
+        {
+            _trustValues.Clear();
+            _trustValues.AddRange(ids);
+        }
+
+        _trust ??= new TrustConfig(
+            () =>
+            {
+                lock (_trustGate)
+                {
+                    _trustReads++;
+                    return [.. _trustValues];
+                }
+            },
+            NullLogger.Instance);
+    }
+
+    /// <summary>Advances fake time by the refresh interval until the scheduler has read the trust list again.</summary>
+    private async Task TrustReadAgainAsync()
+    {
+        int before;
+        lock (_trustGate)
+        {
+            before = _trustReads;
+        }
+
+        // The refresh timer is armed by the loop when it goes back to waiting: step until it has fired.
+        await Eventually.TrueAsync(
+            () =>
+            {
+                lock (_trustGate)
+                {
+                    if (_trustReads > before)
+                    {
+                        return true;
+                    }
+                }
+
+                _time.Advance(_options.TrustRefreshInterval);
+                return false;
+            },
+            "trust list read again");
+    }
+
+    [Fact]
+    public async Task Trust_OnlyAListed_AFetchedBNeverGivenARemote()
+    {
+        Trust(NodeA);
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
+
+        _view.Set(A(), B());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+        _view.Set(A(version: 2), B(version: 2));
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "a fetched again");
+
+        Assert.Equal(0, _fetcher.CallsFor("b"));
+        var status = scheduler.GetStatus(null);
+        Assert.Equal(NodeA, Assert.Single(status.Peers).NodeId);
+        Assert.False(status.IsTrusted(NodeB));
+        Assert.True(status.IsTrusted(NodeA));
+    }
+
+    [Fact]
+    public async Task Trust_AddedWhileRunning_FetchedAtTheNextRead()
+    {
+        Trust(NodeA);
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A(), B());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+
+        Trust(NodeA, NodeB.ToUpperInvariant());
+        await TrustReadAgainAsync();
+
+        await Eventually.TrueAsync(() => _fetcher.CallsFor("b") == 1, "b fetched once trusted");
+        Assert.True(scheduler.GetStatus(null).Find(NodeB)!.Trusted);
+    }
+
+    [Fact]
+    public async Task Trust_SnapshotsChangingFasterThanTheRefreshInterval_ListStillReadAgain()
+    {
+        Trust(NodeA);
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A(), B());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+
+        Trust(NodeA, NodeB);
+        // A new snapshot every 500 ms of fake time: the loop never waits a whole interval without a change.
+        for (var version = 2; _fetcher.CallsFor("b") == 0; version++)
+        {
+            Assert.True(version < 20, "the trust list was never read again");
+            _time.Advance(TimeSpan.FromMilliseconds(500));
+            _view.Set(A(version), B());
+            await Eventually.TrueAsync(() => scheduler.CompletedFetches >= version, "snapshot applied");
+        }
+    }
+
+    [Fact]
+    public async Task Trust_RemovedWhileRunning_RemoteKeptButNeverFetched()
+    {
+        Trust(); // no list: everyone
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A(), B());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "both fetched");
+        await Eventually.TrueAsync(() => scheduler.GetStatus(null).Find(NodeB)!.Remotes[0].NextFetch is not null, "b's backstop planned");
+
+        Trust(NodeA);
+        await TrustReadAgainAsync();
+        await Eventually.TrueAsync(() => !scheduler.GetStatus(null).Find(NodeB)!.Trusted, "b no longer trusted");
+        _view.Set(A(version: 2), B(version: 2));
+        await Eventually.TrueAsync(() => _fetcher.CallsFor("a") == 2, "a fetched on its new version");
+        _time.Advance(TimeSpan.FromMinutes(10)); // past any backstop
+        var all = await scheduler.FetchNowAsync(null, TestContext.Current.CancellationToken);
+        var named = Assert.Single(await scheduler.FetchNowAsync("b", TestContext.Current.CancellationToken));
+
+        Assert.Equal(1, _fetcher.CallsFor("b"));
+        Assert.Equal(["a"], all.Select(r => r.Remote));
+        Assert.False(named.Ok);
+        Assert.Equal($"not trusted: node {NodeB} is not in peermesh.trust", named.Error);
+        var b = scheduler.GetStatus(null).Find(NodeB)!;
+        Assert.Equal("b", b.Remotes[0].Remote); // kept, with whatever it fetched
+        Assert.Null(b.Remotes[0].NextFetch);
+        Assert.True(b.Online);
+    }
+
+    [Fact]
+    public async Task Trust_InvalidValueAddedWhileRunning_PreviousListKept()
+    {
+        Trust(NodeA);
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A(), B());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+
+        Trust(NodeA, "nonsense");
+        await TrustReadAgainAsync();
+        _view.Set(A(version: 2), B(version: 2));
+        await Eventually.TrueAsync(() => _fetcher.CallsFor("a") == 2, "a still fetched");
+
+        Assert.Equal(0, _fetcher.CallsFor("b"));
+        Assert.Equal([NodeA], scheduler.Trust.NodeIds);
+    }
+
+    [Fact]
+    public async Task FetchNowAsync_UntrustedPeerWithoutRemote_RefusedByNameOrId()
+    {
+        Trust(NodeA);
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A(), B());
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+
+        var byName = Assert.Single(await scheduler.FetchNowAsync("b", TestContext.Current.CancellationToken));
+        var byId = Assert.Single(await scheduler.FetchNowAsync(NodeB, TestContext.Current.CancellationToken));
+
+        Assert.Equal(new FetchReport("b", NodeB, false, $"not trusted: node {NodeB} is not in peermesh.trust", 0), byName);
+        Assert.Equal(byName.Error, byId.Error);
+        Assert.Equal(0, _fetcher.CallsFor("b"));
     }
 
     private sealed class FlakyView(FakeMembershipView inner) : IMembershipView

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Mesh.Membership;
 using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Tests.Support;
+using PeerMesh.Sync.Trust;
 using Xunit;
 
 namespace PeerMesh.Sync.Tests.Remotes;
@@ -163,6 +164,34 @@ public sealed class ManagedRemotesTests : IDisposable
 
         Assert.Equal("alice", Assert.Single(result).Name);
         Assert.Equal(_repo.Head(), _repo.RefTarget("refs/remotes/alice/main"));
+    }
+
+    [Fact]
+    public void Reconcile_UntrustedMember_NoRemoteAndItsUrlNowhereInTheConfig()
+    {
+        var trust = TrustList.Parse([NodeA]);
+
+        var result = _remotes.Reconcile(
+            Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId), FakeMembershipView.MakeMember(NodeB, "bob", 9999, RepoId, address: IPAddress.Parse("10.0.0.2"))),
+            trust);
+
+        Assert.Equal(NodeA, Assert.Single(result).NodeId);
+        Assert.Equal("alice", Git.Run(_repo.WorkDir, "remote"));
+        Assert.DoesNotContain("10.0.0.2", Git.Run(_repo.WorkDir, "config", "--list"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reconcile_ExistingRemoteOfNodeNoLongerTrusted_KeptWithRefsAndUrlNotFollowed()
+    {
+        _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeB, "bob", 9418, RepoId)));
+        Git.Run(_repo.WorkDir, "update-ref", "refs/remotes/bob/main", _repo.Head());
+        var trust = TrustList.Parse([NodeA]);
+
+        var result = _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeB, "bob", 9418, RepoId, address: IPAddress.Parse("10.0.0.2"))), trust);
+
+        Assert.Equal(new ManagedRemote("bob", NodeB, "git://127.0.0.1:9418/repo"), Assert.Single(result));
+        Assert.Equal("git://127.0.0.1:9418/repo", Config("remote.bob.url"));
+        Assert.Equal(_repo.Head(), _repo.RefTarget("refs/remotes/bob/main"));
     }
 
     [Fact]

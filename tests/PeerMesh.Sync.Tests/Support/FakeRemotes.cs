@@ -1,10 +1,11 @@
 using System.Collections.Immutable;
 using PeerMesh.Mesh.Membership;
 using PeerMesh.Sync.Remotes;
+using PeerMesh.Sync.Trust;
 
 namespace PeerMesh.Sync.Tests.Support;
 
-/// <summary>Managed remotes without a repository: one per live member serving the repo, named after the member.</summary>
+/// <summary>Managed remotes without a repository: one per live trusted member serving the repo, named after the member.</summary>
 internal sealed class FakeRemotes : IManagedRemotes
 {
     private readonly string _repoId;
@@ -17,13 +18,13 @@ internal sealed class FakeRemotes : IManagedRemotes
         _remotes = [.. existing];
     }
 
-    public ImmutableArray<ManagedRemote> Reconcile(MembershipSnapshot snapshot)
+    public ImmutableArray<ManagedRemote> Reconcile(MembershipSnapshot snapshot, TrustList? trust = null)
     {
         lock (_gate)
         {
             foreach (var member in snapshot.Members)
             {
-                if (member.IsLive && member.FindRepo(_repoId) is not null && !_remotes.Any(r => r.NodeId == member.Id))
+                if (member.IsLive && (trust ?? TrustList.Everyone).IsTrusted(member.Id) && member.FindRepo(_repoId) is not null && !_remotes.Any(r => r.NodeId == member.Id))
                 {
                     _remotes = _remotes.Add(new ManagedRemote(member.Name, member.Id, "git://127.0.0.1:9418/repo"));
                 }
