@@ -15,7 +15,8 @@ internal static class PeerStatusMapper
         member.LastSeen,
         FoundBy(member.FoundBy),
         sync?.Remotes.Select(Map).ToList() ?? [],
-        trusted);
+        trusted,
+        member is { ConflictingEndPoint: { } other, ConflictAt: { } at } ? new IdConflict(other.ToString(), at) : null);
 
     public static IReadOnlyList<string> FoundBy(DiscoverySource sources)
     {

@@ -6,6 +6,7 @@ namespace PeerMesh.Cli.Status;
 /// False when <c>git config peermesh.trust</c> lists other nodes: not fetched, and given no remote (one it already
 /// had is kept with its refs).
 /// </param>
+/// <param name="Conflict">The last other address that claimed this peer's id and was not believed (HOSTILE 9, 20).</param>
 internal sealed record PeerStatus(
     string Id,
     string Name,
@@ -14,4 +15,5 @@ internal sealed record PeerStatus(
     DateTimeOffset LastSeen,
     IReadOnlyList<string> FoundBy,
     IReadOnlyList<PeerRemoteStatus>? Remotes = null,
-    bool Trusted = true);
+    bool Trusted = true,
+    IdConflict? Conflict = null);

@@ -47,10 +47,10 @@ internal static class StatusText
             console.Write(PeerTable(repo.Id, peers, now));
         }
 
-        Ids(status.Peers, console);
+        Ids(status.Peers, now, console);
     }
 
-    private static void Ids(IReadOnlyList<PeerStatus> peers, IAnsiConsole console)
+    private static void Ids(IReadOnlyList<PeerStatus> peers, DateTimeOffset now, IAnsiConsole console)
     {
         if (peers.Count == 0)
         {
@@ -64,6 +64,11 @@ internal static class StatusText
         {
             var name = Printable(peer.Name).PadRight(width);
             var marker = peer.Trusted ? "" : "  [yellow]not trusted[/]";
+            if (peer.Conflict is { } conflict)
+            {
+                marker += $"  [red]conflict: also claimed from {Markup.Escape(conflict.Address)} {Ago(now - conflict.At)}, not believed[/]";
+            }
+
             console.MarkupLine($"  {Markup.Escape(name)}  {Markup.Escape(peer.Id)}{marker}");
         }
     }

@@ -50,6 +50,19 @@ public sealed class PeerStatusMapperTests
     }
 
     [Fact]
+    public void Map_IdClaimedFromAnotherAddress_ConflictInJson()
+    {
+        var at = new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
+        var member = Bob() with { ConflictingEndPoint = new IPEndPoint(IPAddress.Parse("198.18.0.66"), 9419), ConflictAt = at };
+
+        var json = JsonNode.Parse(JsonSerializer.Serialize(PeerStatusMapper.Map(member, null), ControlJson.Options))!;
+
+        Assert.Equal("198.18.0.66:9419", (string)json["conflict"]!["address"]!);
+        Assert.Equal(at, (DateTimeOffset)json["conflict"]!["at"]!);
+        Assert.Null(JsonNode.Parse(JsonSerializer.Serialize(PeerStatusMapper.Map(Bob(), null), ControlJson.Options))!["conflict"]);
+    }
+
+    [Fact]
     public void Map_Idle_ProgressNull()
     {
         var remote = Json(Remote(null, []));

@@ -22,7 +22,8 @@ public sealed class StatusTextTests
         [
             new PeerStatus("0123456789abcdef0123456789abcdef", "bob", "alive", "198.18.0.2:9419", s_now.AddSeconds(-2), ["mdns", "gossip"],
                 [new PeerRemoteStatus(RepoId, "bob", new LastFetchInfo(s_now.AddSeconds(-12), true, null), s_now.AddSeconds(48),
-                    [new BranchStatus("main", 3, 1), new BranchStatus("feature/x", 0, 0), new BranchStatus("feature/y", 2, 0, Local: false)])]),
+                    [new BranchStatus("main", 3, 1), new BranchStatus("feature/x", 0, 0), new BranchStatus("feature/y", 2, 0, Local: false)])],
+                Conflict: new IdConflict("198.18.0.66:9419", s_now.AddMinutes(-2))),
             new PeerStatus("fedcba9876543210fedcba9876543210", "carol", "suspect", "198.18.0.3:9419", s_now.AddSeconds(-40), ["seed"],
                 [new PeerRemoteStatus(RepoId, "carol", new LastFetchInfo(s_now.AddSeconds(-30), false, "connection refused"), s_now.AddSeconds(5),
                     [new BranchStatus("main", 1, 0)])]),
@@ -34,7 +35,7 @@ public sealed class StatusTextTests
             new PeerStatus("5555666677778888999900001111aaaa", "mallory", "alive", "198.18.0.6:9419", s_now.AddSeconds(-1), ["mdns"], [], Trusted: false),
         ],
         new DiscoveryInfo("on", null, ["198.18.0.3:9419"]),
-        new GossipInfo(100, 90, new Dictionary<string, long> { ["key-mismatch"] = 4, ["malformed"] = 1 }));
+        new GossipInfo(100, 90, new Dictionary<string, long> { ["key-mismatch"] = 4, ["malformed"] = 1, ["unproven-address"] = 2 }));
 
     private static string Render(StatusDocument status, int width = 120)
     {
@@ -114,6 +115,15 @@ public sealed class StatusTextTests
         Assert.Contains("not trusted (peermesh.trust)", lines[0], StringComparison.Ordinal);
         Assert.Equal("  mallory   5555666677778888999900001111aaaa  not trusted", lines[1]);
         Assert.Contains("only 4 pinned node(s) are fetched (peermesh.trust)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_IdClaimedFromAnotherAddress_ConflictOnThePeersIdLine()
+    {
+        var text = Render(KnownMesh(), width: 250);
+
+        var line = Assert.Single(text.Split('\n'), l => l.Contains("0123456789abcdef0123456789abcdef", StringComparison.Ordinal));
+        Assert.Equal("  bob       0123456789abcdef0123456789abcdef  conflict: also claimed from 198.18.0.66:9419 2 min ago, not believed", line);
     }
 
     [Fact]
