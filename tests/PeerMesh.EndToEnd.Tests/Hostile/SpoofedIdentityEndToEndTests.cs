@@ -82,6 +82,7 @@ public sealed class SpoofedIdentityEndToEndTests : IAsyncDisposable
             await Task.Delay(250, Token);
         }
 
+        // Eight tries over 8 s (LAN timing) before the address is given up.
         status = await node.WaitForStatusAsync(s => (long?)s["gossip"]?["drops"]?["unproven-address"] >= 1, s_deadline, Token);
         Assert.DoesNotContain("carol", PeerNames(status));
         Assert.DoesNotContain("127.0.0.3", repo.Git("config", "--list"));

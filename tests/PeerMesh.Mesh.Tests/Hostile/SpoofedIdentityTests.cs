@@ -76,11 +76,11 @@ public sealed class SpoofedIdentityTests : IDisposable
     }
 
     [Fact]
-    public async Task Alive_FirstThreeChallengesLost_FourthTryAdmitsTheMember()
+    public async Task Alive_SevenChallengesLost_EighthTryAdmitsTheMember()
     {
         await using var cluster = MeshCluster.WithFakeTime();
         var node = await cluster.AddNodeAsync();
-        var honest = ChallengeResponder.Attach(cluster.Network, _victimOfSpoof, unanswered: 3);
+        var honest = ChallengeResponder.Attach(cluster.Network, _victimOfSpoof, unanswered: 7);
 
         honest.Send(node.LocalEndPoint, Encode(SignedAlive(new IPEndPoint(IPAddress.Any, 7946), 7)));
         cluster.Run(TimeSpan.FromSeconds(20));
