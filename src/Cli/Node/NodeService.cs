@@ -117,6 +117,7 @@ internal sealed partial class NodeService : IHostedService
         }
 
         _control.Start();
+        ControlPaths.RecordBoundPath(_repo.StateDirectory, _control.Path);
         if (_settings.Dashboard is { } endPoint)
         {
             _dashboard = new WebDashboard(endPoint, BuildStatus, RecentPeerCommits);
@@ -178,11 +179,20 @@ internal sealed partial class NodeService : IHostedService
             StatusDocument.CurrentVersion,
             new NodeStatus(_identity.Id, _settings.Name, _mesh?.LocalEndPoint.Port ?? 0, _mesh?.IsEncrypted == true ? "sealed" : "open", _startedAt),
             new ServingInfo(serving.Up, serving.Port, serving.Restarts, serving.LastError),
-            [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon)],
+            [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon, RepositoryError())],
             peers,
             MdnsHealth(mdns, members),
             new GossipInfo(statistics?.DatagramsIn ?? 0, statistics?.DatagramsOut ?? 0, drops));
     }
+
+    /// <summary>
+    /// HOSTILE 35: the repository moved or deleted under the running node. The node keeps gossiping and serving
+    /// status; fetches fail with a local error (not the peer's) and resume once the repository is back.
+    /// </summary>
+    private string? RepositoryError() =>
+        File.Exists(Path.Combine(_repo.GitDirectory, "HEAD"))
+            ? null
+            : $"repository not found at {_repo.WorkingDirectory} (moved or deleted?)";
 
     /// <summary>
     /// mDNS can look healthy from inside (sockets open, sends accepted) while multicast is dropped on the

@@ -41,6 +41,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     private int _localFailures;
     private DateTimeOffset? _localHoldUntil;
     private ITimer? _localHoldTimer;
+    private FetchErrorKind _localErrorKind;
     private long _heldTriggers;
 
     public FetchScheduler(
@@ -216,6 +217,22 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                 {
                     _peers.Remove(state.NodeId);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The local repository can be read again (it moved back): end the wait after a local error at once, so held
+    /// fetches run now rather than when the wait would have ended.
+    /// </summary>
+    public void LocalRepositoryReadable()
+    {
+        lock (_gate)
+        {
+            // Only a hold for a missing repository: readable refs say nothing about a full disk.
+            if (!_stopping && _localErrorKind == FetchErrorKind.LocalRepository)
+            {
+                LocalRecoveredLocked();
             }
         }
     }
@@ -564,8 +581,9 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                 }
             }
 
-            if (error is FetchFailedException { IsLocal: true })
+            if (error is FetchFailedException { IsLocal: true } local)
             {
+                _localErrorKind = local.Kind;
                 LocalFailureLocked(state);
             }
             else
