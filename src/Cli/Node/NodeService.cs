@@ -15,6 +15,7 @@ using PeerMesh.Mesh.Membership;
 using PeerMesh.Mesh.Options;
 using PeerMesh.Mesh.Security;
 using PeerMesh.Mesh.Transport;
+using PeerMesh.Mesh.Wire;
 using PeerMesh.Sync;
 using PeerMesh.Sync.Health;
 using PeerMesh.Sync.LocalRepo;
@@ -100,7 +101,7 @@ internal sealed partial class NodeService : IHostedService
 
         _mesh = new MeshNode(options, _identity, _settings.Name, transport, _time, _loggers.CreateLogger<MeshNode>());
         _mesh.SetLocalGitPort(_daemon.Status.Port);
-        _mesh.SetLocalRepos([new RepoAnnouncement(_repo.RepoId, _repo.Name, RepoPathOnDaemon, "", 0)]);
+        _mesh.SetLocalRepos([new RepoAnnouncement(_repo.RepoId, WireValidation.ToDisplayName(_repo.Name), RepoPathOnDaemon, "", 0)]);
         await _mesh.StartAsync(cancellationToken);
 
         var syncOptions = new SyncOptions { FetchInterval = _settings.FetchInterval };
@@ -250,7 +251,7 @@ internal sealed partial class NodeService : IHostedService
             mdnsMeshId,
             _mesh!.LocalEndPoint.Port,
             _daemon.Status.Port,
-            [new RepoAnnouncement(_repo.RepoId, _repo.Name, RepoPathOnDaemon, "", 0)]);
+            [new RepoAnnouncement(_repo.RepoId, WireValidation.ToDisplayName(_repo.Name), RepoPathOnDaemon, "", 0)]);
     }
 
     private IReadOnlyList<byte[]> ReadMeshKeys()
