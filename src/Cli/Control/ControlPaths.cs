@@ -71,6 +71,18 @@ internal static class ControlPaths
         File.Move(temporary, pointer, overwrite: true);
     }
 
+    /// <summary>Removes the record at stop (a repository moved meanwhile keeps a stale one, which clients ignore).</summary>
+    public static void ForgetBoundPath(string stateDirectory)
+    {
+        try
+        {
+            File.Delete(Path.Combine(stateDirectory, PointerFileName));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>XDG_RUNTIME_DIR is per user and private; otherwise a private folder under /tmp.</summary>
     private static string ShortDirectory()
     {

@@ -137,6 +137,7 @@ internal sealed partial class NodeService : IHostedService
         }
 
         await _control.StopAsync();
+        ControlPaths.ForgetBoundPath(_repo.StateDirectory);
         if (_mdns is not null)
         {
             await _mdns.DisposeAsync();

@@ -47,6 +47,9 @@ public sealed class ControlPathsTests
             // The node stopped (its socket is gone): the record is stale and the computed path is used.
             File.Delete(bound);
             Assert.Equal(ControlPaths.SocketPath(newState), ControlPaths.ClientSocketPath(newState));
+            ControlPaths.ForgetBoundPath(newState);
+            Assert.False(File.Exists(Path.Combine(newState, ControlPaths.PointerFileName)));
+            ControlPaths.ForgetBoundPath(oldState); // gone with the move: no exception
         }
         finally
         {
