@@ -80,6 +80,15 @@ internal sealed class SyncOptions
     /// <summary>Quiet time after a refs change event before the digest is computed (git writes several files). Default 5 ms.</summary>
     public TimeSpan RefDebounce { get; set; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>
+    /// After a local error (disk full, repository gone) no peer is fetched for this long, whatever asks; then one
+    /// peer is tried. Doubles per consecutive local failure up to <see cref="LocalErrorMaxRetryDelay"/>. Default 5 s.
+    /// </summary>
+    public TimeSpan LocalErrorRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Cap of the growing wait after local errors. Default 60 s (the backstop's cadence).</summary>
+    public TimeSpan LocalErrorMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Interval of the "fetching from X: objects, bytes, rate" log line of a long fetch. Default 3 s (a short fetch logs none).</summary>
     public TimeSpan ProgressLogInterval { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -158,6 +167,11 @@ internal sealed class SyncOptions
         }
 
         Positive(ProgressLogInterval, nameof(ProgressLogInterval));
+        Positive(LocalErrorRetryDelay, nameof(LocalErrorRetryDelay));
+        if (LocalErrorMaxRetryDelay < LocalErrorRetryDelay)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LocalErrorMaxRetryDelay), LocalErrorMaxRetryDelay, "must be at least LocalErrorRetryDelay");
+        }
     }
 
     private static void Positive(TimeSpan value, string name)

@@ -72,7 +72,8 @@ internal sealed class SyncService : IAsyncDisposable
             options,
             timeProvider,
             loggerFactory.CreateLogger<RefWatcher>(),
-            _ => _scheduler.RefreshBranches());
+            _ => _scheduler.RefreshBranches(),
+            () => _scheduler.LocalRepositoryReadable());
     }
 
     /// <summary>The repository's git dir (where <c>refs/</c> and <c>config</c> are).</summary>

@@ -20,7 +20,7 @@ internal static class RepositoryCommand
 
     public static Task<ControlResponse> SendAsync(LocalRepository repo, string command, CancellationToken cancellationToken, string? argument = null) =>
         ControlClient.SendAsync(
-            ControlPaths.SocketPath(repo.StateDirectory),
+            ControlPaths.ClientSocketPath(repo.StateDirectory),
             repo.WorkingDirectory,
             new ControlRequest(ControlRequest.CurrentVersion, command, argument),
             cancellationToken);

@@ -15,6 +15,7 @@ using PeerMesh.Mesh.Membership;
 using PeerMesh.Mesh.Options;
 using PeerMesh.Mesh.Security;
 using PeerMesh.Mesh.Transport;
+using PeerMesh.Mesh.Wire;
 using PeerMesh.Sync;
 using PeerMesh.Sync.Health;
 using PeerMesh.Sync.LocalRepo;
@@ -100,7 +101,7 @@ internal sealed partial class NodeService : IHostedService
 
         _mesh = new MeshNode(options, _identity, _settings.Name, transport, _time, _loggers.CreateLogger<MeshNode>());
         _mesh.SetLocalGitPort(_daemon.Status.Port);
-        _mesh.SetLocalRepos([new RepoAnnouncement(_repo.RepoId, _repo.Name, RepoPathOnDaemon, "", 0)]);
+        _mesh.SetLocalRepos([new RepoAnnouncement(_repo.RepoId, WireValidation.ToDisplayName(_repo.Name), RepoPathOnDaemon, "", 0)]);
         await _mesh.StartAsync(cancellationToken);
 
         var syncOptions = new SyncOptions { FetchInterval = _settings.FetchInterval };
@@ -126,6 +127,7 @@ internal sealed partial class NodeService : IHostedService
         }
 
         _control.Start();
+        ControlPaths.RecordBoundPath(_repo.StateDirectory, _control.Path);
         if (_settings.Dashboard is { } endPoint)
         {
             _dashboard = new WebDashboard(endPoint, BuildStatus, RecentPeerCommits);
@@ -144,6 +146,7 @@ internal sealed partial class NodeService : IHostedService
         }
 
         await _control.StopAsync();
+        ControlPaths.ForgetBoundPath(_repo.StateDirectory);
         if (_mdns is not null)
         {
             await _mdns.DisposeAsync();
@@ -187,11 +190,20 @@ internal sealed partial class NodeService : IHostedService
             StatusDocument.CurrentVersion,
             new NodeStatus(_identity.Id, _settings.Name, _mesh?.LocalEndPoint.Port ?? 0, _mesh?.IsEncrypted == true ? "sealed" : "open", _startedAt, sync?.Trust?.NodeIds ?? []),
             new ServingInfo(serving.Up, serving.Port, serving.Restarts, serving.LastError),
-            [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon)],
+            [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon, RepositoryError())],
             peers,
             MdnsHealth(mdns, members),
             new GossipInfo(statistics?.DatagramsIn ?? 0, statistics?.DatagramsOut ?? 0, drops));
     }
+
+    /// <summary>
+    /// HOSTILE 35: the repository moved or deleted under the running node. The node keeps gossiping and serving
+    /// status; fetches fail with a local error (not the peer's) and resume once the repository is back.
+    /// </summary>
+    private string? RepositoryError() =>
+        File.Exists(Path.Combine(_repo.GitDirectory, "HEAD"))
+            ? null
+            : $"repository not found at {_repo.WorkingDirectory} (moved or deleted?)";
 
     /// <summary>
     /// mDNS can look healthy from inside (sockets open, sends accepted) while multicast is dropped on the
@@ -249,7 +261,7 @@ internal sealed partial class NodeService : IHostedService
             mdnsMeshId,
             _mesh!.LocalEndPoint.Port,
             _daemon.Status.Port,
-            [new RepoAnnouncement(_repo.RepoId, _repo.Name, RepoPathOnDaemon, "", 0)]);
+            [new RepoAnnouncement(_repo.RepoId, WireValidation.ToDisplayName(_repo.Name), RepoPathOnDaemon, "", 0)]);
     }
 
     private IReadOnlyList<byte[]> ReadMeshKeys()

@@ -37,6 +37,11 @@ internal static class StatusText
         {
             console.WriteLine();
             console.MarkupLineInterpolated($"[bold]{repo.Name}[/] served at {repo.Url} ({serving})");
+            if (repo.Error is { } error)
+            {
+                console.MarkupLineInterpolated($"  [red]ERROR[/] {error}");
+            }
+
             var peers = status.Peers.Where(p => p.Remotes is null || p.Remotes.Count == 0 || p.Remotes.Any(r => r.Repo == repo.Id)).ToList();
             if (peers.Count == 0)
             {

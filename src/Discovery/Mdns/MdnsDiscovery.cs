@@ -236,6 +236,13 @@ internal sealed class MdnsDiscovery : IAsyncDisposable, IMdnsPacketHandler
                 return;
             }
 
+            // RFC 6762 11: a source outside the link's prefixes was routed here (or spoofed), whatever its TTL.
+            if (!networkInterface.IsOnLink(packet.Source.Address))
+            {
+                _counters.Drop("off-link source");
+                return;
+            }
+
             if (message.IsResponse)
             {
                 if (packet.Source.Port != _options.Port)

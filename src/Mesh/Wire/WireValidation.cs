@@ -29,6 +29,23 @@ internal static class WireValidation
         return true;
     }
 
+    /// <summary>
+    /// A name that <see cref="IsDisplayName"/> accepts, from any local string (a repository's folder name can be
+    /// longer than <see cref="MaxNameLength"/> or hold control characters): controls become '?', the rest is cut.
+    /// </summary>
+    public static string ToDisplayName(string name)
+    {
+        var clean = string.Concat(name.Select(c => char.IsControl(c) ? '?' : c));
+        if (clean.Length <= MaxNameLength)
+        {
+            return clean;
+        }
+
+        // Do not split a surrogate pair at the cut.
+        var length = char.IsHighSurrogate(clean[MaxNameLength - 1]) ? MaxNameLength - 1 : MaxNameLength;
+        return clean[..length];
+    }
+
     public static bool IsDisplayName(string? name)
     {
         if (name is null || name.Length > MaxNameLength)

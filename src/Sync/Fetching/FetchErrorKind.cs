@@ -40,4 +40,10 @@ internal enum FetchErrorKind
 
     /// <summary>Our own repository is gone or unreadable (moved, deleted): not the peer's fault (HOSTILE 35).</summary>
     LocalRepository = 12,
+
+    /// <summary>
+    /// Our own disk is full (ENOSPC) or over quota while writing the pack or refs: not the peer's fault; retried by
+    /// the scheduler with a growing delay, not per trigger (HOSTILE 34).
+    /// </summary>
+    LocalStorage = 13,
 }

@@ -13,4 +13,7 @@ internal sealed class FetchFailedException : Exception
 
     /// <summary>Worth retrying within one fetch: connection refused, network errors, lock contention.</summary>
     public bool IsTransient => Kind is FetchErrorKind.ConnectionRefused or FetchErrorKind.NetworkError or FetchErrorKind.LockContention;
+
+    /// <summary>Our own repository cannot take a fetch (gone, disk full): no peer is to blame, every peer would fail alike.</summary>
+    public bool IsLocal => Kind is FetchErrorKind.LocalRepository or FetchErrorKind.LocalStorage;
 }

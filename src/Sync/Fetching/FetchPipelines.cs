@@ -82,9 +82,9 @@ internal sealed partial class FetchPipelines : IDisposable
         {
             Name = "breaker",
 
-            // The peer's fault only: a lock held by the user's own git, a refused config or our repository gone is not the peer's.
+            // The peer's fault only: a lock held by the user's own git, a refused config, our repository gone or our disk full is not the peer's.
             ShouldHandle = new PredicateBuilder()
-                .Handle<FetchFailedException>(e => e.Kind is not (FetchErrorKind.LockContention or FetchErrorKind.NotManaged or FetchErrorKind.Cancelled or FetchErrorKind.LocalRepository))
+                .Handle<FetchFailedException>(e => !e.IsLocal && e.Kind is not (FetchErrorKind.LockContention or FetchErrorKind.NotManaged or FetchErrorKind.Cancelled))
                 .Handle<TimeoutRejectedException>(),
             FailureRatio = options.BreakerFailureRatio,
             MinimumThroughput = options.BreakerMinimumThroughput,

@@ -40,6 +40,14 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     private string? _reconciledKey;
     private ImmutableArray<ManagedRemote> _reconciled;
 
+    // A local error (disk full, repository gone) holds every peer's fetches until this time; the wait doubles per
+    // consecutive local failure. Guarded by _gate.
+    private int _localFailures;
+    private DateTimeOffset? _localHoldUntil;
+    private ITimer? _localHoldTimer;
+    private FetchErrorKind _localErrorKind;
+    private long _heldTriggers;
+
     public FetchScheduler(
         SyncOptions options,
         string repoId,
@@ -80,6 +88,18 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     /// <summary>The trust list in force (everyone without <c>peermesh.trust</c>).</summary>
     public TrustList Trust => _trust?.Current ?? TrustList.Everyone;
 
+    /// <summary>Fetches asked for but not run because a local error held them; for tests and status.</summary>
+    public long HeldTriggers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _heldTriggers;
+            }
+        }
+    }
+
     /// <summary>Loads the managed remotes already in the config (offline until announced), then follows the membership.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -117,6 +137,8 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         lock (_gate)
         {
             _stopping = true;
+            _localHoldTimer?.Dispose();
+            _localHoldTimer = null;
             foreach (var state in _peers.Values)
             {
                 state.Backstop?.Dispose();
@@ -213,6 +235,22 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                 {
                     _peers.Remove(state.NodeId);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The local repository can be read again (it moved back): end the wait after a local error at once, so held
+    /// fetches run now rather than when the wait would have ended.
+    /// </summary>
+    public void LocalRepositoryReadable()
+    {
+        lock (_gate)
+        {
+            // Only a hold for a missing repository: readable refs say nothing about a full disk.
+            if (!_stopping && _localErrorKind == FetchErrorKind.LocalRepository)
+            {
+                LocalRecoveredLocked();
             }
         }
     }
@@ -542,6 +580,17 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                     return;
                 }
 
+                if (LocalHoldActiveLocked() && state.PendingWaiters.Count == 0)
+                {
+                    // Our own repository cannot take a fetch now: whatever asked waits for the local retry.
+                    // `peermesh fetch` (a waiter) still goes through: the user may just have freed space.
+                    state.Pending = false;
+                    state.Running = false;
+                    _heldTriggers++;
+                    HoldLocked(state);
+                    return;
+                }
+
                 state.Pending = false;
                 remote = state.RemoteName;
                 version = state.AnnouncedVersion;
@@ -621,7 +670,18 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
                 }
             }
 
-            ScheduleBackstopLocked(state);
+            if (error is FetchFailedException { IsLocal: true } local)
+            {
+                _localErrorKind = local.Kind;
+                LocalFailureLocked(state);
+            }
+            else
+            {
+                // Whatever the peer answered, our repository took the attempt: the local error is gone.
+                state.HeldByLocalError = false;
+                LocalRecoveredLocked();
+                ScheduleBackstopLocked(state);
+            }
         }
 
         if (outcome is not null)
@@ -678,6 +738,86 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
             Timeout.InfiniteTimeSpan);
     }
 
+    private bool LocalHoldActiveLocked() => _localHoldUntil is { } until && _timeProvider.GetUtcNow() < until;
+
+    /// <summary>A local error: hold all fetches for a doubling wait (a failure inside the current wait does not double it).</summary>
+    private void LocalFailureLocked(PeerFetchState state)
+    {
+        if (!LocalHoldActiveLocked() && !_stopping)
+        {
+            _localFailures++;
+            var delay = LocalRetryDelay(_options, _localFailures);
+            _localHoldUntil = _timeProvider.GetUtcNow() + delay;
+            _localHoldTimer?.Dispose();
+            _localHoldTimer = _timeProvider.CreateTimer(_ => LocalHoldElapsed(), null, delay, Timeout.InfiniteTimeSpan);
+            LogLocalHold(_logger, _localFailures, (int)delay.TotalSeconds);
+        }
+
+        HoldLocked(state);
+    }
+
+    /// <summary>The wait after the n-th consecutive local failure: base * 2^(n-1), capped.</summary>
+    public static TimeSpan LocalRetryDelay(SyncOptions options, int failures)
+    {
+        var factor = Math.Pow(2, Math.Clamp(failures - 1, 0, 30));
+        var ticks = Math.Min(options.LocalErrorRetryDelay.Ticks * factor, options.LocalErrorMaxRetryDelay.Ticks);
+        return TimeSpan.FromTicks((long)ticks);
+    }
+
+    private void HoldLocked(PeerFetchState state)
+    {
+        state.HeldByLocalError = true;
+        state.Backstop?.Dispose();
+        state.Backstop = null;
+        state.NextFetch = _localHoldUntil;
+    }
+
+    /// <summary>The wait is over: try one held peer; the others follow once it shows the local error is gone.</summary>
+    private void LocalHoldElapsed()
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+
+            // Over now, whatever the wall clock says (a timer may fire a little before it).
+            _localHoldUntil = null;
+            var probe = _peers.Values
+                .Where(p => p.HeldByLocalError && p.Live && p.RemoteName is not null)
+                .OrderBy(p => p.NodeId, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (probe is not null)
+            {
+                probe.HeldByLocalError = false;
+                TriggerLocked(probe, FetchTrigger.LocalRetry);
+            }
+        }
+    }
+
+    private void LocalRecoveredLocked()
+    {
+        if (_localFailures == 0 && _localHoldUntil is null)
+        {
+            return;
+        }
+
+        _localFailures = 0;
+        _localHoldUntil = null;
+        _localHoldTimer?.Dispose();
+        _localHoldTimer = null;
+        foreach (var held in _peers.Values.Where(p => p.HeldByLocalError).ToList())
+        {
+            held.HeldByLocalError = false;
+            held.NextFetch = null;
+            if (held.Live)
+            {
+                TriggerLocked(held, FetchTrigger.LocalRetry);
+            }
+        }
+    }
+
     private static void CancelWaitersLocked(PeerFetchState state, string? reason = null)
     {
         foreach (var waiter in state.PendingWaiters)
@@ -697,6 +837,9 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fetch of {Remote} failed: {Error}")]
     private static partial void LogFetchFailed(ILogger logger, string remote, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local repository error ({Failures} in a row): no fetches for {Seconds} s")]
+    private static partial void LogLocalHold(ILogger logger, int failures, int seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reading the membership failed; retrying")]
     private static partial void LogMembershipFailed(ILogger logger, Exception exception);

@@ -16,4 +16,7 @@ internal enum FetchTrigger
 
     /// <summary><c>peermesh fetch</c>.</summary>
     Explicit = 4,
+
+    /// <summary>The wait after a local error (disk full, repository gone) is over: try again.</summary>
+    LocalRetry = 5,
 }

@@ -207,6 +207,13 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         }
 
         var message = e.Message;
+
+        // ENOSPC / EDQUOT while writing the pack, index or refs: ours, whatever the peer sent.
+        if (Contains(message, "no space left on device") || Contains(message, "disk quota exceeded"))
+        {
+            return new FetchFailedException(FetchErrorKind.LocalStorage, "disk full: " + Plain(message), e);
+        }
+
         if (Contains(message, "refused"))
         {
             return new FetchFailedException(FetchErrorKind.ConnectionRefused, "connection refused", e);

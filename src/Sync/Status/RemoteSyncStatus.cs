@@ -7,7 +7,7 @@ namespace PeerMesh.Sync.Status;
 /// <param name="Remote">The git remote's name.</param>
 /// <param name="Url">Its URL.</param>
 /// <param name="LastFetch">The last fetch, null before the first.</param>
-/// <param name="NextFetch">When the periodic backstop fetches next, null while the peer is offline.</param>
+/// <param name="NextFetch">When the periodic backstop (or, after a local error, the local retry) fetches next, null while the peer is offline.</param>
 /// <param name="Branches">Ahead/behind per branch present on both sides, by name.</param>
 /// <param name="Rewritten">True once the peer rewrote the history of a branch we track (force update seen).</param>
 /// <param name="RewrittenRefs">The tracking refs of the last rewrite.</param>

@@ -19,6 +19,7 @@ internal sealed partial class RefWatcher : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Action<string>? _onChanged;
+    private readonly Action? _onReadableAgain;
     private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite, // one pending signal is enough: the loop recomputes everything
@@ -33,7 +34,8 @@ internal sealed partial class RefWatcher : IAsyncDisposable
     private string? _lastError;
     private long _signalCount;
 
-    // onChanged runs on the watcher's loop after each published change (for example to refresh ahead/behind).
+    // onChanged runs on the watcher's loop after each published change (for example to refresh ahead/behind);
+    // onReadableAgain when the refs can be read again after an error (the repository moved back).
     public RefWatcher(
         string gitDir,
         string repoId,
@@ -41,7 +43,8 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         SyncOptions options,
         TimeProvider timeProvider,
         ILogger<RefWatcher> logger,
-        Action<string>? onChanged = null)
+        Action<string>? onChanged = null,
+        Action? onReadableAgain = null)
     {
         _gitDir = Path.GetFullPath(gitDir);
         _commonDir = CommonDir(_gitDir);
@@ -51,6 +54,7 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         _timeProvider = timeProvider;
         _logger = logger;
         _onChanged = onChanged;
+        _onReadableAgain = onReadableAgain;
     }
 
     /// <summary>The last digest computed (and published), null before start.</summary>
@@ -218,7 +222,20 @@ internal sealed partial class RefWatcher : IAsyncDisposable
             return;
         }
 
-        _lastError = null;
+        if (_lastError is not null)
+        {
+            _lastError = null;
+            LogReadableAgain(_logger, _gitDir);
+            try
+            {
+                _onReadableAgain?.Invoke();
+            }
+            catch (Exception e)
+            {
+                LogCallbackFailed(_logger, e);
+            }
+        }
+
         if (!force && digest == _currentDigest)
         {
             return;
@@ -242,6 +259,9 @@ internal sealed partial class RefWatcher : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot watch {Directory} ({Reason}); changes are found by polling only")]
     private static partial void LogWatchFailed(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The refs of {GitDir} can be read again")]
+    private static partial void LogReadableAgain(ILogger logger, string gitDir);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cannot read the refs of {GitDir}: {Reason}")]
     private static partial void LogDigestFailed(ILogger logger, string gitDir, string reason);

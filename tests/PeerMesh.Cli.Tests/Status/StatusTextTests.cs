@@ -155,4 +155,19 @@ public sealed class StatusTextTests
         Assert.Contains("[red]evil?[2J", text, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', text);
     }
+
+    [Fact]
+    public void Render_RepositoryMovedAway_ErrorLineUnderTheRepository()
+    {
+        var status = KnownMesh() with
+        {
+            Repos = [KnownMesh().Repos[0] with { Error = "repository not found at /home/a/shop (moved or deleted?)" }],
+        };
+
+        var lines = Render(status).Split('\n');
+
+        var heading = Array.FindIndex(lines, l => l.StartsWith("shop served at", StringComparison.Ordinal));
+        Assert.Equal("  ERROR repository not found at /home/a/shop (moved or deleted?)", lines[heading + 1].TrimEnd());
+        Assert.DoesNotContain("ERROR", Render(KnownMesh()), StringComparison.Ordinal);
+    }
 }

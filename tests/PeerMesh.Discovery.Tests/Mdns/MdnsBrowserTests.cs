@@ -224,6 +224,31 @@ public sealed class MdnsBrowserTests
         Assert.Equal((new IPEndPoint(IPAddress.Parse(Q), 7003), DiscoverySource.Mdns, (string?)"cc03"), Assert.Single(sinkA.Offers));
     }
 
+    [Fact]
+    public async Task Response_FromOffLinkSourceWithTtl255_NotCachedNotOffered()
+    {
+        await using var bed = new MdnsTestBed();
+        var (a, sinkA, _) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice"));
+        await a.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(2));
+        var offLink = await bed.AddRawHostAsync("198.19.0.9");
+        var instance = s_service.Prepend("carol");
+        var host = DnsName.Parse("carol.local");
+
+        offLink.Multicast(DnsMessage.Response(
+        [
+            new DnsRecord(s_service, DnsRecordType.Ptr, 120, new PtrRecordData(instance)),
+            new DnsRecord(instance, DnsRecordType.Srv, 120, new SrvRecordData(0, 0, 7003, host), CacheFlush: true),
+            new DnsRecord(instance, DnsRecordType.Txt, 120, TxtRecordData.FromPairs(new KeyValuePair<string, string>("id", "cc03"), new KeyValuePair<string, string>("mesh", MdnsMeshHash.Compute("mesh-1"))), CacheFlush: true),
+            new DnsRecord(host, DnsRecordType.A, 120, new AddressRecordData(IPAddress.Parse("198.19.0.9")), CacheFlush: true),
+        ]));
+        bed.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Empty(sinkA.Offers);
+        Assert.DoesNotContain(a.Browser.Peers, p => p.NodeId == "cc03");
+        Assert.Equal(1, a.Counters.DropCount("off-link source"));
+    }
+
     [Theory]
     [InlineData("0.0.0.0", "198.18.0.9", false)]
     [InlineData("224.0.0.251", "198.18.0.9", false)]

@@ -282,6 +282,27 @@ public sealed class MdnsResponderTests
     }
 
     [Fact]
+    public async Task Query_UnicastFromOffLinkSourceWithTtl255_IsDroppedAndNotAnswered()
+    {
+        await using var bed = new MdnsTestBed();
+        var (node, _, _) = await StartedAsync(bed);
+
+        // A is 198.18.0.1/16: 198.19.0.9 is outside its link even though the TTL says 255.
+        var offLink = await bed.AddRawHostAsync("198.19.0.9", port: 40000);
+        var onLink = await bed.AddRawHostAsync(Q, port: 40000);
+        var query = new DnsMessage(0x1234, 0, [new DnsQuestion(s_service.Prepend("alice"), DnsRecordType.Srv)], [], [], []);
+        offLink.Unicast(new IPEndPoint(IPAddress.Parse(A), 5353), query);
+        onLink.Unicast(new IPEndPoint(IPAddress.Parse(A), 5353), query);
+        bed.Advance(TimeSpan.FromMilliseconds(200));
+
+        Assert.Empty(offLink.ResponsesFrom(A));
+        Assert.Single(onLink.ResponsesFrom(A));
+        Assert.DoesNotContain(bed.SentBy(A), p => p.Destination?.Address.Equals(IPAddress.Parse("198.19.0.9")) == true);
+        Assert.Equal(1, node.Counters.DropCount("off-link source"));
+        Assert.Equal(0, node.Counters.DropCount("off-link (IP TTL not 255)"));
+    }
+
+    [Fact]
     public async Task OnPacket_Malformed_IsCountedByReason()
     {
         await using var bed = new MdnsTestBed();

@@ -134,6 +134,8 @@ internal sealed class MdnsTestBed : IAsyncDisposable
 
         public void Multicast(DnsMessage message) => transport.SendMulticast(transport.Interfaces[0], DnsMessageEncoder.Encode(message));
 
+        public void Unicast(IPEndPoint destination, DnsMessage message) => transport.SendUnicast(transport.Interfaces[0], destination, DnsMessageEncoder.Encode(message));
+
         public void OnPacket(MdnsPacket packet)
         {
             if (DnsMessageParser.TryParse(packet.Data, out var message, out _) && !packet.Source.Address.Equals(transport.Address))

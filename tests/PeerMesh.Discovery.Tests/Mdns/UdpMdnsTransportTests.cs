@@ -132,6 +132,50 @@ public sealed class UdpMdnsTransportTests
     }
 
     [Fact]
+    public async Task UnicastQueryFromOffLinkSourceWithTtl255_IsDroppedAndNotAnswered()
+    {
+        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+        await using var link = await VethLink.CreateAsync();
+
+        // B gets a second address on another prefix (198.19.N.2/32); A routes that prefix back via B, so
+        // without the source check A could and would answer it. TTL 255 on both: only the source differs.
+        var onLinkAddress = link.SecondInterface.Addresses[0];
+        var subnet = onLinkAddress.GetAddressBytes()[2];
+        var offLinkAddress = IPAddress.Parse($"198.19.{subnet}.2");
+        await link.Second.RunCheckedAsync("ip", "addr", "add", offLinkAddress + "/32", "dev", link.SecondInterface.Name);
+        await link.First.RunCheckedAsync("ip", "route", "add", $"198.19.{subnet}.0/24", "via", onLinkAddress.ToString());
+        using var threadA = new NamespaceThread(link.First.Name);
+        using var threadB = new NamespaceThread(link.Second.Name);
+        var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
+        await using (a)
+        {
+            await a.StartAsync(TestContext.Current.CancellationToken);
+            var target = new IPEndPoint(link.FirstInterface.Addresses[0], 5353);
+            var query = DnsMessageEncoder.Encode(new DnsMessage(0x1234, 0, [new DnsQuestion(MdnsNames.PeerMeshService, DnsRecordType.Ptr)], [], [], []));
+            using var onLink = LegacyResolver(threadB, onLinkAddress);
+            using var offLink = LegacyResolver(threadB, offLinkAddress);
+
+            // The same query from B's on-link address is answered (by unicast, as to a legacy resolver).
+            await PollAsync(() =>
+            {
+                onLink.SendTo(query, target);
+                return onLink.Poll(TimeSpan.FromMilliseconds(200), SelectMode.SelectRead);
+            });
+
+            var answered = false;
+            await PollAsync(() =>
+            {
+                offLink.SendTo(query, target);
+                answered = offLink.Poll(TimeSpan.FromMilliseconds(200), SelectMode.SelectRead);
+                return answered || a.Counters.DropCount("off-link source") >= 3;
+            });
+            Assert.False(answered || offLink.Poll(TimeSpan.FromSeconds(1), SelectMode.SelectRead), "an off-link query was answered");
+            Assert.Equal(0, a.Counters.DropCount("off-link (IP TTL not 255)"));
+        }
+    }
+
+    [Fact]
     public async Task TwoNodesWithoutIpv4_FindEachOtherOverFf02Fb_OfferedWithScopedLinkLocal()
     {
         var unavailable = await NetworkNamespace.UnavailableReasonAsync();
@@ -342,6 +386,15 @@ public sealed class UdpMdnsTransportTests
         blocker.Dispose();
         await PollAsync(() => node.Status.DegradedReason == "no up, multicast-capable interface with an IPv4 or IPv6 address");
         Assert.Equal(0, node.Counters.DropCount("receive loop restarted"));
+    }
+
+    /// <summary>A socket inside the namespace bound to <paramref name="address"/> on a non-mDNS port, sending with IP TTL 255.</summary>
+    private static Socket LegacyResolver(NamespaceThread thread, IPAddress address)
+    {
+        var socket = thread.Invoke(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.IpTimeToLive, 255);
+        socket.Bind(new IPEndPoint(address, 0));
+        return socket;
     }
 
     private static IPAddress Scoped(string address, int scope) => new(IPAddress.Parse(address).GetAddressBytes(), scope);

@@ -69,6 +69,7 @@ internal sealed class VethLink : IAsyncDisposable
     {
         var index = await ns.InterfaceIndexAsync(link);
         var addresses = ImmutableArray.CreateBuilder<IPAddress>();
+        var networks = ImmutableArray.CreateBuilder<IPNetwork>();
         if (ipv6 is not null)
         {
             // Our own link-local instead of the generated one: known in advance and without DAD delay.
@@ -79,6 +80,7 @@ internal sealed class VethLink : IAsyncDisposable
         {
             await ns.RunCheckedAsync("ip", "addr", "add", ipv4 + "/24", "dev", link);
             addresses.Add(IPAddress.Parse(ipv4));
+            networks.Add(MdnsInterface.NetworkOf(IPAddress.Parse(ipv4), 24));
         }
 
         await ns.RunCheckedAsync("ip", "link", "set", link, "up");
@@ -92,8 +94,9 @@ internal sealed class VethLink : IAsyncDisposable
             await ns.RunCheckedAsync("ip", "-6", "addr", "add", ipv6 + "/64", "dev", link, "nodad");
             await ns.RunAsync("ip", "-6", "route", "add", "ff02::/16", "dev", link);
             addresses.Add(new IPAddress(IPAddress.Parse(ipv6).GetAddressBytes(), index));
+            networks.Add(MdnsInterface.NetworkOf(IPAddress.Parse(ipv6), 64));
         }
 
-        return new MdnsInterface(index, link, addresses.ToImmutable());
+        return new MdnsInterface(index, link, addresses.ToImmutable(), networks.ToImmutable());
     }
 }

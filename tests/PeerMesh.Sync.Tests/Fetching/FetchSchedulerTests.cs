@@ -214,6 +214,63 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task LocalDiskFull_TriggersHeldRetriedWithDoublingDelayBreakerClosed_AllPeersResumeWhenSpaceIsBack()
+    {
+        _options.LocalErrorRetryDelay = TimeSpan.FromSeconds(5);
+        _options.LocalErrorMaxRetryDelay = TimeSpan.FromSeconds(20);
+        var scheduler = await StartAsync();
+        var start = _time.GetUtcNow();
+        var attempts = new System.Collections.Concurrent.ConcurrentQueue<double>();
+        var full = true;
+        _fetcher.Immediate["a"] = () =>
+        {
+            attempts.Enqueue((_time.GetUtcNow() - start).TotalSeconds);
+            return Volatile.Read(ref full)
+                ? throw new FetchFailedException(FetchErrorKind.LocalStorage, "disk full: write error: No space left on device")
+                : new FetchOutcome([], [], 0);
+        };
+        _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
+        RemoteSyncStatus RemoteA() => scheduler.GetStatus(null).Find(NodeA)!.Remotes[0];
+
+        _view.Set(A(version: 1));
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch failed");
+        Assert.StartsWith("disk full: ", RemoteA().LastFetch!.Error, StringComparison.Ordinal);
+        Assert.Equal(start + TimeSpan.FromSeconds(5), RemoteA().NextFetch);
+
+        // While held, a new commit of a and a joining b ask for fetches: neither runs.
+        _view.Set(A(version: 2), B());
+        await Eventually.TrueAsync(() => scheduler.HeldTriggers == 2, "two triggers held");
+        Assert.Equal((1, 0), (_fetcher.CallsFor("a"), _fetcher.CallsFor("b")));
+
+        // The waits double: 5, 10, 20 s, then the cap of 20 s. One peer is tried each time, never b meanwhile.
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "retry after 5 s");
+        Assert.Equal(start + TimeSpan.FromSeconds(15), RemoteA().NextFetch);
+        _time.Advance(TimeSpan.FromSeconds(9));
+        _view.Set(A(version: 3), B());
+        await Eventually.TrueAsync(() => scheduler.HeldTriggers == 3, "third trigger held");
+        Assert.Equal(2, _fetcher.CallsFor("a"));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 3, "retry after 10 s more");
+        _time.Advance(TimeSpan.FromSeconds(20));
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 4, "retry after 20 s more");
+        Assert.Equal(start + TimeSpan.FromSeconds(55), RemoteA().NextFetch);
+
+        // Four failures in the breaker's window would open it, were they counted against the peer.
+        Assert.Equal("closed", RemoteA().Breaker);
+        Assert.Equal(0, _fetcher.CallsFor("b"));
+
+        Volatile.Write(ref full, false);
+        _time.Advance(TimeSpan.FromSeconds(20));
+
+        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 6 && _fetcher.CallsFor("b") == 1, "a recovers, held b follows");
+        Assert.Equal([0d, 5, 15, 35, 55], attempts);
+        Assert.True(RemoteA().LastFetch!.Ok);
+        Assert.True(scheduler.GetStatus(null).Find(NodeB)!.Remotes[0].LastFetch!.Ok);
+        Assert.InRange(RemoteA().NextFetch!.Value - _time.GetUtcNow(), TimeSpan.FromSeconds(48), TimeSpan.FromSeconds(72));
+    }
+
+    [Fact]
     public async Task PeerGoesOffline_NoBackstopAndShownOffline_RemoteKept()
     {
         var scheduler = await StartAsync();

@@ -2,6 +2,7 @@ using PeerMesh.TestSupport.Mesh;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
+using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Tests.Support;
 using Xunit;
 
@@ -38,6 +39,7 @@ public sealed class DiskFullTests
             var report = Assert.Single(await service.FetchNowAsync(remote, ct));
 
             Assert.False(report.Ok);
+            Assert.StartsWith("disk full: ", report.Error, StringComparison.Ordinal);
             Assert.Contains("No space left on device", report.Error, StringComparison.Ordinal);
             Assert.DoesNotContain("\n", report.Error, StringComparison.Ordinal);
             Assert.Equal(before, setup.Local.AllRefs());
@@ -49,6 +51,67 @@ public sealed class DiskFullTests
             var again = Assert.Single(await service.FetchNowAsync(remote, ct));
             Assert.True(again.Ok, again.Error);
             Assert.Equal(big, setup.Local.RefTarget($"refs/remotes/{remote}/main"));
+            Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
+            await service.StopAsync();
+        }
+        finally
+        {
+            Run("umount", "-l", objects);
+        }
+    }
+
+    [Fact]
+    public async Task Fetch_ObjectStoreFull_DiskFullInStatusBreakerClosedRetriesSpacedOutResumesWhenSpaceReturns()
+    {
+        Assert.SkipUnless(Environment.UserName == "root", "needs root to mount a small tmpfs");
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var objects = Path.Combine(setup.Local.GitDir, "objects");
+        var saved = objects + "-saved";
+        Directory.Move(objects, saved);
+        Directory.CreateDirectory(objects);
+        Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", objects);
+        try
+        {
+            Run("cp", "-a", saved + "/.", objects);
+            var big = setup.Peer.Commit("too big for the disk", "big.bin", Convert.ToBase64String(RandomNumberGenerator.GetBytes(3 * 1024 * 1024)));
+            var options = PeerSetup.FastOptions();
+            options.LocalErrorRetryDelay = TimeSpan.FromSeconds(1);
+            options.LocalErrorMaxRetryDelay = TimeSpan.FromSeconds(4);
+            var view = new FakeMembershipView();
+            await using var service = new SyncService(options, setup.Local.WorkDir, setup.RepoId, view, new FakePublisher(), TimeProvider.System, NullLoggerFactory.Instance);
+            await service.StartAsync(ct);
+            RemoteSyncStatus? Remote() => service.GetStatus().Peers.FirstOrDefault()?.Remotes[0];
+
+            // The peer joins and keeps announcing new commits: every announcement asks for a fetch.
+            view.Set(setup.PeerMember(refsVersion: 1));
+            var attempts = new List<DateTimeOffset>();
+            var version = 1;
+            var until = DateTime.UtcNow.AddSeconds(9);
+            while (DateTime.UtcNow < until)
+            {
+                if (Remote()?.LastFetch is { } last && (attempts.Count == 0 || last.At != attempts[^1]))
+                {
+                    Assert.False(last.Ok, "fetched with the disk full");
+                    Assert.StartsWith("disk full: ", last.Error, StringComparison.Ordinal);
+                    attempts.Add(last.At);
+                }
+
+                view.Set(setup.PeerMember(refsVersion: ++version));
+                await Task.Delay(100, ct);
+            }
+
+            // Without the hold, ~90 announcements would each have fetched. Waits of 1, 2, 4, 4 s: about 5 tries.
+            Assert.InRange(attempts.Count, 3, 6);
+            var gaps = attempts.Zip(attempts.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
+            Assert.All(gaps, g => Assert.True(g >= 0.9, $"tries {g:F2} s apart: {string.Join(", ", gaps)}"));
+            Assert.True(gaps[1] >= 1.9, $"the wait did not grow: {string.Join(", ", gaps)}");
+            Assert.Equal("closed", Remote()!.Breaker);
+
+            // Space is back: the next local retry, not a `peermesh fetch`, brings the commit.
+            Run("mount", "-o", "remount,size=32m", objects);
+            await Eventually.TrueAsync(() => Remote()?.LastFetch?.Ok == true, "fetch once there is room", seconds: 15);
+            Assert.Equal(big, setup.Local.RefTarget("refs/remotes/peer/main"));
             Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
             await service.StopAsync();
         }

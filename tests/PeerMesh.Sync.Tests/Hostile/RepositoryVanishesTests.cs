@@ -51,4 +51,38 @@ public sealed class RepositoryVanishesTests
         Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
         Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
     }
+
+    [Fact]
+    public async Task Fetch_RepositoryBackDuringTheLocalWait_HeldFetchRunsAtOnceNotWhenTheWaitEnds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var options = PeerSetup.FastOptions();
+        options.LocalErrorRetryDelay = TimeSpan.FromMinutes(5);
+        options.LocalErrorMaxRetryDelay = TimeSpan.FromMinutes(5);
+        var view = new FakeMembershipView();
+        await using var service = new SyncService(options, setup.Local.WorkDir, setup.RepoId, view, new FakePublisher(), TimeProvider.System, NullLoggerFactory.Instance);
+        await service.StartAsync(ct);
+        view.Set(setup.PeerMember(refsVersion: 1));
+        await Eventually.TrueAsync(() => service.GetStatus().Peers.FirstOrDefault()?.Remotes[0].LastFetch?.Ok == true, "first fetch");
+        var moved = setup.Local.WorkDir + "-moved";
+
+        Directory.Move(setup.Local.WorkDir, moved);
+        var commit = setup.Peer.Commit("while the repository is away");
+        try
+        {
+            // The announcement's fetch fails on our side: every fetch now waits 5 minutes.
+            view.Set(setup.PeerMember(refsVersion: 2));
+            await Eventually.TrueAsync(() => service.GetStatus().Peers[0].Remotes[0].LastFetch?.Ok == false, "fetch failed locally");
+            Assert.StartsWith("local repository not found", service.GetStatus().Peers[0].Remotes[0].LastFetch!.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Move(moved, setup.Local.WorkDir);
+        }
+
+        // The ref watcher's poll (1 s) sees the repository again and ends the wait: the held fetch runs now.
+        await Eventually.TrueAsync(() => setup.Local.RefTarget("refs/remotes/peer/main") == commit, "commit fetched once the repository is back");
+        Assert.Equal("closed", service.GetStatus().Peers[0].Remotes[0].Breaker);
+    }
 }

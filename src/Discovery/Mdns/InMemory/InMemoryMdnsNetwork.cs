@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace PeerMesh.Discovery.Mdns.InMemory;
 
@@ -20,9 +21,13 @@ internal sealed class InMemoryMdnsNetwork(TimeProvider timeProvider, TimeSpan la
     /// <summary>Called for every datagram sent: sender, destination (null for multicast), payload.</summary>
     public event Action<InMemoryMdnsTransport, IPEndPoint?, byte[]>? Sent;
 
-    public InMemoryMdnsTransport Attach(IPAddress address, int interfaceIndex = 1, string interfaceName = "mem0")
+    /// <param name="prefixLength">
+    /// The prefix of the host's interface (default /16 for IPv4, /64 for IPv6): sources outside it are off-link.
+    /// </param>
+    public InMemoryMdnsTransport Attach(IPAddress address, int interfaceIndex = 1, string interfaceName = "mem0", int? prefixLength = null)
     {
-        var transport = new InMemoryMdnsTransport(this, address, interfaceIndex, interfaceName);
+        var network = MdnsInterface.NetworkOf(address, prefixLength ?? (address.AddressFamily == AddressFamily.InterNetwork ? 16 : 64));
+        var transport = new InMemoryMdnsTransport(this, address, network, interfaceIndex, interfaceName);
         lock (_gate)
         {
             _transports.Add(transport);

@@ -10,12 +10,12 @@ internal sealed class InMemoryMdnsTransport : IMdnsTransport
     private IMdnsPacketHandler? _handler;
     private IReadOnlyList<MdnsInterface> _interfaces;
 
-    internal InMemoryMdnsTransport(InMemoryMdnsNetwork network, IPAddress address, int interfaceIndex, string interfaceName)
+    internal InMemoryMdnsTransport(InMemoryMdnsNetwork network, IPAddress address, IPNetwork prefix, int interfaceIndex, string interfaceName)
     {
         _network = network;
         Address = address;
         InterfaceIndex = interfaceIndex;
-        _interfaces = [new MdnsInterface(interfaceIndex, interfaceName, ImmutableArray.Create(address))];
+        _interfaces = [new MdnsInterface(interfaceIndex, interfaceName, ImmutableArray.Create(address), ImmutableArray.Create(prefix))];
     }
 
     public IPAddress Address { get; }

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace PeerMesh.Discovery.Mdns.Sockets;
 
-/// <summary>Every up, multicast-capable interface with an IPv4 or IPv6 address, listing both families (loopback only when asked).</summary>
+/// <summary>Every up, multicast-capable interface with an IPv4 or IPv6 address, listing both families and their prefixes (loopback only when asked).</summary>
 internal sealed class SystemNetworkInterfaceProvider(bool includeLoopback) : INetworkInterfaceProvider
 {
     public IReadOnlyList<MdnsInterface> GetInterfaces()
@@ -25,10 +25,10 @@ internal sealed class SystemNetworkInterfaceProvider(bool includeLoopback) : INe
             }
 
             var properties = nic.GetIPProperties();
-            var addresses = properties.UnicastAddresses
-                .Select(a => a.Address)
-                .Where(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
-                .ToImmutableArray();
+            var unicast = properties.UnicastAddresses
+                .Where(a => a.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+                .ToList();
+            var addresses = unicast.Select(a => a.Address).ToImmutableArray();
             if (addresses.IsEmpty)
             {
                 continue;
@@ -40,7 +40,9 @@ internal sealed class SystemNetworkInterfaceProvider(bool includeLoopback) : INe
                 continue;
             }
 
-            result.Add(new MdnsInterface(index.Value, nic.Name, addresses));
+            // The prefixes tell which sources are on this link (RFC 6762 11).
+            var networks = MdnsInterface.NetworksOf(unicast.Select(a => (a.Address, a.PrefixLength)));
+            result.Add(new MdnsInterface(index.Value, nic.Name, addresses, networks));
         }
 
         return result;
