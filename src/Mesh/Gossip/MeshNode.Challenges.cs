@@ -21,15 +21,34 @@ internal sealed partial class MeshNode
     /// </summary>
     private const int ChallengeAttempts = 8;
 
+    /// <summary>Proofs signed per second at most, from all sources together: signing costs CPU anyone can ask for.</summary>
+    private const int MaxProofsPerSecond = 200;
+
     private static readonly TimeSpan ConflictRefreshInterval = TimeSpan.FromSeconds(10);
+    private static readonly IPEndPoint s_everyone = new(IPAddress.None, 0);
 
     private readonly Dictionary<long, AddressChallenge> _challenges = [];
+    private readonly SourceRateLimiter _proofBudget;
 
-    /// <summary>Our answer to a ping; with a proof when the ping is a challenge.</summary>
-    private AckMessage Answer(PingMessage ping, string challengerId, IPEndPoint source) =>
-        ping.Nonce is { Length: AddressProof.NonceSize } nonce
-            ? AddressProof.Answer(_identity, ping.Seq, nonce, challengerId, source)
-            : new AckMessage { Seq = ping.Seq };
+    /// <summary>
+    /// Our answer to a ping; with a proof when the ping is a challenge and the proof budget allows (one
+    /// bucket for all sources; an honest challenger whose proof was refused asks again a probe interval later).
+    /// </summary>
+    private AckMessage Answer(PingMessage ping, string challengerId, IPEndPoint source)
+    {
+        if (ping.Nonce is not { Length: AddressProof.NonceSize } nonce)
+        {
+            return new AckMessage { Seq = ping.Seq };
+        }
+
+        if (!_proofBudget.TryAcquire(s_everyone, out _))
+        {
+            Statistics.CountDrop(DropReason.ProofBudget);
+            return new AckMessage { Seq = ping.Seq };
+        }
+
+        return AddressProof.Answer(_identity, ping.Seq, nonce, challengerId, source);
+    }
 
     /// <summary>Sends a challenge to <paramref name="endPoint"/> for the member of <paramref name="alive"/>, once per address at a time.</summary>
     private void Challenge(MemberUpdate alive, IPEndPoint endPoint, bool claimedBySender)

@@ -83,6 +83,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
         _keys = options.MeshKeys.Count > 0 ? new MeshKeyRing(options.MeshKeys, options.MeshId) : null;
         _codec = new MeshCodec(options.MeshId, identity.Id, _keys, options.ReplayTolerance, time, options.MaxDatagramBytes);
         _rateLimiter = new SourceRateLimiter(options.MaxDatagramsPerSourcePerSecond, time);
+        _proofBudget = new SourceRateLimiter(MaxProofsPerSecond, time);
 
         // Seconds since the epoch: a restarted node starts above its previous life (usually), so the change is taken at once.
         _incarnation = time.GetUtcNow().ToUnixTimeSeconds();

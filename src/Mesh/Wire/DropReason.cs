@@ -21,4 +21,7 @@ internal static class DropReason
 
     /// <summary>An address nobody signed that did not answer its challenge with a valid proof (HOSTILE 9).</summary>
     public const string UnprovenAddress = "unproven-address";
+
+    /// <summary>A challenge answered without a proof: more than the proofs we sign per second were asked for.</summary>
+    public const string ProofBudget = "proof-budget";
 }

@@ -160,6 +160,28 @@ public sealed class SpoofedIdentityTests : IDisposable
     }
 
     [Fact]
+    public async Task Challenge_FiveHundredAtOnce_AllAnsweredAtMostTwoHundredSigned()
+    {
+        await using var cluster = MeshCluster.WithFakeTime();
+        var node = await cluster.AddNodeAsync();
+        var challenger = cluster.Network.CreateTransport();
+        var codec = new MeshCodec("peermesh", _victimOfSpoof.Id, null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400);
+        var acks = new List<AckMessage>();
+        challenger.Start(datagram => acks.Add((AckMessage)codec.Decode(datagram.Data).Message!));
+
+        for (var seq = 1; seq <= 500; seq++)
+        {
+            challenger.Send(node.LocalEndPoint, codec.Encode(new PingMessage { Seq = seq, TargetId = node.LocalId, Nonce = new byte[AddressProof.NonceSize] }));
+        }
+
+        cluster.Run(TimeSpan.FromMilliseconds(5));
+
+        Assert.Equal(500, acks.Count);
+        Assert.Equal(200, acks.Count(a => a.Proof is not null));
+        Assert.Equal(300, node.Statistics.DropsFor(DropReason.ProofBudget));
+    }
+
+    [Fact]
     public async Task Join_NodesAdvertisingNoAddress_ProveTheirAddressesAndConverge()
     {
         await using var cluster = MeshCluster.WithFakeTime();
