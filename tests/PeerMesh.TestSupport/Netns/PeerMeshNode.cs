@@ -55,7 +55,7 @@ public sealed class PeerMeshNode
         string[] args =
         [
             "up", RepositoryPath,
-            "--listen", Host.Address.ToString(),
+            .. options.EveryAddress ? Array.Empty<string>() : ["--listen", Host.Address.ToString()],
             "--git-port", "0",
             "--gossip-port", "0",
             "--name", Name,
