@@ -1,5 +1,6 @@
 using PeerMesh.TestSupport.Git;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -230,6 +231,39 @@ public sealed class PeerFetcherTests
         Assert.Equal("peer has more than 2 branches; stopped there", error.Message);
         var written = Git.Run(setup.Local.WorkDir, "for-each-ref", "--format=%(refname)", "refs/remotes/peer/");
         Assert.Equal(2, written.Split('\n').Length);
+    }
+
+    [Fact]
+    public async Task FetchAsync_PeerAdvertisesAHundredThousandRefs_CappedOnlyTrackingRefsWrittenNothingLocalChanged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        var head = Git.Run(setup.Peer.WorkDir, "rev-parse", "HEAD").Trim();
+        // 100 000 branches, plus refs outside refs/heads with odd names: notes, pull requests, a tag.
+        var refs = new System.Text.StringBuilder();
+        for (var i = 0; i < 100_000; i++)
+        {
+            refs.Append(CultureInfo.InvariantCulture, $"create refs/heads/flood/{i:D6} {head}\n");
+        }
+
+        foreach (var odd in new[] { "refs/notes/commits", "refs/pull/1/head", "refs/tags/v1", "refs/heads/-rf", "refs/heads/@" })
+        {
+            refs.Append(CultureInfo.InvariantCulture, $"create {odd} {head}\n");
+        }
+
+        Git.RunWithInput(setup.Peer.WorkDir, refs.ToString(), "update-ref", "--stdin");
+        Git.Run(setup.Peer.WorkDir, "pack-refs", "--all");
+        var before = Git.Run(setup.Local.WorkDir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags", "refs/notes");
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync(remote, ct));
+
+        Assert.Equal("peer has more than 10000 branches; stopped there", error.Message);
+        var written = Git.Run(setup.Local.WorkDir, "for-each-ref", "--format=%(refname)").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(written.Count(r => r.StartsWith("refs/remotes/peer/", StringComparison.Ordinal)), 1, 10_000);
+        Assert.DoesNotContain(written, r => r.StartsWith("refs/remotes/", StringComparison.Ordinal) && !r.StartsWith("refs/remotes/peer/", StringComparison.Ordinal));
+        Assert.Equal(before, Git.Run(setup.Local.WorkDir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags", "refs/notes"));
+        Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
     }
 
     [Fact]
