@@ -7,9 +7,10 @@ namespace PeerMesh.Fuzz.Targets;
 
 /// <summary>
 /// The whole receive path of a running MeshNode (decode, validation, signatures, merge rules, answers) on a
-/// transport that delivers the input as a datagram from 10.0.0.2. The node lives for the whole run, so its
-/// table fills with whatever the fuzzer makes up (bounded by its caps). A finding is an exception the node
-/// caught and logged (it counts those as malformed) or one that escaped.
+/// transport that delivers the input as a datagram from one of three sources (10.0.0.2, 10.0.0.3, fe80::2,
+/// chosen by the input's length). The node lives for the whole run, so its table fills with whatever the fuzzer
+/// makes up (bounded by its caps). A finding is an exception the node caught and logged (it counts those as
+/// malformed) or one that escaped.
 /// </summary>
 internal sealed class MeshNodeReceiveTarget : IFuzzTarget
 {
