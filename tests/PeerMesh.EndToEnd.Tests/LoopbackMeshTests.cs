@@ -54,6 +54,11 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
         Assert.Equal("sealed", (string)status["node"]!["mesh"]!);
         Assert.DoesNotContain("bob", AllPeers(status));
         Assert.Empty(AllPeers(await b.WaitForStatusAsync(_ => true, s_deadline, Token)));
+
+        // Gossip bytes are in the status too (the soak benchmark reads them): every datagram is more than its 28-byte header.
+        var gossip = status["gossip"]!;
+        Assert.True((long)gossip["bytesIn"]! > 28 * (long)gossip["datagramsIn"]!, gossip.ToJsonString());
+        Assert.True((long)gossip["bytesOut"]! > 28 * (long)gossip["datagramsOut"]!, gossip.ToJsonString());
     }
 
     [Fact]

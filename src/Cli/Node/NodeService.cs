@@ -193,7 +193,7 @@ internal sealed partial class NodeService : IHostedService
             [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon, RepositoryError())],
             peers,
             MdnsHealth(mdns, members),
-            new GossipInfo(statistics?.DatagramsIn ?? 0, statistics?.DatagramsOut ?? 0, drops));
+            new GossipInfo(statistics?.DatagramsIn ?? 0, statistics?.DatagramsOut ?? 0, drops, statistics?.BytesIn ?? 0, statistics?.BytesOut ?? 0));
     }
 
     /// <summary>

@@ -168,7 +168,7 @@ public sealed class MeshCodecTests
             TargetPort = 1,
             Updates = [new MemberUpdate { NodeId = SenderId, Name = "x", Repos = [new WireRepo { RepoId = "r" }] }],
         });
-        for (var i = 0; i < 20000; i++)
+        for (var i = 0; i < 100_000; i++)
         {
             byte[] datagram;
             if (i % 2 == 0)

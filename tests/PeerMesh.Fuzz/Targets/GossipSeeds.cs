@@ -1,0 +1,68 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using PeerMesh.Mesh.Identity;
+using PeerMesh.Mesh.Security;
+using PeerMesh.Mesh.Wire;
+
+namespace PeerMesh.Fuzz.Targets;
+
+/// <summary>The gossip targets' fixed parties and one valid message of every kind, with signed updates.</summary>
+internal static class GossipSeeds
+{
+    public const string MeshId = "peermesh";
+    public const int MaxDatagramBytes = 1400;
+
+    public static readonly byte[] MeshKey = Encoding.ASCII.GetBytes("fuzz mesh key, at least sixteen bytes");
+
+    private static readonly Lazy<NodeIdentity> s_sender = new(() => NodeIdentity.LoadOrCreate(FuzzState.Directory("sender")));
+    private static readonly Lazy<NodeIdentity> s_receiver = new(() => NodeIdentity.LoadOrCreate(FuzzState.Directory("receiver")));
+
+    public static NodeIdentity Sender => s_sender.Value;
+
+    public static NodeIdentity Receiver => s_receiver.Value;
+
+    public static FakeTimeProvider NewTime() => new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public static MeshCodec Codec(string localId, TimeProvider time, bool sealedMesh, int maxDatagramBytes = MaxDatagramBytes) =>
+        new(MeshId, localId, sealedMesh ? new MeshKeyRing([MeshKey], MeshId) : null, TimeSpan.FromSeconds(60), time, maxDatagramBytes);
+
+    /// <summary>Serialized payloads (no envelope) of every message kind.</summary>
+    public static IEnumerable<byte[]> Payloads()
+    {
+        var alive = new MemberUpdate
+        {
+            Kind = UpdateKind.Alive,
+            NodeId = Sender.Id,
+            Incarnation = 3,
+            Name = "alice",
+            Address = [10, 0, 0, 2],
+            Port = 7946,
+            GitPort = 9418,
+            Repos = [new WireRepo { RepoId = "0123456789abcdef0123456789abcdef01234567", Name = "project", Path = "/project", RefsDigest = "d1", RefsVersion = 2 }],
+        };
+        UpdateSigning.Sign(alive, Sender);
+        var repo = new MemberUpdate { Kind = UpdateKind.Repo, NodeId = Sender.Id, Incarnation = 4, Repos = alive.Repos };
+        UpdateSigning.Sign(repo, Sender);
+        var suspect = new MemberUpdate { Kind = UpdateKind.Suspect, NodeId = "00112233445566778899aabbccddeeff", Incarnation = 1, From = Sender.Id };
+        var dead = new MemberUpdate { Kind = UpdateKind.Dead, NodeId = "00112233445566778899aabbccddeeff", Incarnation = 1, From = Sender.Id };
+
+        MeshMessage[] messages =
+        [
+            new PingMessage { Seq = 1, TargetId = Receiver.Id },
+            new PingMessage { Seq = 2, TargetId = Receiver.Id, Updates = [alive] },
+            new AckMessage { Seq = 1, Updates = [repo] },
+            new PingReqMessage { Seq = 3, TargetId = "00112233445566778899aabbccddeeff", TargetAddress = [10, 0, 0, 3], TargetPort = 7946, Updates = [suspect] },
+            new GossipMessage { Updates = [alive, dead] },
+            new PushPullMessage { ExchangeId = 9, IsReply = false, Part = 0, PartCount = 1, States = [alive, suspect], Updates = [repo] },
+            new PushPullMessage { ExchangeId = 9, IsReply = true, Part = 1, PartCount = 2, States = [dead] },
+        ];
+        return messages.Select(MeshCodec.SerializePayload);
+    }
+
+    /// <summary>Whole open-mesh datagrams from the sender.</summary>
+    public static IEnumerable<byte[]> OpenDatagrams()
+    {
+        var codec = Codec(Sender.Id, NewTime(), sealedMesh: false);
+        return Payloads().Select(p => codec.Seal(p));
+    }
+}
