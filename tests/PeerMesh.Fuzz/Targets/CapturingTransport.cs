@@ -12,6 +12,8 @@ internal sealed class CapturingTransport : ITransport
 
     public long Sent { get; private set; }
 
+    public bool IsLocalAddress(IPAddress address) => address.Equals(LocalEndPoint.Address);
+
     public void Start(Action<ReceivedDatagram> receiver) => _receiver = receiver;
 
     public void Deliver(IPEndPoint source, ReadOnlyMemory<byte> data) =>

@@ -46,11 +46,21 @@ internal static class GossipSeeds
         var suspect = new MemberUpdate { Kind = UpdateKind.Suspect, NodeId = "00112233445566778899aabbccddeeff", Incarnation = 1, From = Sender.Id };
         var dead = new MemberUpdate { Kind = UpdateKind.Dead, NodeId = "00112233445566778899aabbccddeeff", Incarnation = 1, From = Sender.Id };
 
+        // Bound to every address: no address advertised, so the receiver challenges where it came from.
+        var unaddressed = alive.Clone();
+        unaddressed.Address = [0, 0, 0, 0];
+        UpdateSigning.Sign(unaddressed, Sender);
+        var nonce = new byte[AddressProof.NonceSize];
+        var proof = AddressProof.Answer(Sender, 5, nonce, Receiver.Id, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.0.0.1"), 7946));
+
         MeshMessage[] messages =
         [
             new PingMessage { Seq = 1, TargetId = Receiver.Id },
             new PingMessage { Seq = 2, TargetId = Receiver.Id, Updates = [alive] },
             new AckMessage { Seq = 1, Updates = [repo] },
+            new GossipMessage { Updates = [unaddressed] },
+            new PingMessage { Seq = 4, TargetId = Receiver.Id, Nonce = nonce },
+            proof,
             new PingReqMessage { Seq = 3, TargetId = "00112233445566778899aabbccddeeff", TargetAddress = [10, 0, 0, 3], TargetPort = 7946, Updates = [suspect] },
             new GossipMessage { Updates = [alive, dead] },
             new PushPullMessage { ExchangeId = 9, IsReply = false, Part = 0, PartCount = 1, States = [alive, suspect], Updates = [repo] },
