@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Security.Cryptography;
 using PeerMesh.Mesh.Membership;
@@ -86,11 +87,14 @@ internal sealed partial class MeshNode
         SendMessage(challenge.EndPoint, new PingMessage { Seq = seq, TargetId = challenge.Alive.NodeId, Nonce = challenge.Nonce }, piggyback: false);
     }
 
-    private void CheckProof(AddressChallenge challenge, AckMessage ack, IPEndPoint source)
+    /// <summary>The answer to a challenge, from the challenged address (an ack from elsewhere does not end the challenge).</summary>
+    private bool TryTakeChallenge(AckMessage ack, IPEndPoint source, [NotNullWhen(true)] out AddressChallenge? challenge) =>
+        _challenges.TryGetValue(ack.Seq, out challenge) && source.Equals(challenge.EndPoint) && _challenges.Remove(ack.Seq);
+
+    private void CheckProof(AddressChallenge challenge, AckMessage ack)
     {
         var alive = challenge.Alive;
-        var proven = source.Equals(challenge.EndPoint)
-            && WireValidation.TryParseAddress(ack.SeenAddress, out var seen)
+        var proven = WireValidation.TryParseAddress(ack.SeenAddress, out var seen)
             && ack.SeenPort == _transport.LocalEndPoint.Port
             && _transport.IsLocalAddress(seen)
             && AddressProof.Verify(alive.PublicKey!, challenge.Nonce, _identity.Id, alive.NodeId, new IPEndPoint(seen, ack.SeenPort), ack.Proof);
@@ -167,8 +171,14 @@ internal sealed partial class MeshNode
         _table.Set(current with { Member = current.Member with { GossipEndPoint = endPoint }, Announcement = announcement });
     }
 
-    private sealed record AddressChallenge(IPEndPoint EndPoint, bool ClaimedBySender)
+    private sealed class AddressChallenge(IPEndPoint endPoint, bool claimedBySender)
     {
+        public IPEndPoint EndPoint { get; } = endPoint;
+
+        /// <summary>The member's own datagram claimed it (else a relay's observation did).</summary>
+        public bool ClaimedBySender { get; } = claimedBySender;
+
+        /// <summary>The newest announcement waiting for the proof.</summary>
         public required MemberUpdate Alive { get; set; }
 
         public byte[] Nonce { get; set; } = [];

@@ -85,9 +85,9 @@ internal sealed partial class MeshNode
                 SendMessage(source, Answer(ping, sender, source), piggyback: true);
                 break;
             case AckMessage ack:
-                if (_challenges.Remove(ack.Seq, out var challenge))
+                if (TryTakeChallenge(ack, source, out var challenge))
                 {
-                    CheckProof(challenge, ack, source);
+                    CheckProof(challenge, ack);
                 }
                 else if (_pendingProbe is { } probe && probe.Seq == ack.Seq)
                 {

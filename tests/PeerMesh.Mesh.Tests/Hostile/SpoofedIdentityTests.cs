@@ -160,6 +160,31 @@ public sealed class SpoofedIdentityTests : IDisposable
     }
 
     [Fact]
+    public async Task Challenge_BadAnswerFromAnotherAddressFirst_IgnoredAndTheMembersAnswerProvesIt()
+    {
+        await using var cluster = MeshCluster.WithFakeTime();
+        var node = await cluster.AddNodeAsync();
+        var honest = cluster.Network.CreateTransport();
+        var attacker = cluster.Network.CreateTransport();
+        var codec = new MeshCodec("peermesh", _victimOfSpoof.Id, null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400);
+        honest.Start(datagram =>
+        {
+            if (codec.Decode(datagram.Data).Message is PingMessage { Nonce: { } nonce } ping)
+            {
+                // The attacker learns the sequence number (it shares the link) and answers first, badly.
+                attacker.Send(node.LocalEndPoint, codec.Encode(new AckMessage { Seq = ping.Seq, Proof = new byte[64] }));
+                honest.Send(datagram.Source, codec.Encode(AddressProof.Answer(_victimOfSpoof, ping.Seq, nonce, node.LocalId, datagram.Source)));
+            }
+        });
+
+        honest.Send(node.LocalEndPoint, Encode(SignedAlive(new IPEndPoint(IPAddress.Any, 7946), 7)));
+        cluster.Run(TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(honest.LocalEndPoint, Assert.Single(node.Current.Members).GossipEndPoint);
+        Assert.Equal(0, node.Statistics.DropsFor(DropReason.UnprovenAddress));
+    }
+
+    [Fact]
     public async Task Challenge_FiveHundredAtOnce_AllAnsweredAtMostTwoHundredSigned()
     {
         await using var cluster = MeshCluster.WithFakeTime();
