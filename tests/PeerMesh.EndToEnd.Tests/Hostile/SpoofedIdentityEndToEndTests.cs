@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using PeerMesh.Mesh.Identity;
 using PeerMesh.Mesh.Wire;
+using PeerMesh.TestSupport.Mesh;
 using PeerMesh.TestSupport.Processes;
 using Xunit;
 
@@ -61,20 +62,9 @@ public sealed class SpoofedIdentityEndToEndTests : IAsyncDisposable
         using var victim = NodeIdentity.LoadOrCreate(_victimKeys);
         using var attacker = new UdpClient(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0));
         var attackerPort = ((IPEndPoint)attacker.Client.LocalEndPoint!).Port;
-        var alive = new MemberUpdate
-        {
-            Kind = UpdateKind.Alive,
-            NodeId = victim.Id,
-            Incarnation = 1,
-            Name = "carol",
-            Address = IPAddress.Any.GetAddressBytes(),
-            Port = attackerPort,
-            GitPort = attackerPort,
-            Repos = [new WireRepo { RepoId = (string)status["repos"]![0]!["id"]!, Name = "repo", Path = "/", RefsDigest = "", RefsVersion = 1 }],
-        };
-        UpdateSigning.Sign(alive, victim);
-        var datagram = new MeshCodec("peermesh", victim.Id, null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400)
-            .Encode(new GossipMessage { Updates = [alive] });
+        WireRepo[] repos = [new() { RepoId = (string)status["repos"]![0]!["id"]!, Name = "repo", Path = "/", RefsDigest = "", RefsVersion = 1 }];
+        var alive = HandMadeGossip.SignedAlive(victim, IPAddress.Any.GetAddressBytes(), attackerPort, 1, "carol", attackerPort, repos);
+        var datagram = HandMadeGossip.Encode(victim.Id, new GossipMessage { Updates = [alive] });
 
         for (var i = 0; i < 20; i++)
         {

@@ -191,25 +191,8 @@ public sealed class MeshNodeHostileTests : IDisposable
         Directory.Delete(_root, recursive: true);
     }
 
-    private MemberUpdate Alive(IPEndPoint endPoint, WireRepo[]? repos = null)
-    {
-        var update = new MemberUpdate
-        {
-            Kind = UpdateKind.Alive,
-            NodeId = _attacker.Id,
-            Incarnation = 5,
-            Name = "mallory",
-            Address = endPoint.Address.GetAddressBytes(),
-            Port = endPoint.Port,
-            Repos = repos ?? [],
-        };
-        UpdateSigning.Sign(update, _attacker);
-        return update;
-    }
+    private MemberUpdate Alive(IPEndPoint endPoint, WireRepo[]? repos = null) =>
+        HandMadeGossip.SignedAlive(_attacker, endPoint.Address.GetAddressBytes(), endPoint.Port, 5, "mallory", repos: repos);
 
-    private byte[] Encode(MeshMessage message, string? senderId = null)
-    {
-        var codec = new MeshCodec("peermesh", senderId ?? _attacker.Id, null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400);
-        return codec.Encode(message);
-    }
+    private byte[] Encode(MeshMessage message, string? senderId = null) => HandMadeGossip.Encode(senderId ?? _attacker.Id, message);
 }

@@ -166,7 +166,7 @@ public sealed class SpoofedIdentityTests : IDisposable
         var node = await cluster.AddNodeAsync();
         var honest = cluster.Network.CreateTransport();
         var attacker = cluster.Network.CreateTransport();
-        var codec = new MeshCodec("peermesh", _victimOfSpoof.Id, null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400);
+        var codec = HandMadeGossip.Codec(_victimOfSpoof.Id);
         honest.Start(datagram =>
         {
             if (codec.Decode(datagram.Data).Message is PingMessage { Nonce: { } nonce } ping)
@@ -190,7 +190,7 @@ public sealed class SpoofedIdentityTests : IDisposable
         await using var cluster = MeshCluster.WithFakeTime();
         var node = await cluster.AddNodeAsync();
         var challenger = cluster.Network.CreateTransport();
-        var codec = new MeshCodec("peermesh", _victimOfSpoof.Id, null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400);
+        var codec = HandMadeGossip.Codec(_victimOfSpoof.Id);
         var acks = new List<AckMessage>();
         challenger.Start(datagram => acks.Add((AckMessage)codec.Decode(datagram.Data).Message!));
 
@@ -227,24 +227,10 @@ public sealed class SpoofedIdentityTests : IDisposable
     }
 
     /// <summary>What the spoofed node itself announces: signed with its key.</summary>
-    private MemberUpdate SignedAlive(IPEndPoint endPoint, long incarnation)
-    {
-        var update = new MemberUpdate
-        {
-            Kind = UpdateKind.Alive,
-            NodeId = _victimOfSpoof.Id,
-            Incarnation = incarnation,
-            Name = "alice",
-            Address = endPoint.Address.GetAddressBytes(),
-            Port = endPoint.Port,
-            GitPort = 9418,
-            Repos = [],
-        };
-        UpdateSigning.Sign(update, _victimOfSpoof);
-        return update;
-    }
+    private MemberUpdate SignedAlive(IPEndPoint endPoint, long incarnation) =>
+        HandMadeGossip.SignedAlive(_victimOfSpoof, endPoint.Address.GetAddressBytes(), endPoint.Port, incarnation, "alice", gitPort: 9418);
 
     /// <summary>The attacker claims to be the spoofed node in the datagram header too (or a relay: <paramref name="senderId"/>).</summary>
     private byte[] Encode(MemberUpdate alive, string? senderId = null) =>
-        new MeshCodec("peermesh", senderId ?? _victimOfSpoof.Id, null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400).Encode(new GossipMessage { Updates = [alive] });
+        HandMadeGossip.Encode(senderId ?? _victimOfSpoof.Id, new GossipMessage { Updates = [alive] });
 }

@@ -84,24 +84,9 @@ public sealed class UnusableAddressTests : IDisposable
         Directory.Delete(_root, recursive: true);
     }
 
-    private MemberUpdate Alive(byte[]? address, int port)
-    {
-        var update = new MemberUpdate
-        {
-            Kind = UpdateKind.Alive,
-            NodeId = _peer.Id,
-            Incarnation = 3,
-            Name = "peer",
-            Address = address,
-            Port = port,
-            Repos = [],
-        };
-        UpdateSigning.Sign(update, _peer);
-        return update;
-    }
+    private MemberUpdate Alive(byte[]? address, int port) => HandMadeGossip.SignedAlive(_peer, address, port, 3, "peer");
 
     private byte[] Encode(MemberUpdate alive) => Encode(new GossipMessage { Updates = [alive] });
 
-    private byte[] Encode(MeshMessage message) =>
-        new MeshCodec("peermesh", _peer.Id, null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400).Encode(message);
+    private byte[] Encode(MeshMessage message) => HandMadeGossip.Encode(_peer.Id, message);
 }

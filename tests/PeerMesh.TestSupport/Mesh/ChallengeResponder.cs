@@ -15,7 +15,7 @@ internal static class ChallengeResponder
     public static InMemoryTransport Attach(InMemoryNetwork network, NodeIdentity identity, IPEndPoint? endPoint = null, int unanswered = 0)
     {
         var transport = network.CreateTransport(endPoint);
-        var codec = new MeshCodec("peermesh", identity.Id, null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400);
+        var codec = HandMadeGossip.Codec(identity.Id);
         transport.Start(datagram =>
         {
             var decoded = codec.Decode(datagram.Data);
