@@ -1,7 +1,7 @@
 namespace PeerMesh.Discovery.Mdns;
 
 /// <summary>
-/// mDNS/DNS-SD settings. Defaults follow RFC 6762/6763 and DESIGN.md; tests use fast
+/// mDNS/DNS-SD settings. Defaults follow RFC 6762/6763 (see docs/ARCHITECTURE.md); tests use fast
 /// values with a FakeTimeProvider.
 /// </summary>
 internal sealed class MdnsOptions
@@ -12,7 +12,7 @@ internal sealed class MdnsOptions
     /// <summary>UDP port; 5353 everywhere but in tests that cannot share it.</summary>
     public int Port { get; set; } = 5353;
 
-    /// <summary>TTL of every record we own (DESIGN: 120 s; RFC 6762 10 recommends 120 s for host-related records).</summary>
+    /// <summary>TTL of every record we own: 120 s, as RFC 6762 10 recommends for host-related records.</summary>
     public TimeSpan RecordTtl { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>RFC 6762 8.1: up to 250 ms random delay before the first probe.</summary>

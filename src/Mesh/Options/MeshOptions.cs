@@ -3,7 +3,7 @@ using System.Net;
 namespace PeerMesh.Mesh.Options;
 
 /// <summary>
-/// Every knob of the gossip mesh. Defaults are the LAN values of DESIGN.md (hashicorp/memberlist's
+/// Every knob of the gossip mesh. Defaults are the LAN values of docs/ARCHITECTURE.md (hashicorp/memberlist's
 /// DefaultLANConfig); the formulas that scale with the member count N are written next to them.
 /// Call <see cref="Validate"/> at start.
 /// </summary>
@@ -97,7 +97,7 @@ internal sealed class MeshOptions
     /// <summary>Seed of the node's random choices (probe order, gossip targets); null = random. Tests fix it.</summary>
     public int? RandomSeed { get; set; }
 
-    /// <summary>LAN defaults (DESIGN.md).</summary>
+    /// <summary>LAN defaults (docs/ARCHITECTURE.md, "Timers and formulas").</summary>
     public static MeshOptions Lan() => new();
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace PeerMesh.Sync.Serving;
 
 /// <summary>
-/// The hardened command line of the git daemon (DESIGN.md, Serving). Only the one repository is
+/// The hardened command line of the git daemon (docs/ARCHITECTURE.md, Serving). Only the one repository is
 /// exported (<c>--strict-paths</c> with it as the base path and the only whitelisted directory), push
 /// and archive are refused even where the repository's own config enables them, and there is no
 /// <c>--informative-errors</c> (a refused path does not say whether it exists) and no <c>--user-path</c>.

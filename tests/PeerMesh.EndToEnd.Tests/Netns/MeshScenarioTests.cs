@@ -12,7 +12,7 @@ namespace PeerMesh.EndToEnd.Tests.Netns;
 [Trait("Category", "Scenario")]
 public sealed class MeshScenarioTests
 {
-    // Deadlines are several times the design's defaults (mDNS announce 2 x 1 s, probe 1 s, suspicion >= 4 s,
+    // Deadlines are several times the defaults (docs/ARCHITECTURE.md, timers) (mDNS announce 2 x 1 s, probe 1 s, suspicion >= 4 s,
     // refs change < 100 ms + one round trip, push-pull 30 s), leaving room for a loaded 2-core CI machine.
     private static readonly TimeSpan s_discovery = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_propagation = TimeSpan.FromSeconds(20);
