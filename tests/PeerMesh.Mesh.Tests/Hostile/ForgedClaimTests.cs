@@ -154,14 +154,7 @@ public sealed class ForgedClaimTests : IDisposable
     [Fact]
     public async Task Suspect_MemberForcesRefutationsWithoutPause_VictimNeverDeadAndItsIncarnationStaysBelieved()
     {
-        // A small lead, so that the thousands of refutations forced below reach it within the test.
-        await using var cluster = MeshCluster.WithFakeTime(seed: 51, options: () =>
-        {
-            var options = MeshOptions.FastTest();
-            options.MaxIncarnationLead = TimeSpan.FromSeconds(2);
-            options.IncarnationTolerance = TimeSpan.FromSeconds(10);
-            return options;
-        });
+        await using var cluster = MeshCluster.WithFakeTime(seed: 51, options: SmallLead);
         var nodes = await JoinedAsync(cluster);
         var mallory = Admit(cluster, nodes, _mallory);
         var victim = nodes[1];
@@ -195,6 +188,32 @@ public sealed class ForgedClaimTests : IDisposable
     }
 
     [Fact]
+    public async Task Suspect_VictimAlreadyAtItsLead_RefutedWhenItsClockAllowsWithoutBeingAskedAgain()
+    {
+        // The victim alone with a member made by hand, which never probes: nothing tells the victim twice.
+        await using var cluster = MeshCluster.WithFakeTime(seed: 53, options: SmallLead);
+        var victim = await cluster.AddNodeAsync();
+        var mallory = Admit(cluster, [victim], _mallory);
+        cluster.RunUntil(() => cluster.Time.GetUtcNow().Millisecond == 10, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1));
+        var second = cluster.Time.GetUtcNow().ToUnixTimeSeconds();
+
+        // A claim one below the victim's cap (its clock + 2 s) takes it to the cap at once...
+        mallory.Send(victim.LocalEndPoint, Encode(_mallory.Id, ClaimSigning.Create(UpdateKind.Suspect, victim.LocalId, second + 1, _mallory), inPushPull: false));
+        cluster.Run(TimeSpan.FromMilliseconds(5));
+        Assert.Equal(second + 2, victim.Incarnation);
+
+        // ...so the next can only be refuted once the clock has moved on: within about a second, not at once, not never.
+        mallory.Send(victim.LocalEndPoint, Encode(_mallory.Id, ClaimSigning.Create(UpdateKind.Suspect, victim.LocalId, second + 2, _mallory), inPushPull: false));
+        cluster.Run(TimeSpan.FromMilliseconds(5));
+        Assert.Equal(second + 2, victim.Incarnation);
+        var took = cluster.RunUntil(() => victim.Incarnation == second + 3, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(1));
+
+        Assert.NotNull(took);
+        Assert.InRange(cluster.Time.GetUtcNow().ToUnixTimeSeconds(), second + 1, second + 1);
+        Assert.Equal(0, victim.Statistics.DropsFor(DropReason.ImplausibleIncarnation));
+    }
+
+    [Fact]
     public async Task Claim_AboutTheVictimsPreviousLifeSignedByAMember_RefutedAboveIt()
     {
         await using var cluster = MeshCluster.WithFakeTime(seed: 52);
@@ -214,6 +233,15 @@ public sealed class ForgedClaimTests : IDisposable
         _mallory.Dispose();
         _stranger.Dispose();
         Directory.Delete(_root, recursive: true);
+    }
+
+    /// <summary>FastTest with a lead of 2 s (and a tolerance of 10 s), so that tests reach the lead quickly.</summary>
+    private static MeshOptions SmallLead()
+    {
+        var options = MeshOptions.FastTest();
+        options.MaxIncarnationLead = TimeSpan.FromSeconds(2);
+        options.IncarnationTolerance = TimeSpan.FromSeconds(10);
+        return options;
     }
 
     private static async Task<List<MeshNode>> JoinedAsync(MeshCluster cluster)
