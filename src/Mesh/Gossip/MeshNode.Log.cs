@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Wire;
 
 namespace PeerMesh.Mesh.Gossip;
 
@@ -16,14 +17,37 @@ internal sealed partial class MeshNode
             : shortId;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "gossip mesh node {NodeId} listening on {EndPoint} (mesh key: {Encrypted})")]
-    private partial void LogStarted(string nodeId, IPEndPoint endPoint, bool encrypted);
+    /// <summary>How a state reads in a log line: a dead peer is "offline" there (its remote and refs stay).</summary>
+    private static string Describe(MemberState state) => state switch
+    {
+        MemberState.Alive => "alive",
+        MemberState.Suspect => "suspect",
+        MemberState.Dead => "offline",
+        _ => "gone (left)",
+    };
+
+    /// <summary>Why a foreign datagram was dropped, in words (the drop reason stays beside it: it is the counter's key).</summary>
+    private static string DescribeForeign(string reason) => reason switch
+    {
+        DropReason.UnknownVersion => "another protocol version",
+        DropReason.WrongMesh => "another mesh id",
+        DropReason.KeyMismatch => "another mesh key, or a sealed and an open mesh",
+        _ => reason,
+    };
+
+    private void LogStarted(string nodeId, IPEndPoint endPoint, bool encrypted) =>
+        LogStarted(nodeId, endPoint, encrypted ? "sealed with the mesh key" : "open mesh, no mesh key");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "gossip mesh node {NodeId} listening on {EndPoint} ({Sealing})")]
+    private partial void LogStarted(string nodeId, IPEndPoint endPoint, string sealing);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "peer {Name} ({NodeId}) joined at {EndPoint}")]
     private partial void LogMemberJoined(string nodeId, string name, IPEndPoint endPoint);
 
+    private void LogMemberAlive(string peer, MemberState previous) => LogMemberAlive(peer, Describe(previous));
+
     [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} is alive again (was {Previous})")]
-    private partial void LogMemberAlive(string peer, MemberState previous);
+    private partial void LogMemberAlive(string peer, string previous);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} is suspect (no answer; reported by {From})")]
     private partial void LogMemberSuspect(string peer, string from);
@@ -34,8 +58,10 @@ internal sealed partial class MeshNode
     [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} left")]
     private partial void LogMemberLeft(string peer);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "member {NodeId} moved from {Old} to {New}")]
-    private partial void LogAddressChanged(string nodeId, IPEndPoint old, IPEndPoint @new);
+    private void LogAddressChanged(string nodeId, IPEndPoint old, IPEndPoint @new) => LogPeerMoved(Who(nodeId), old, @new);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} moved from {Old} to {New}")]
+    private partial void LogPeerMoved(string peer, IPEndPoint old, IPEndPoint @new);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "refuted a rumour about this node; incarnation now {Incarnation}")]
     private partial void LogRefuted(long incarnation);
@@ -55,8 +81,10 @@ internal sealed partial class MeshNode
     [LoggerMessage(Level = LogLevel.Warning, Message = "gossip from {Source} exceeds {Limit} datagrams/s; dropping its datagrams until it slows down")]
     private partial void LogRateLimited(IPEndPoint source, int limit);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "dropping gossip from {Source}: {Reason} (other version, mesh id or mesh key; logged once per source)")]
-    private partial void LogForeignDatagram(IPAddress source, string reason);
+    private void LogForeignDatagram(IPAddress source, string reason) => LogForeignDatagram(source, DescribeForeign(reason), reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dropping gossip from {Source}: {Reason} ({DropReason}; logged once per source)")]
+    private partial void LogForeignDatagram(IPAddress source, string reason, string dropReason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node {NodeId} was announced at {EndPoint}, which did not prove it (no signed answer to a challenge); not believed (logged once per address)")]
     private partial void LogUnprovenAddress(string nodeId, IPEndPoint endPoint);

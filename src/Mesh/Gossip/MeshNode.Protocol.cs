@@ -24,13 +24,14 @@ internal sealed partial class MeshNode
             }
 
             ExpireChallenges(now);
+            RetryPendingRefutation();
 
             if (_pendingProbe is { Acked: false } failed)
             {
                 var target = _table.Get(failed.TargetId);
                 if (target is not null && target.Member.IsLive)
                 {
-                    ApplySuspect(failed.TargetId, target.Member.Incarnation, _identity.Id);
+                    ApplySuspect(failed.TargetId, target.Member.Incarnation, _identity.Id, claim: null);
                 }
             }
 
@@ -52,7 +53,14 @@ internal sealed partial class MeshNode
 
             var seq = ++_seq;
             _pendingProbe = new PendingProbe(next.Id, seq, next.Member.GossipEndPoint);
-            SendMessage(next.Member.GossipEndPoint, new PingMessage { Seq = seq, TargetId = next.Id }, piggyback: true);
+            var ping = new PingMessage { Seq = seq, TargetId = next.Id };
+            if (next.Member.State == MemberState.Suspect && next.Claim is { } claim)
+            {
+                // Lifeguard's buddy system: tell a suspect member so, so it can refute (or send its newer alive) at once.
+                ping.Updates = [claim];
+            }
+
+            SendMessage(next.Member.GossipEndPoint, ping, piggyback: true);
             _probeTimeoutTimer?.Change(_options.ProbeTimeout, Timeout.InfiniteTimeSpan);
         }
     }
@@ -191,14 +199,19 @@ internal sealed partial class MeshNode
     {
         var now = MonotonicNow;
         var states = new List<MemberUpdate> { _selfAlive };
-        foreach (var entry in _table.Entries)
+
+        // Live members first: a receiver meeting them for the first time then knows the claimants of the claims after them.
+        foreach (var entry in _table.Entries.OrderBy(e => e.Member.IsLive ? 0 : 1))
         {
             if (!entry.Member.IsLive && now - entry.StateChangedAt > _options.DeadMemberRetention)
             {
                 continue;
             }
 
-            states.Add(StateRecord(entry));
+            if (StateRecord(entry) is { } record)
+            {
+                states.Add(record);
+            }
         }
 
         const int PartOverhead = 48;
@@ -233,23 +246,14 @@ internal sealed partial class MeshNode
         }
     }
 
-    private static MemberUpdate StateRecord(MemberEntry entry)
-    {
-        var kind = entry.Member.State switch
-        {
-            MemberState.Alive => UpdateKind.Alive,
-            MemberState.Suspect => UpdateKind.Suspect,
-            MemberState.Dead => UpdateKind.Dead,
-            _ => UpdateKind.Left,
-        };
-        if (kind == UpdateKind.Alive && entry.Announcement.Incarnation == entry.Member.Incarnation)
-        {
-            return entry.Announcement;
-        }
-
-        // Non-alive records carry only what the merge rules need; the signed announcement stays alive-only.
-        return new MemberUpdate { Kind = kind, NodeId = entry.Id, Incarnation = entry.Member.Incarnation };
-    }
+    /// <summary>
+    /// A member's record in our full state: its signed announcement while alive, else the signed claim (or its own leave)
+    /// that made it suspect, dead or left. Null when there is none to send (nothing unsigned goes out: it would be dropped).
+    /// </summary>
+    private static MemberUpdate? StateRecord(MemberEntry entry) =>
+        entry.Member.State == MemberState.Alive
+            ? entry.Announcement.Incarnation == entry.Member.Incarnation ? entry.Announcement : null
+            : entry.Claim;
 
     private void StartSuspicion(string id, long incarnation, string from, DateTimeOffset now)
     {
@@ -289,7 +293,7 @@ internal sealed partial class MeshNode
             var entry = _table.Get(id);
             if (entry is not null && entry.Member.State == MemberState.Suspect)
             {
-                ApplyDead(id, entry.Member.Incarnation, _identity.Id);
+                ApplyDead(id, entry.Member.Incarnation, _identity.Id, claim: null);
             }
             else
             {
@@ -368,9 +372,10 @@ internal sealed partial class MeshNode
             var updates = _broadcasts.Take(budget, SuspicionMath.RetransmitLimit(_options.RetransmitMult, _table.LiveCount + 1));
             if (updates.Count > 0)
             {
-                message.Updates = [.. updates];
+                var own = message.Updates;
+                message.Updates = [.. own ?? [], .. updates];
                 payload = MeshCodec.SerializePayload(message);
-                message.Updates = null;
+                message.Updates = own;
             }
         }
 
@@ -393,4 +398,7 @@ internal sealed partial class MeshNode
     }
 
     private void SignUpdate(MemberUpdate update) => UpdateSigning.Sign(update, _identity);
+
+    /// <summary>Our own claim that <paramref name="id"/> is suspect or dead at <paramref name="incarnation"/>, signed.</summary>
+    private MemberUpdate OwnClaim(UpdateKind kind, string id, long incarnation) => ClaimSigning.Create(kind, id, incarnation, _identity);
 }

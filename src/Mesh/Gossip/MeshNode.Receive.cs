@@ -68,6 +68,7 @@ internal sealed partial class MeshNode
             return;
         }
 
+        _heardStaleClaimAboutUs = false;
         foreach (var update in message.Updates ?? [])
         {
             ApplyUpdate(update, source, sender, fromPushPull: false);
@@ -82,7 +83,14 @@ internal sealed partial class MeshNode
                     break;
                 }
 
-                SendMessage(source, Answer(ping, sender, source), piggyback: true);
+                var answer = Answer(ping, sender, source);
+                if (_heardStaleClaimAboutUs)
+                {
+                    // The prober holds us suspect or dead below our incarnation: it missed our refutation. Ours goes with the ack.
+                    answer.Updates = [_selfAlive];
+                }
+
+                SendMessage(source, answer, piggyback: true);
                 break;
             case AckMessage ack:
                 if (TryTakeChallenge(ack, source, out var challenge))
@@ -199,20 +207,8 @@ internal sealed partial class MeshNode
             case UpdateKind.Alive:
                 ApplyAlive(update, source, sender, fromPushPull);
                 break;
-            case UpdateKind.Suspect:
-                ApplySuspect(update.NodeId, update.Incarnation, ValidFrom(update.From, sender));
-                break;
-            case UpdateKind.Dead:
-                // A dead record in someone's full state is only a reason to check ourselves (memberlist does the same).
-                if (fromPushPull)
-                {
-                    ApplySuspect(update.NodeId, update.Incarnation, sender);
-                }
-                else
-                {
-                    ApplyDead(update.NodeId, update.Incarnation, ValidFrom(update.From, sender));
-                }
-
+            case UpdateKind.Suspect or UpdateKind.Dead:
+                ApplyClaim(update, sender, fromPushPull);
                 break;
             case UpdateKind.Left:
                 ApplyLeft(update);
@@ -271,6 +267,12 @@ internal sealed partial class MeshNode
         if (current is null && _table.Count >= _options.MaxMembers)
         {
             Statistics.CountDrop(DropReason.MemberCap);
+            return;
+        }
+
+        if (!IsPlausibleIncarnation(update.Incarnation))
+        {
+            Statistics.CountDrop(DropReason.ImplausibleIncarnation);
             return;
         }
 
@@ -431,7 +433,108 @@ internal sealed partial class MeshNode
         return false;
     }
 
-    private void ApplySuspect(string id, long incarnation, string from)
+    /// <summary>
+    /// A suspect or dead claim about another member (HOSTILE 46). Believed only when it moves the member forward, is not
+    /// above the incarnation the member itself announced (no honest prober can know a higher one, so a claim there is one
+    /// the member might be unable to refute), is signed by its claimant, and the claimant is a member we know. Cheap
+    /// checks first: a replayed or repeated claim costs no signature check. A dead record in someone's full state only
+    /// starts a suspicion here (memberlist does the same).
+    /// </summary>
+    private void ApplyClaim(MemberUpdate claim, string sender, bool fromPushPull)
+    {
+        var id = claim.NodeId;
+        var kind = fromPushPull ? UpdateKind.Suspect : claim.Kind;
+        var current = _table.Get(id);
+        var decision = MergeRules.Decide(current?.Member, kind, claim.Incarnation);
+        if (decision == MergeDecision.Ignore)
+        {
+            return;
+        }
+
+        if (claim.Incarnation > current!.Member.Incarnation || !IsPlausibleIncarnation(claim.Incarnation))
+        {
+            Statistics.CountDrop(DropReason.ImplausibleIncarnation);
+            return;
+        }
+
+        if (!_options.RequireSignatures)
+        {
+            var unverified = ValidFrom(claim.From, sender);
+            if (kind == UpdateKind.Dead)
+            {
+                ApplyDead(id, claim.Incarnation, unverified, claim: null);
+            }
+            else
+            {
+                ApplySuspect(id, claim.Incarnation, unverified, claim: null);
+            }
+
+            return;
+        }
+
+        if (decision == MergeDecision.Confirm && claim.From is { } voice
+            && (!_suspicions.TryGetValue(id, out var running) || running.HasHeardFrom(voice)))
+        {
+            return;
+        }
+
+        if (!IsVerifiedClaim(claim, requireKnownClaimant: true))
+        {
+            return;
+        }
+
+        if (claim.Kind == UpdateKind.Dead && fromPushPull)
+        {
+            // Counted as the claimant's voice; relayed as a suspicion of ours (a dead claim relayed would kill at once).
+            ApplySuspect(id, claim.Incarnation, claim.From!, claim: null);
+        }
+        else if (kind == UpdateKind.Dead)
+        {
+            ApplyDead(id, claim.Incarnation, claim.From!, Relayable(claim));
+        }
+        else
+        {
+            ApplySuspect(id, claim.Incarnation, claim.From!, Relayable(claim));
+        }
+    }
+
+    /// <summary>True when <paramref name="claim"/> is signed by the claimant it names (and, if required, one we know); else counted.</summary>
+    private bool IsVerifiedClaim(MemberUpdate claim, bool requireKnownClaimant)
+    {
+        if (!WireValidation.IsNodeId(claim.From))
+        {
+            Statistics.CountDrop(DropReason.BadSignature);
+            return false;
+        }
+
+        if (requireKnownClaimant && claim.From != _identity.Id && _table.Get(claim.From!) is null)
+        {
+            Statistics.CountDrop(DropReason.UnknownClaimant);
+            return false;
+        }
+
+        if (!ClaimSigning.Verify(claim))
+        {
+            Statistics.CountDrop(DropReason.BadSignature);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The signed parts of a claim only: what a relay adds beside the signature is not passed on.</summary>
+    private static MemberUpdate Relayable(MemberUpdate claim) => new()
+    {
+        Kind = claim.Kind,
+        NodeId = claim.NodeId,
+        Incarnation = claim.Incarnation,
+        From = claim.From,
+        PublicKey = claim.PublicKey,
+        Signature = claim.Signature,
+    };
+
+    /// <param name="claim">The signed claim to keep and relay; null = ours, signed here when needed.</param>
+    private void ApplySuspect(string id, long incarnation, string from, MemberUpdate? claim)
     {
         var current = _table.Get(id);
         var decision = MergeRules.Decide(current?.Member, UpdateKind.Suspect, incarnation);
@@ -440,25 +543,20 @@ internal sealed partial class MeshNode
             return;
         }
 
-        var update = new MemberUpdate { Kind = UpdateKind.Suspect, NodeId = id, Incarnation = incarnation, From = from };
         if (decision == MergeDecision.Confirm)
         {
-            if (incarnation > current!.Member.Incarnation)
-            {
-                _table.Set(current with { Member = current.Member with { Incarnation = incarnation } });
-            }
-
             if (_suspicions.TryGetValue(id, out var running) && running.Confirm(from))
             {
                 RescheduleSuspicion(id, running);
-                _broadcasts.Enqueue(update);
+                _broadcasts.Enqueue(claim ?? OwnClaim(UpdateKind.Suspect, id, incarnation));
             }
 
             return;
         }
 
+        claim ??= OwnClaim(UpdateKind.Suspect, id, incarnation);
         var now = MonotonicNow;
-        _table.Set(current! with { Member = current.Member with { State = MemberState.Suspect, Incarnation = incarnation }, StateChangedAt = now });
+        _table.Set(current! with { Member = current.Member with { State = MemberState.Suspect, Incarnation = incarnation }, StateChangedAt = now, Claim = claim });
         LogMemberSuspect(Who(id), Who(from));
         StartSuspicion(id, incarnation, from, now);
         if (from != _identity.Id)
@@ -468,10 +566,12 @@ internal sealed partial class MeshNode
             // One slot only, so a storm of rumours cannot starve the round robin.
             _priorityProbe ??= id;
         }
-        _broadcasts.Enqueue(update);
+
+        _broadcasts.Enqueue(claim);
     }
 
-    private void ApplyDead(string id, long incarnation, string from)
+    /// <param name="claim">The signed claim to keep and relay; null = ours, signed here.</param>
+    private void ApplyDead(string id, long incarnation, string from, MemberUpdate? claim)
     {
         var current = _table.Get(id);
         if (MergeRules.Decide(current?.Member, UpdateKind.Dead, incarnation) != MergeDecision.Apply)
@@ -479,10 +579,11 @@ internal sealed partial class MeshNode
             return;
         }
 
+        claim ??= OwnClaim(UpdateKind.Dead, id, incarnation);
         CancelSuspicion(id);
-        _table.Set(current! with { Member = current.Member with { State = MemberState.Dead, Incarnation = incarnation }, StateChangedAt = MonotonicNow });
+        _table.Set(current! with { Member = current.Member with { State = MemberState.Dead, Incarnation = incarnation }, StateChangedAt = MonotonicNow, Claim = claim });
         LogMemberDead(Who(id), Who(from));
-        _broadcasts.Enqueue(new MemberUpdate { Kind = UpdateKind.Dead, NodeId = id, Incarnation = incarnation, From = from });
+        _broadcasts.Enqueue(claim);
     }
 
     private void ApplyLeft(MemberUpdate update)
@@ -493,21 +594,29 @@ internal sealed partial class MeshNode
             return;
         }
 
+        if (!IsPlausibleIncarnation(update.Incarnation))
+        {
+            Statistics.CountDrop(DropReason.ImplausibleIncarnation);
+            return;
+        }
+
         if (_options.RequireSignatures && !UpdateSigning.Verify(update))
         {
             Statistics.CountDrop(DropReason.BadSignature);
             return;
         }
 
+        var relay = update.Clone();
+        relay.From = null;
+        relay.ObservedAddress = null;
         CancelSuspicion(update.NodeId);
         _table.Set(current! with
         {
             Member = current.Member with { State = MemberState.Left, Incarnation = update.Incarnation },
             StateChangedAt = MonotonicNow,
+            Claim = relay,
         });
         LogMemberLeft(Who(update.NodeId));
-        var relay = update.Clone();
-        relay.From = null;
         _broadcasts.Enqueue(relay);
     }
 
@@ -546,7 +655,12 @@ internal sealed partial class MeshNode
         _broadcasts.Enqueue(relay);
     }
 
-    /// <summary>Someone talks about us: refute a suspicion, death or stale alive by raising our incarnation.</summary>
+    /// <summary>
+    /// Someone talks about us: refute a suspicion, death or stale alive by raising our incarnation. Only what can be
+    /// genuine is refuted (HOSTILE 46): our own statements must carry our signature (a previous life, or another process
+    /// with our key), claims their claimant's signature (whoever it is: we may not know a new member yet while others
+    /// do, and refuting costs one incarnation), and nothing above what we can refute to (our clock + the lead) is believed.
+    /// </summary>
     private void HandleAboutSelf(MemberUpdate update)
     {
         if (_leaving)
@@ -557,8 +671,9 @@ internal sealed partial class MeshNode
         switch (update.Kind)
         {
             case UpdateKind.Alive:
-                if (update.Incarnation > _incarnation
+                if ((update.Incarnation > _incarnation
                     || (update.Incarnation == _incarnation && !SameAnnouncement(update, _selfAlive)))
+                    && CanRefuteAbove(update.Incarnation) && IsOwnStatement(update))
                 {
                     // Our previous life, or another process with our key (HOSTILE 20). Refute, but not again within a
                     // minute: two live copies would otherwise out-bid each other forever and peers' URLs would flip-flop.
@@ -574,8 +689,17 @@ internal sealed partial class MeshNode
                 }
 
                 break;
-            case UpdateKind.Suspect or UpdateKind.Dead or UpdateKind.Left:
-                if (update.Incarnation >= _incarnation)
+            case UpdateKind.Left:
+                if (update.Incarnation >= _incarnation && CanRefuteAbove(update.Incarnation) && IsOwnStatement(update))
+                {
+                    Refute(update.Incarnation);
+                }
+
+                break;
+            case UpdateKind.Suspect or UpdateKind.Dead:
+                _heardStaleClaimAboutUs |= update.Incarnation < _incarnation;
+                if (update.Incarnation >= _incarnation && CanRefuteAbove(update.Incarnation)
+                    && (!_options.RequireSignatures || IsVerifiedClaim(update, requireKnownClaimant: false)))
                 {
                     Refute(update.Incarnation);
                 }
@@ -583,10 +707,10 @@ internal sealed partial class MeshNode
                 break;
             case UpdateKind.Repo:
                 if (update.Repos is [var wire] && _localRepos.Find(r => r.RepoId == wire.RepoId) is { } mine && wire.RefsVersion >= mine.RefsVersion
-                    && wire.RefsDigest != mine.RefsDigest)
+                    && wire.RefsDigest != mine.RefsDigest && IsOwnStatement(update))
                 {
                     // Our previous life announced a higher version: go above it so peers take the current refs.
-                    mine.RefsVersion = wire.RefsVersion + 1;
+                    mine.RefsVersion = IncarnationMath.Next(wire.RefsVersion);
                     RebuildSelfAlive();
                     _broadcasts.Enqueue(RepoUpdate(mine));
                 }
@@ -599,11 +723,64 @@ internal sealed partial class MeshNode
     private static bool SameAnnouncement(MemberUpdate a, MemberUpdate b) =>
         a.Port == b.Port && a.GitPort == b.GitPort && a.Name == b.Name && (a.Address ?? []).AsSpan().SequenceEqual(b.Address ?? []);
 
+    /// <summary>A statement about us that only our key can have signed; counted when it was not.</summary>
+    private bool IsOwnStatement(MemberUpdate update)
+    {
+        if (!_options.RequireSignatures || UpdateSigning.Verify(update))
+        {
+            return true;
+        }
+
+        Statistics.CountDrop(DropReason.BadSignature);
+        return false;
+    }
+
+    /// <summary>False (and counted) when <paramref name="heard"/> is above what we may raise our incarnation to.</summary>
+    private bool CanRefuteAbove(long heard)
+    {
+        if (heard >= 0 && heard <= OwnIncarnationCap)
+        {
+            return true;
+        }
+
+        Statistics.CountDrop(DropReason.ImplausibleIncarnation);
+        return false;
+    }
+
+    /// <summary>
+    /// Raises our incarnation above <paramref name="heard"/> and ours, and announces it. Past our clock + the lead it
+    /// waits for the clock instead (retried every probe tick, so at most about one refutation per second goes past the lead).
+    /// </summary>
     private void Refute(long heard)
     {
-        _incarnation = Math.Max(_incarnation, heard) + 1;
+        var target = IncarnationMath.Next(Math.Max(_incarnation, heard));
+        if (target > OwnIncarnationCap)
+        {
+            _pendingRefutation = Math.Max(_pendingRefutation ?? heard, heard);
+            return;
+        }
+
+        _pendingRefutation = null;
+        _incarnation = target;
         RebuildSelfAlive();
         _broadcasts.Enqueue(_selfAlive);
         LogRefuted(_incarnation);
+    }
+
+    private void RetryPendingRefutation()
+    {
+        if (_pendingRefutation is not { } heard)
+        {
+            return;
+        }
+
+        if (heard < _incarnation || _leaving)
+        {
+            // Already above it (an announcement since), or going away anyway.
+            _pendingRefutation = null;
+            return;
+        }
+
+        Refute(heard);
     }
 }

@@ -51,6 +51,8 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private DateTimeOffset _lastConflictRefute = DateTimeOffset.MinValue;
     private long _seq;
     private long _incarnation;
+    private long? _pendingRefutation;
+    private bool _heardStaleClaimAboutUs;
     private int _gitPort;
     private MemberUpdate _selfAlive = new();
     private DateTimeOffset _nextReap;
@@ -161,7 +163,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
             if (_started)
             {
                 _leaving = true;
-                _incarnation++;
+                _incarnation = IncarnationMath.Next(_incarnation);
                 var leave = new MemberUpdate { Kind = UpdateKind.Left, NodeId = _identity.Id, Incarnation = _incarnation };
                 SignUpdate(leave);
                 foreach (var entry in _table.Entries)
@@ -293,7 +295,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
             repo.RefsDigest = refsDigest;
 
             // Wall-clock milliseconds (or +1): versions keep growing across restarts of this node.
-            repo.RefsVersion = Math.Max(repo.RefsVersion + 1, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            repo.RefsVersion = Math.Max(IncarnationMath.Next(repo.RefsVersion), _time.GetUtcNow().ToUnixTimeMilliseconds());
             RebuildSelfAlive();
             var update = RepoUpdate(repo);
             _broadcasts.Enqueue(update);
@@ -363,6 +365,15 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     /// </summary>
     private DateTimeOffset MonotonicNow => _clockOrigin + _time.GetElapsedTime(_startTimestamp);
 
+    /// <summary>
+    /// The clock of incarnation bounds is the monotonic one too (wall time at start + elapsed): a wall-clock step after
+    /// the start moves neither what we believe nor what we refute to (HOSTILE 8, 46).
+    /// </summary>
+    private bool IsPlausibleIncarnation(long incarnation) => IncarnationMath.IsPlausible(incarnation, MonotonicNow, _options.IncarnationTolerance);
+
+    /// <summary>The highest incarnation we refute to now: our clock + MaxIncarnationLead.</summary>
+    private long OwnIncarnationCap => IncarnationMath.Bound(MonotonicNow, _options.MaxIncarnationLead);
+
     private IPEndPoint AdvertisedEndPoint => new(_options.AdvertiseAddress ?? _transport.LocalEndPoint.Address, _transport.LocalEndPoint.Port);
 
     /// <summary>A timer callback must never throw (it would end the process): log and carry on.</summary>
@@ -382,7 +393,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     {
         if (_started && !_stopped)
         {
-            _incarnation++;
+            _incarnation = IncarnationMath.Next(_incarnation);
         }
 
         RebuildSelfAlive();

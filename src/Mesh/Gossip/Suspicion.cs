@@ -37,6 +37,9 @@ internal sealed class Suspicion
 
     public DateTimeOffset Deadline => Start + Timeout;
 
+    /// <summary>True when <paramref name="from"/> raised or confirmed this suspicion already (its claim need not be verified again).</summary>
+    public bool HasHeardFrom(string from) => _confirmers.Contains(from);
+
     /// <summary>True when <paramref name="from"/> is a new, counted confirmation (then the deadline moved closer).</summary>
     public bool Confirm(string from)
     {

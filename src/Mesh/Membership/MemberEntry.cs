@@ -9,4 +9,10 @@ namespace PeerMesh.Mesh.Membership;
 internal sealed record MemberEntry(Member Member, MemberUpdate Announcement, DateTimeOffset StateChangedAt)
 {
     public string Id => Member.Id;
+
+    /// <summary>
+    /// The signed statement that put the member in its current state when that is not alive: a suspect or dead claim
+    /// (signed by its claimant) or the member's own leave; sent as is in push-pull. Null while alive.
+    /// </summary>
+    public MemberUpdate? Claim { get; init; }
 }

@@ -91,7 +91,23 @@ internal sealed class MeshOptions
     /// </summary>
     public int MaxDatagramsPerSourcePerSecond { get; set; } = 1000;
 
-    /// <summary>Require and verify Ed25519 signatures on alive announcements. Default true.</summary>
+    /// <summary>
+    /// Incarnations are Unix seconds at a node's start plus one per refutation or announcement change (HOSTILE 46).
+    /// One above (receiver's clock in seconds + IncarnationTolerance) is implausible: dropped, never applied.
+    /// It must cover MaxIncarnationLead plus the clock skew between nodes; default 24 h = 1 h of lead + 23 h of skew
+    /// (a machine keeping its clock in local time is off by up to 14 h). A sealed mesh already needs clocks within
+    /// ReplayTolerance.
+    /// </summary>
+    public TimeSpan IncarnationTolerance { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// A node refutes up to (its clock in seconds + MaxIncarnationLead) at once; beyond that a refutation waits for its
+    /// clock (at most one per second), so a member forcing refutations cannot push it past what peers accept.
+    /// Default 1 h (3600 refutations ahead of the clock). Must be below IncarnationTolerance.
+    /// </summary>
+    public TimeSpan MaxIncarnationLead { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Require and verify Ed25519 signatures on alive announcements and on suspect/dead claims. Default true.</summary>
     public bool RequireSignatures { get; set; } = true;
 
     /// <summary>Seed of the node's random choices (probe order, gossip targets); null = random. Tests fix it.</summary>
@@ -138,6 +154,8 @@ internal sealed class MeshOptions
         Require(MaxReposPerMember is >= 0 and <= 64, "MaxReposPerMember must be 0..64");
         Require(MaxDatagramsPerSourcePerSecond >= 0, "MaxDatagramsPerSourcePerSecond must be >= 0");
         Require(ReplayTolerance > TimeSpan.Zero, "ReplayTolerance must be positive");
+        Require(MaxIncarnationLead >= TimeSpan.FromSeconds(1), "MaxIncarnationLead must be at least 1 s");
+        Require(IncarnationTolerance > MaxIncarnationLead, "IncarnationTolerance must be above MaxIncarnationLead");
         foreach (var key in MeshKeys)
         {
             Require(key is { Length: >= 16 }, "a mesh key must be at least 16 bytes");

@@ -172,7 +172,7 @@ internal sealed partial class UdpTransport : ITransport
             {
                 // E.g. ICMP port unreachable surfacing on the socket: keep receiving, but do not spin.
                 Interlocked.Increment(ref _receiveFailures);
-                LogReceiveFailed(ex.SocketErrorCode.ToString());
+                LogReceiveFailed(ex.Message);
                 try
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken);
@@ -200,7 +200,7 @@ internal sealed partial class UdpTransport : ITransport
     [LoggerMessage(Level = LogLevel.Debug, Message = "gossip send to {Destination} failed: {Error}")]
     private partial void LogSendFailed(IPEndPoint destination, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "gossip receive failed ({Error}); continuing")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gossip receive failed: {Error}; continuing")]
     private partial void LogReceiveFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "gossip receiver threw; continuing")]

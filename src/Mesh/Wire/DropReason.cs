@@ -24,4 +24,13 @@ internal static class DropReason
 
     /// <summary>A challenge answered without a proof: more than the proofs we sign per second were asked for.</summary>
     public const string ProofBudget = "proof-budget";
+
+    /// <summary>
+    /// An incarnation no honest node can have said (HOSTILE 46): beyond the clock-derived bound, or a suspect/dead
+    /// claim above what the member itself announced (or, about us, above what we could refute to).
+    /// </summary>
+    public const string ImplausibleIncarnation = "implausible-incarnation";
+
+    /// <summary>A suspect or dead claim signed by a node this one does not know as a member (keys are free; membership is not).</summary>
+    public const string UnknownClaimant = "unknown-claimant";
 }

@@ -18,7 +18,7 @@ public sealed class MemberUpdate
     [Key(2)]
     public long Incarnation { get; set; }
 
-    /// <summary>For suspect/dead: who says so (independent confirmations are counted by it).</summary>
+    /// <summary>For suspect/dead: who says so, the signer of the claim (independent confirmations are counted by it).</summary>
     [Key(3)]
     public string? From { get; set; }
 
@@ -38,11 +38,11 @@ public sealed class MemberUpdate
     [Key(8)]
     public WireRepo[]? Repos { get; set; }
 
-    /// <summary>Originator's Ed25519 public key (alive and repo updates).</summary>
+    /// <summary>Originator's Ed25519 public key: the member's own for alive, left and repo updates, the claimant's (<see cref="From"/>) for suspect and dead.</summary>
     [Key(9)]
     public byte[]? PublicKey { get; set; }
 
-    /// <summary>Originator's signature over its canonical fields (see UpdateSigning); relays keep it.</summary>
+    /// <summary>Originator's signature over its canonical fields (see UpdateSigning, ClaimSigning); relays keep it.</summary>
     [Key(10)]
     public byte[]? Signature { get; set; }
 

@@ -16,6 +16,7 @@ internal static class GossipSeeds
 
     private static readonly Lazy<NodeIdentity> s_sender = new(() => NodeIdentity.LoadOrCreate(FuzzState.Directory("sender")));
     private static readonly Lazy<NodeIdentity> s_receiver = new(() => NodeIdentity.LoadOrCreate(FuzzState.Directory("receiver")));
+    private static readonly Lazy<NodeIdentity> s_third = new(() => NodeIdentity.LoadOrCreate(FuzzState.Directory("third")));
 
     public static NodeIdentity Sender => s_sender.Value;
 
@@ -43,8 +44,20 @@ internal static class GossipSeeds
         UpdateSigning.Sign(alive, Sender);
         var repo = new MemberUpdate { Kind = UpdateKind.Repo, NodeId = Sender.Id, Incarnation = 4, Repos = alive.Repos };
         UpdateSigning.Sign(repo, Sender);
-        var suspect = new MemberUpdate { Kind = UpdateKind.Suspect, NodeId = "00112233445566778899aabbccddeeff", Incarnation = 1, From = Sender.Id };
-        var dead = new MemberUpdate { Kind = UpdateKind.Dead, NodeId = "00112233445566778899aabbccddeeff", Incarnation = 1, From = Sender.Id };
+
+        // A third member and the sender's signed claims about it (HOSTILE 46): the receiver knows both once the
+        // message with both alives is in, so the claims reach the merge; plus claims about the receiver itself
+        // (a refutation) and one at the largest incarnation (a counted drop).
+        var carol = alive.Clone();
+        carol.NodeId = s_third.Value.Id;
+        carol.Name = "carol";
+        carol.Address = [10, 0, 0, 4];
+        carol.Repos = [];
+        UpdateSigning.Sign(carol, s_third.Value);
+        var suspect = ClaimSigning.Create(UpdateKind.Suspect, carol.NodeId, 3, Sender);
+        var dead = ClaimSigning.Create(UpdateKind.Dead, carol.NodeId, 3, Sender);
+        var suspectReceiver = ClaimSigning.Create(UpdateKind.Suspect, Receiver.Id, NewTime().GetUtcNow().ToUnixTimeSeconds(), Sender);
+        var absurd = ClaimSigning.Create(UpdateKind.Dead, Receiver.Id, long.MaxValue, Sender);
 
         // Bound to every address: no address advertised, so the receiver challenges where it came from.
         var unaddressed = alive.Clone();
@@ -61,9 +74,12 @@ internal static class GossipSeeds
             new GossipMessage { Updates = [unaddressed] },
             new PingMessage { Seq = 4, TargetId = Receiver.Id, Nonce = nonce },
             proof,
-            new PingReqMessage { Seq = 3, TargetId = "00112233445566778899aabbccddeeff", TargetAddress = [10, 0, 0, 3], TargetPort = 7946, Updates = [suspect] },
-            new GossipMessage { Updates = [alive, dead] },
-            new PushPullMessage { ExchangeId = 9, IsReply = false, Part = 0, PartCount = 1, States = [alive, suspect], Updates = [repo] },
+            new GossipMessage { Updates = [alive, carol, suspect] },
+            new PingReqMessage { Seq = 3, TargetId = carol.NodeId, TargetAddress = [10, 0, 0, 4], TargetPort = 7946, Updates = [suspect] },
+            new GossipMessage { Updates = [alive, carol, dead] },
+            new PingMessage { Seq = 6, TargetId = Receiver.Id, Updates = [suspectReceiver] },
+            new GossipMessage { Updates = [absurd] },
+            new PushPullMessage { ExchangeId = 9, IsReply = false, Part = 0, PartCount = 1, States = [alive, carol, suspect], Updates = [repo] },
             new PushPullMessage { ExchangeId = 9, IsReply = true, Part = 1, PartCount = 2, States = [dead] },
         ];
         return messages.Select(MeshCodec.SerializePayload);

@@ -8,6 +8,7 @@ using PeerMesh.Mesh.Membership;
 using PeerMesh.Mesh.Options;
 using PeerMesh.Mesh.Transport;
 using PeerMesh.Mesh.Wire;
+using PeerMesh.TestSupport.Mesh;
 using Xunit;
 
 namespace PeerMesh.Mesh.Tests.Gossip;
@@ -118,6 +119,60 @@ public sealed class MeshNodeUdpTests : IAsyncDisposable
 
         Assert.True(await PollAsync(() => AllAlive(a, b)), Describe());
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, a.LocalEndPoint.Port), b.Current.Find(a.LocalId)!.GossipEndPoint);
+    }
+
+    /// <summary>
+    /// HOSTILE 46 over real UDP: one unsigned datagram claiming a member suspect (or dead) at the largest incarnation,
+    /// sent to another member. Before: that member suspected it at once, the victim's refutation wrapped to
+    /// long.MinValue and every node declared it dead. Now: a counted drop; the victim is never declared dead and its
+    /// incarnation never wraps while it keeps answering for longer than a suspicion lasts (FastTest: 2.4 s at most).
+    /// Genuine suspicions on a loaded machine are allowed (they are refuted by one): only death and wrapping are not.
+    /// </summary>
+    [Theory]
+    [InlineData(UpdateKind.Suspect)]
+    [InlineData(UpdateKind.Dead)]
+    public async Task Claim_ForgedMaxIncarnationDatagram_CountedDropVictimNeverDeadNoWrap(UpdateKind kind)
+    {
+        var a = await StartAsync(IPAddress.Loopback);
+        var victim = await StartAsync(IPAddress.Loopback);
+        var c = await StartAsync(IPAddress.Loopback);
+        victim.OfferCandidate(a.LocalEndPoint, DiscoverySource.Seed);
+        c.OfferCandidate(a.LocalEndPoint, DiscoverySource.Seed);
+        Assert.True(await PollAsync(() => AllAlive(a, victim, c)), Describe());
+        var before = victim.Incarnation;
+        const string Forger = "0123456789abcdef0123456789abcdef";
+        var forged = HandMadeGossip.Encode(Forger, new GossipMessage
+        {
+            Updates = [new MemberUpdate { Kind = kind, NodeId = victim.LocalId, Incarnation = long.MaxValue, From = Forger }],
+        });
+        using var attacker = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var sentAt = DateTimeOffset.UtcNow;
+
+        await attacker.SendAsync(forged, a.LocalEndPoint, TestContext.Current.CancellationToken);
+
+        Assert.True(await PollAsync(() => a.Statistics.DropsFor(DropReason.ImplausibleIncarnation) == 1), Describe());
+        Assert.Equal(MemberState.Alive, a.Current.Find(victim.LocalId)!.State);
+        var wrong = new List<string>();
+        var heardLongEnough = await PollAsync(() =>
+        {
+            foreach (var observer in new[] { a, c })
+            {
+                if (observer.Current.Find(victim.LocalId) is not { State: MemberState.Alive or MemberState.Suspect, Incarnation: var seen } || seen < before || seen > victim.Incarnation)
+                {
+                    wrong.Add($"{observer.Name} sees {observer.Current.Find(victim.LocalId)}");
+                }
+            }
+
+            if (victim.Incarnation < before || victim.Incarnation > before + 5)
+            {
+                wrong.Add($"victim incarnation {victim.Incarnation}, was {before}");
+            }
+
+            return new[] { a, c }.All(o => o.Current.Find(victim.LocalId)!.LastSeen > sentAt + TimeSpan.FromSeconds(3));
+        });
+
+        Assert.True(heardLongEnough, Describe());
+        Assert.Empty(wrong);
     }
 
     public async ValueTask DisposeAsync()

@@ -21,6 +21,17 @@ public sealed class MeshOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.PushPullInterval);
         Assert.Equal(TimeSpan.FromHours(24), options.DeadMemberRetention);
         Assert.Equal(1400, options.MaxDatagramBytes);
+        Assert.Equal(TimeSpan.FromHours(24), options.IncarnationTolerance);
+        Assert.Equal(TimeSpan.FromHours(1), options.MaxIncarnationLead);
+    }
+
+    [Fact]
+    public void Validate_IncarnationToleranceNotAboveTheLead_Throws()
+    {
+        var options = new MeshOptions { IncarnationTolerance = TimeSpan.FromHours(1), MaxIncarnationLead = TimeSpan.FromHours(1) };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("IncarnationTolerance", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

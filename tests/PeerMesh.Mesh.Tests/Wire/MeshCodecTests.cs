@@ -76,6 +76,21 @@ public sealed class MeshCodecTests
         Assert.Equal(8, ack.Seq);
     }
 
+    [Fact]
+    public void Decode_SignedClaim_RoundTripsWithClaimantKeyAndSignature()
+    {
+        var key = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        var signature = Enumerable.Range(0, 64).Select(i => (byte)(255 - i)).ToArray();
+        var claim = new MemberUpdate { Kind = UpdateKind.Suspect, NodeId = ReceiverId, Incarnation = long.MaxValue, From = SenderId, PublicKey = key, Signature = signature };
+
+        var result = Codec(ReceiverId).Decode(Codec(SenderId).Encode(new GossipMessage { Updates = [claim] }));
+
+        var decoded = Assert.Single(Assert.IsType<GossipMessage>(result.Message).Updates!);
+        Assert.Equal((UpdateKind.Suspect, ReceiverId, long.MaxValue, SenderId), (decoded.Kind, decoded.NodeId, decoded.Incarnation, decoded.From));
+        Assert.Equal(key, decoded.PublicKey);
+        Assert.Equal(signature, decoded.Signature);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -166,7 +181,11 @@ public sealed class MeshCodecTests
             TargetId = ReceiverId,
             TargetAddress = [1, 2, 3, 4],
             TargetPort = 1,
-            Updates = [new MemberUpdate { NodeId = SenderId, Name = "x", Repos = [new WireRepo { RepoId = "r" }] }],
+            Updates =
+            [
+                new MemberUpdate { NodeId = SenderId, Name = "x", Repos = [new WireRepo { RepoId = "r" }] },
+                new MemberUpdate { Kind = UpdateKind.Dead, NodeId = ReceiverId, Incarnation = long.MaxValue, From = SenderId, PublicKey = new byte[32], Signature = new byte[64] },
+            ],
         });
         for (var i = 0; i < 100_000; i++)
         {
