@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Control;
+using PeerMesh.Cli.Logging;
 using PeerMesh.Cli.Settings;
 using PeerMesh.Cli.Status;
 using PeerMesh.Cli.Web;
@@ -96,7 +97,7 @@ internal sealed partial class NodeService : IHostedService
         }
         catch (SocketException e)
         {
-            throw new CliException($"cannot open the gossip port {options.GossipPort}: {e.Message}; choose another with --gossip-port, or 0 for any free port", ExitCodes.Failure);
+            throw new CliException($"cannot open the gossip port {options.GossipPort}: {MessageText.Inline(e.Message)}; choose another with --gossip-port, or 0 for any free port", ExitCodes.Failure);
         }
 
         _mesh = new MeshNode(options, _identity, _settings.Name, transport, _time, _loggers.CreateLogger<MeshNode>());
