@@ -69,8 +69,17 @@ internal sealed class WebDashboard : IAsyncDisposable
         }
 
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        Address = new Uri(addresses.First());
+        Address = BrowsableAddress(new Uri(addresses.First()));
     }
+
+    /// <summary>
+    /// http://0.0.0.0:9420/ is no address a browser should be sent to (nor one the host filter allows): a wildcard
+    /// is shown as localhost, which it also listens as.
+    /// </summary>
+    internal static Uri BrowsableAddress(Uri bound) =>
+        IPAddress.TryParse(bound.Host, out var address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+            ? new UriBuilder(bound) { Host = "localhost" }.Uri
+            : bound;
 
     public async ValueTask DisposeAsync()
     {

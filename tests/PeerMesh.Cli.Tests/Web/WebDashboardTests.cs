@@ -112,6 +112,16 @@ public sealed class WebDashboardTests : IAsyncDisposable
         Assert.Equal($"cannot open the dashboard at {endPoint}: address already in use; choose another with --web ADDR:PORT, or --web 0 for any free port", error.Message);
     }
 
+    [Theory]
+    [InlineData("http://0.0.0.0:9420", "http://localhost:9420/")]
+    [InlineData("http://[::]:9420", "http://localhost:9420/")]
+    [InlineData("http://127.0.0.1:9420", "http://127.0.0.1:9420/")]
+    [InlineData("http://[::1]:9420", "http://[::1]:9420/")]
+    public void BrowsableAddress_Bound_WildcardShownAsLocalhost(string bound, string shown)
+    {
+        Assert.Equal(shown, WebDashboard.BrowsableAddress(new Uri(bound)).ToString());
+    }
+
     private async Task<int> StartAsync(IPAddress address)
     {
         _dashboard = new WebDashboard(new IPEndPoint(address, 0), StatusTextTests.KnownMesh, () => []);
