@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Commands;
+using PeerMesh.Cli.Logging;
 using PeerMesh.Cli.Web;
 
 namespace PeerMesh.Cli;
@@ -14,7 +16,8 @@ internal static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            var message = string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            // A word the parser did not know says more than the "required command" that it then misses.
+            var message = parse.UnmatchedTokens is [var unknown, ..] ? $"unrecognized command or argument '{unknown}'" : UsageMessage(parse.Errors[0]);
             await error.WriteLineAsync($"peermesh: {message} (see 'peermesh --help')");
             return ExitCodes.Usage;
         }
@@ -29,6 +32,23 @@ internal static class CliApp
             await error.WriteLineAsync($"peermesh: {e.Message}");
             return e.ExitCode;
         }
+    }
+
+    /// <summary>
+    /// The parser's error in our words: lower case like every other line, and a number that does not parse named as
+    /// such instead of by its C# type (<c>System.Nullable`1[System.Int32]</c>).
+    /// </summary>
+    private static string UsageMessage(ParseError parseError)
+    {
+        var option = parseError.SymbolResult as OptionResult ?? (parseError.SymbolResult as ArgumentResult)?.Parent as OptionResult;
+        if (option is { Tokens: [{ Value: var value }] }
+            && (option.Option.ValueType == typeof(int) || option.Option.ValueType == typeof(int?))
+            && !int.TryParse(value, out _))
+        {
+            return $"invalid {option.Option.Name} '{value}': expected a whole number";
+        }
+
+        return MessageText.Inline(string.Join(' ', parseError.Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
     }
 
     private static RootCommand Build(TextWriter output)

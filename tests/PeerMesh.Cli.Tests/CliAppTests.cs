@@ -26,6 +26,19 @@ public sealed class CliAppTests
         Assert.StartsWith("peermesh: ", err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("peermesh: invalid --git-port 'abc': expected a whole number (see 'peermesh --help')", "up", "--git-port", "abc")]
+    [InlineData("peermesh: invalid --fetch-interval '1.5': expected a whole number (see 'peermesh --help')", "up", "--fetch-interval", "1.5")]
+    [InlineData("peermesh: unrecognized command or argument 'frobnicate' (see 'peermesh --help')", "frobnicate")]
+    [InlineData("peermesh: required argument missing for command: 'forget' (see 'peermesh --help')", "forget")]
+    [InlineData("peermesh: unknown option '--bogus' (see 'peermesh --help')", "up", "--bogus")]
+    public async Task RunAsync_ParserError_InOurWordsNoTypeNames(string expected, params string[] args)
+    {
+        var (_, _, err) = await RunAsync(args);
+
+        Assert.Equal(expected, err.TrimEnd('\n'));
+    }
+
     [Fact]
     public async Task RunAsync_UpOutsideARepository_Exit2WithOneLine()
     {

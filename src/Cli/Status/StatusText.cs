@@ -24,7 +24,9 @@ internal static class StatusText
         if (status.Discovery is { } discovery)
         {
             var mdns = discovery.MdnsProblem is null ? discovery.Mdns : $"{discovery.Mdns} ({discovery.MdnsProblem})";
-            var seeds = discovery.Seeds.Count == 0 ? "no seeds" : "seeds " + string.Join(", ", discovery.Seeds);
+            var seeds = discovery.SeedStatus is { Count: > 0 } joins ? "seeds " + string.Join(", ", joins.Select(s => $"{s.Seed} ({Joining(s, now)})"))
+                : discovery.Seeds.Count == 0 ? "no seeds"
+                : "seeds " + string.Join(", ", discovery.Seeds);
             console.MarkupLineInterpolated($"[bold]discovery[/] mDNS {mdns}; {seeds}");
         }
 
@@ -125,6 +127,12 @@ internal static class StatusText
 
         return best.Where(b => !b.Value.Tie).ToDictionary(b => b.Key, b => b.Value.Peer, StringComparer.Ordinal);
     }
+
+    /// <summary>"joined", "no answer; next try in 8 s", or "joining" before the first verdict.</summary>
+    private static string Joining(SeedInfo seed, DateTimeOffset now) =>
+        seed.Joined ? "joined"
+        : seed.Error is { } error ? $"{Printable(error)}; next try {In(seed.NextTry - now)}"
+        : "joining";
 
     private static IRenderable State(string state) => state switch
     {

@@ -13,6 +13,9 @@ namespace PeerMesh.Discovery.Seeds;
 /// </summary>
 internal sealed partial class SeedJoiner : IAsyncDisposable
 {
+    /// <summary>The status error of a seed whose addresses, offered at the previous try, did not become a live member.</summary>
+    public const string NoAnswer = "no answer";
+
     private readonly ImmutableArray<SeedAddress> _seeds;
     private readonly IJoinCandidateSink _sink;
     private readonly IMembershipView _view;
@@ -51,7 +54,7 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
         {
             lock (_states)
             {
-                return [.. _states.Select(s => new SeedStatus(s.Seed.ToString(), s.Joined, s.Attempts, s.LastError, s.NextAttempt))];
+                return [.. _states.Select(s => new SeedStatus(s.Seed.ToString(), s.Joined, s.Attempts, s.LastError ?? (s.Unanswered ? NoAnswer : null), s.NextAttempt))];
             }
         }
     }
@@ -164,6 +167,9 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
         {
             state.Attempts++;
             state.LastError = error;
+            // What was offered at the previous try had its chance to join; at the first try nothing was offered yet.
+            state.Unanswered = !joined && state.Offered;
+            state.Offered = !joined && endPoints.Count > 0;
             if (joined)
             {
                 if (!state.Joined)
@@ -215,6 +221,12 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
         public int Attempts { get; set; }
 
         public string? LastError { get; set; }
+
+        /// <summary>The last try offered its addresses to the mesh.</summary>
+        public bool Offered { get; set; }
+
+        /// <summary>The addresses offered before the last try did not join by then.</summary>
+        public bool Unanswered { get; set; }
 
         public DateTimeOffset NextAttempt { get; set; }
 

@@ -34,7 +34,7 @@ public sealed class StatusTextTests
                     Progress: new FetchProgressInfo(1200, 5000, 3_565_158, 1_153_434))]),
             new PeerStatus("5555666677778888999900001111aaaa", "mallory", "alive", "198.18.0.6:9419", s_now.AddSeconds(-1), ["mdns"], [], Trusted: false),
         ],
-        new DiscoveryInfo("on", null, ["198.18.0.3:9419"]),
+        new DiscoveryInfo("on", null, ["198.18.0.3:9419"], [new SeedInfo("198.18.0.3:9419", true, null, 3, s_now.AddSeconds(20))]),
         new GossipInfo(100, 90, new Dictionary<string, long> { ["key-mismatch"] = 4, ["malformed"] = 1, ["unproven-address"] = 2 }));
 
     private static string Render(StatusDocument status, int width = 120)
@@ -170,4 +170,50 @@ public sealed class StatusTextTests
         Assert.Equal("  ERROR repository not found at /home/a/shop (moved or deleted?)", lines[heading + 1].TrimEnd());
         Assert.DoesNotContain("ERROR", Render(KnownMesh()), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_SeedJoined_SaysJoinedOnTheDiscoveryLine()
+    {
+        Assert.Equal("discovery mDNS on; seeds 198.18.0.3:9419 (joined)", DiscoveryLine(KnownMesh()));
+    }
+
+    [Fact]
+    public void Render_SeedNotAnswering_ErrorAndNextTry()
+    {
+        var status = KnownMesh() with
+        {
+            Discovery = new DiscoveryInfo("off", null, ["198.18.0.9:9419"], [new SeedInfo("198.18.0.9:9419", false, "no answer", 4, s_now.AddSeconds(8))]),
+        };
+
+        Assert.Equal("discovery mDNS off; seeds 198.18.0.9:9419 (no answer; next try in 8 s)", DiscoveryLine(status));
+    }
+
+    [Fact]
+    public void Render_SeedsJoiningAndUnresolvable_EachWithItsState()
+    {
+        var status = KnownMesh() with
+        {
+            Discovery = new DiscoveryInfo("on", null, ["198.18.0.3:9419", "nowhere.lan:9419"],
+            [
+                new SeedInfo("198.18.0.3:9419", false, null, 1, s_now.AddSeconds(1)),
+                new SeedInfo("nowhere.lan:9419", false, "cannot resolve nowhere.lan: Name or service not known", 7, s_now.AddMinutes(1)),
+            ]),
+        };
+
+        Assert.Equal(
+            "discovery mDNS on; seeds 198.18.0.3:9419 (joining), nowhere.lan:9419 (cannot resolve nowhere.lan: Name or service not known; next try in 60 s)",
+            DiscoveryLine(status));
+    }
+
+    [Fact]
+    public void Render_NoSeedStatus_SeedsAsConfigured()
+    {
+        var status = KnownMesh() with { Discovery = new DiscoveryInfo("on", null, ["198.18.0.3:9419"]) };
+
+        Assert.Equal("discovery mDNS on; seeds 198.18.0.3:9419", DiscoveryLine(status));
+        Assert.Equal("discovery mDNS on; no seeds", DiscoveryLine(KnownMesh() with { Discovery = new DiscoveryInfo("on", null, [], []) }));
+    }
+
+    private static string DiscoveryLine(StatusDocument status) =>
+        Assert.Single(Render(status, width: 250).Split('\n'), l => l.StartsWith("discovery", StringComparison.Ordinal)).TrimEnd();
 }

@@ -101,6 +101,26 @@ public sealed class SeedJoinerTests
     }
 
     [Fact]
+    public async Task Status_NobodyAnswersTheOffer_NoAnswerFromTheSecondTryUntilJoined()
+    {
+        await using var joiner = Joiner("alice.lan:9419");
+        await joiner.StartAsync(TestContext.Current.CancellationToken);
+
+        // Offered once, no verdict yet.
+        Assert.Null(joiner.Status[0].LastError);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(SeedJoiner.NoAnswer, joiner.Status[0].LastError);
+        Assert.Equal(2, joiner.Status[0].Attempts);
+
+        _view.Set(FakeMembershipView.Alive("00112233445566778899aabbccddeeff", s_a));
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.True(joiner.Status[0].Joined);
+        Assert.Null(joiner.Status[0].LastError);
+    }
+
+    [Fact]
     public async Task DnsFails_ErrorInStatusAndRetried()
     {
         _dnsError = new SocketException((int)SocketError.HostNotFound);
