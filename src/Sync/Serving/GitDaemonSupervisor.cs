@@ -252,7 +252,10 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             throw;
         }
 
-        var error = process.Exited.IsCompleted ? process.LastLine ?? process.ExitReason : "did not start listening in time";
+        var exited = process.Exited.IsCompleted;
+        // Ended first: its last line (why it failed) may still be on its way through stderr.
+        await process.EndAsync();
+        var error = exited ? process.LastLine ?? process.ExitReason : "did not start listening in time";
         await process.DisposeAsync();
         return (null, error);
     }
