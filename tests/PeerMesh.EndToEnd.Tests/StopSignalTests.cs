@@ -71,10 +71,8 @@ public sealed class StopSignalTests : IDisposable
     {
         await using var node = NodeProcess.Start(_repo.Path, s_loopback);
         await node.WaitUntilUpAsync(Token);
-        var daemon = Assert.Single(DaemonProcesses.Serving(_repo.GitDirectory));
-        var everyone = DaemonProcesses.InSession(DaemonProcesses.SessionOf(daemon.Id)!.Value).Prepend(node.Process.Id)
+        var everyone = DaemonProcesses.ServingTree(_repo.GitDirectory).Prepend(node.Process.Id)
             .Select(pid => pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        daemon.Dispose();
 
         using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", .. everyone]))
         {

@@ -86,13 +86,13 @@ public sealed class UpStatusDownTests : IDisposable
     {
         await using var first = NodeProcess.Start(_repo.Path, s_loopback);
         var port = (int)(await first.WaitUntilUpAsync(Token))["serving"]!["port"]!;
-        var daemon = Assert.Single(DaemonsServing(_repo.GitDirectory));
-        var session = DaemonProcesses.InSession(DaemonProcesses.SessionOf(daemon.Id)!.Value);
+        Assert.Single(DaemonsServing(_repo.GitDirectory));
+        var serving = DaemonProcesses.ServingTree(_repo.GitDirectory);
 
         first.KillHard();
 
         Assert.True(first.Process.WaitForExit(30_000), "the node did not die");
-        Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync(session, TimeSpan.FromSeconds(10), Token));
+        Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync(serving, TimeSpan.FromSeconds(10), Token));
         Assert.Empty(DaemonsServing(_repo.GitDirectory));
         Assert.NotEqual(0, GitCli.TryRun(_repo.Root, "ls-remote", $"git://127.0.0.1:{port}/").ExitCode);
 

@@ -33,9 +33,9 @@ public sealed class NodeKilledTests : IDisposable
     public async Task Kill9_CloneInProgress_DaemonAndConnectionGonePortFree()
     {
         await using var node = NodeProcess.Start(_repo.Path, s_loopback);
-        var (port, session) = await ServingWithACloneInProgressAsync(node);
+        var port = await ServingAsync(node);
         using var clone = await UploadPackConnection.OpenAsync(port, Token);
-        var processes = DaemonProcesses.InSession(session);
+        var processes = DaemonProcesses.ServingTree(_repo.GitDirectory);
 
         node.KillHard();
 
@@ -52,9 +52,9 @@ public sealed class NodeKilledTests : IDisposable
     public async Task OomKilled_CloneInProgress_DaemonAndConnectionGonePortFree()
     {
         await using var node = NodeProcess.Start(_repo.Path, s_loopback);
-        var (port, session) = await ServingWithACloneInProgressAsync(node);
+        var port = await ServingAsync(node);
         using var clone = await UploadPackConnection.OpenAsync(port, Token);
-        var processes = DaemonProcesses.InSession(session);
+        var processes = DaemonProcesses.ServingTree(_repo.GitDirectory);
         File.WriteAllText($"/proc/{node.Process.Id}/oom_score_adj", "1000");
 
         using var cgroup = MemoryCgroup.TryCreate();
@@ -80,22 +80,18 @@ public sealed class NodeKilledTests : IDisposable
         await AssertNothingLeftAsync(node, processes, port, clone);
     }
 
-    private async Task<(int Port, int Session)> ServingWithACloneInProgressAsync(NodeProcess node)
+    private async Task<int> ServingAsync(NodeProcess node)
     {
         JsonNode status = await node.WaitUntilUpAsync(Token);
-        var port = (int)status["serving"]!["port"]!;
-        var daemon = Assert.Single(DaemonProcesses.Serving(_repo.GitDirectory));
-        var session = DaemonProcesses.SessionOf(daemon.Id)!.Value;
-        daemon.Dispose();
-        Assert.NotEqual(DaemonProcesses.SessionOf(node.Process.Id), session);
-        return (port, session);
+        using var daemon = Assert.Single(DaemonProcesses.Serving(_repo.GitDirectory));
+        return (int)status["serving"]!["port"]!;
     }
 
     private static async Task AssertNothingLeftAsync(NodeProcess node, List<int> processes, int port, UploadPackConnection clone)
     {
         Assert.True(node.Process.WaitForExit(30_000), "the node did not die");
         Assert.Equal(137, node.Process.ExitCode);
-        Assert.True(processes.Count >= 4, $"guard, watcher, daemon, connection and upload-pack expected: {DaemonProcesses.Describe(processes)}");
+        Assert.True(processes.Count >= 3, $"daemon, connection and upload-pack (and the guard) expected: {DaemonProcesses.Describe(processes)}");
 
         var start = TimeProvider.System.GetTimestamp();
         var left = await DaemonProcesses.WaitUntilGoneAsync(processes, s_gone, Token);

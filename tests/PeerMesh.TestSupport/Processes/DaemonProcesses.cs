@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace PeerMesh.TestSupport.Processes;
 
@@ -36,6 +37,26 @@ public static class DaemonProcesses
     /// <summary>Every live process whose command line names <paramref name="gitDirectory"/>: guards, daemons, connections.</summary>
     public static List<int> Mentioning(string gitDirectory) =>
         [.. Pids().Where(pid => CommandLine(pid).Any(arg => arg.Contains(gitDirectory, StringComparison.Ordinal)))];
+
+    /// <summary>
+    /// What serving <paramref name="gitDirectory"/> runs: every process naming it (guards, daemons, connections) and
+    /// every descendant of those (upload-pack). Never a whole session: with a daemon in the node's session, that
+    /// would be the test's own.
+    /// </summary>
+    public static List<int> ServingTree(string gitDirectory)
+    {
+        var parents = Pids().Select(pid => (Pid: pid, Parent: Parent(pid))).ToList();
+        var found = new HashSet<int>(Mentioning(gitDirectory));
+        var added = true;
+        while (added)
+        {
+            var children = parents.Where(p => p.Parent is { } parent && found.Contains(parent) && !found.Contains(p.Pid)).Select(p => p.Pid).ToList();
+            found.UnionWith(children);
+            added = children.Count > 0;
+        }
+
+        return [.. found.Where(IsAlive)];
+    }
 
     /// <summary>The live processes of session <paramref name="sessionId"/>.</summary>
     public static List<int> InSession(int sessionId) => [.. Pids().Where(pid => Stat(pid) is { } stat && stat.Session == sessionId)];
@@ -116,8 +137,10 @@ public static class DaemonProcesses
         }
     }
 
-    /// <summary>Process group and session from /proc/PID/stat; null when gone or a zombie.</summary>
-    private static (int Group, int Session)? Stat(int pid)
+    private static int? Parent(int pid) => Stat(pid)?.Parent;
+
+    /// <summary>Parent, process group and session from /proc/PID/stat; null when gone or a zombie.</summary>
+    private static (int Parent, int Group, int Session)? Stat(int pid)
     {
         string stat;
         try
@@ -131,6 +154,8 @@ public static class DaemonProcesses
 
         // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses; it ends at the last ')'.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return fields[0] is "Z" or "X" ? null : (int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture));
+        return fields[0] is "Z" or "X"
+            ? null
+            : (int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture));
     }
 }
