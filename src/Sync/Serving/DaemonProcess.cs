@@ -78,7 +78,11 @@ internal sealed class DaemonProcess : IAsyncDisposable
                 return;
             }
 
-            daemon._lastLine = e.Data;
+            if (!string.IsNullOrWhiteSpace(e.Data))
+            {
+                daemon._lastLine = e.Data;
+            }
+
             onLine(e.Data);
         };
         try

@@ -121,7 +121,15 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     public async Task StartAsync_FromAThreadThatThenExits_DaemonLivesOnWhileTheProcessLives()
     {
         Directory.CreateDirectory(StateDirectory);
-        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, StateDirectory, TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
+        var launches = 0;
+        var logger = new CallbackLogger(message =>
+        {
+            if (message.StartsWith("starting git daemon", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref launches);
+            }
+        });
+        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, StateDirectory, TimeProvider.System, logger);
         Task? start = null;
         string? task = null;
         // Runs until StartAsync's first await: the guard is forked on this thread.
@@ -147,7 +155,9 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
         GitCli.Run(_repo.Root, "ls-remote", Url(_supervisor));
         Assert.True(DaemonProcesses.IsAlive(process.GuardId));
         Assert.True(DaemonProcesses.IsAlive(process.DaemonId!.Value));
-        Assert.True(_supervisor.Status.Up);
+        // The daemon started from that thread is the one serving: no second start, no restart.
+        Assert.Equal(1, launches);
+        Assert.Equal(new ServingStatus(true, _supervisor.Status.Port, 0, null), _supervisor.Status);
     }
 
     /// <summary>What a stop of the node sends everywhere (systemd stops every process of a service): only the node ends its daemon.</summary>
