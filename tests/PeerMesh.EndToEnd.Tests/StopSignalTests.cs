@@ -12,6 +12,12 @@ public sealed class StopSignalTests : IDisposable
 {
     private static readonly string[] s_loopback = ["-v", "--listen", "127.0.0.1", "--git-port", "0", "--gossip-port", "0", "--no-mdns", "--web", "127.0.0.1:0"];
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A terminal's foreground job has SIGINT at its default; a test run started in the background (nohup, a CI
+    /// script's job) passes it on ignored, and .NET then leaves it ignored. Reset it as the terminal would have it.
+    /// </summary>
+    private static readonly string[] s_defaultSigint = ["env", "--default-signal=INT"];
     private readonly TempRepository _repo = TempRepository.Create(commits: 2);
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -38,7 +44,7 @@ public sealed class StopSignalTests : IDisposable
     [InlineData("gossip mesh node", "INT", 130)]
     public async Task Up_SignalAtAStartStage_ExitsCleanlyAndLeavesNothing(string stage, string signal, int exitCode)
     {
-        await using var node = NodeProcess.Start(_repo.Path, s_loopback);
+        await using var node = NodeProcess.Start(_repo.Path, s_loopback, prefix: s_defaultSigint);
         await node.WaitForLogAsync(stage, s_deadline, Token);
 
         await node.SignalAsync(signal, group: false, Token);
@@ -53,7 +59,7 @@ public sealed class StopSignalTests : IDisposable
     [Fact]
     public async Task Up_SigintToItsProcessGroup_Exits130WithoutRestartingTheDaemonAndLeavesNothing()
     {
-        await using var node = NodeProcess.Start(_repo.Path, s_loopback, prefix: ["setsid"]);
+        await using var node = NodeProcess.Start(_repo.Path, s_loopback, prefix: [.. s_defaultSigint, "setsid"]);
         await node.WaitUntilUpAsync(Token);
         Assert.Equal(node.Process.Id, DaemonProcesses.GroupOf(node.Process.Id));
 
