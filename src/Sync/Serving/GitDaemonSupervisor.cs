@@ -128,11 +128,7 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             await process.DisposeAsync();
         }
 
-        lock (_gate)
-        {
-            _status = _status with { Up = false, NextTry = null };
-        }
-
+        SetStatus(Status with { Up = false, NextTry = null });
         TryDelete(_pidFile);
     }
 
