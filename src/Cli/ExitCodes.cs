@@ -13,4 +13,7 @@ internal static class ExitCodes
 
     /// <summary><c>status</c>/<c>down</c>: no node is running in that repository.</summary>
     public const int NoNode = 3;
+
+    /// <summary><c>up</c> stopped by Ctrl-C (SIGINT), as shells report a command ended by it (128 + 2).</summary>
+    public const int Interrupted = 130;
 }

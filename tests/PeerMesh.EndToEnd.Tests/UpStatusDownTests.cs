@@ -37,6 +37,7 @@ public sealed class UpStatusDownTests : IDisposable
         Assert.NotEqual(0, push.ExitCode);
         Assert.DoesNotContain("refs/heads/pushed", _repo.RefsSnapshot(), StringComparison.Ordinal);
 
+        // The listening daemon only: the connections of the clone and push above may still be ending.
         var daemons = DaemonsServing(_repo.GitDirectory);
         Assert.Single(daemons);
 
@@ -79,21 +80,27 @@ public sealed class UpStatusDownTests : IDisposable
         Assert.Contains($"pid {node.Process.Id}", stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>HOSTILE 54: no orphan to reap any more; the daemon ends with the node, and the next node serves.</summary>
     [Fact]
-    public async Task Up_AfterKill9_EndsTheOrphanedDaemonAndServesAgain()
+    public async Task Up_AfterKill9_NoDaemonOutlivesTheNodeAndTheNextUpServes()
     {
         await using var first = NodeProcess.Start(_repo.Path, s_loopback);
-        await first.WaitUntilUpAsync(Token);
+        var port = (int)(await first.WaitUntilUpAsync(Token))["serving"]!["port"]!;
+        Assert.Single(DaemonsServing(_repo.GitDirectory));
+        var serving = DaemonProcesses.ServingTree(_repo.GitDirectory);
+
         first.KillHard();
 
-        var orphans = DaemonsServing(_repo.GitDirectory);
-        Assert.Single(orphans);
+        Assert.True(first.Process.WaitForExit(30_000), "the node did not die");
+        Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync(serving, TimeSpan.FromSeconds(10), Token));
+        Assert.Empty(DaemonsServing(_repo.GitDirectory));
+        Assert.NotEqual(0, GitCli.TryRun(_repo.Root, "ls-remote", $"git://127.0.0.1:{port}/").ExitCode);
 
         await using var second = NodeProcess.Start(_repo.Path, s_loopback);
         var status = await second.WaitUntilUpAsync(Token);
 
-        Assert.True(orphans[0].WaitForExit(5000), "the orphaned daemon survived the next start");
         Assert.Single(DaemonsServing(_repo.GitDirectory));
+        Assert.DoesNotContain("ended a stale git daemon", second.Log, StringComparison.Ordinal);
         GitCli.Run(_repo.Root, "ls-remote", (string)status["repos"]![0]!["url"]!);
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,11 +13,15 @@ using PeerMesh.Sync.Serving;
 
 namespace PeerMesh.Cli.Commands;
 
-/// <summary><c>peermesh up</c>: the composition root of a node, run in the foreground until stopped.</summary>
+/// <summary>
+/// <c>peermesh up</c>: the composition root of a node, run in the foreground until stopped. A stop may come at any
+/// moment, also while the node starts: the host then stops what had started, and <c>up</c> exits 0 (130 for Ctrl-C).
+/// </summary>
 internal static class UpCommand
 {
     public static async Task<int> RunAsync(string path, CommandLineSettings flags, LogLevel level, IPEndPoint? dashboard, CancellationToken cancellationToken)
     {
+        using var signals = new StopSignals();
         var repo = RepositoryCommand.Open(path);
         var settings = SettingsResolver.Resolve(flags, PeerMeshConfig.Read(repo.GitDirectory), Dns.GetHostName());
         using var identity = NodeIdentity.LoadOrCreate(repo.StateDirectory);
@@ -26,6 +31,8 @@ internal static class UpCommand
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(level);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A failed or cancelled start is reported by `up` itself (one line and an exit code), not as a host error.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Logging.AddConsole(o =>
         {
             o.LogToStandardErrorThreshold = LogLevel.Trace;
@@ -33,7 +40,8 @@ internal static class UpCommand
         });
         builder.Logging.AddConsoleFormatter<LineFormatter, ConsoleFormatterOptions>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.AddSingleton(signals);
+        builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(repo);
         builder.Services.AddSingleton(settings with { Dashboard = dashboard });
@@ -47,15 +55,28 @@ internal static class UpCommand
         builder.Services.AddHostedService<NodeService>();
 
         using var host = builder.Build();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        using var stopOnCancel = cancellationToken.Register(lifetime.StopApplication);
         try
         {
-            await host.RunAsync(cancellationToken);
+            await host.StartAsync(CancellationToken.None);
         }
-        catch (DaemonStartException e)
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            throw new CliException(e.Message, ExitCodes.Failure);
+            // Stopped while starting: any start step may end this way. What had started is stopped below.
+        }
+        catch (Exception e)
+        {
+            await host.StopAsync(CancellationToken.None);
+            if (e is DaemonStartException)
+            {
+                throw new CliException(e.Message, ExitCodes.Failure);
+            }
+
+            throw;
         }
 
-        return ExitCodes.Ok;
+        await host.WaitForShutdownAsync(CancellationToken.None);
+        return signals.Received == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 }

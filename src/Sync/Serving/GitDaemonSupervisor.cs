@@ -7,13 +7,13 @@ using Microsoft.Extensions.Logging;
 namespace PeerMesh.Sync.Serving;
 
 /// <summary>
-/// Runs the stock <c>git daemon</c> as a child serving one repository read-only, restarts it with
-/// backoff when it dies, and never leaves it orphaned: its pid is kept in the state directory and
-/// a stale daemon left by a node killed with -9 is ended at the next start.
+/// Runs the stock <c>git daemon</c> as a child serving one repository read-only, restarts it with backoff when it
+/// dies, and never leaves it behind: it runs in a session of its own under a guard that ends it with every
+/// connection in progress when the node ends, however it ends (<see cref="DaemonGuard"/>). A daemon left by an
+/// older node, or by a guard killed on its own, is ended at the next start from its pid file (second line).
 /// </summary>
 public sealed partial class GitDaemonSupervisor : IAsyncDisposable
 {
-    private const string ReadyLine = "Ready to rumble";
     private const string PidFileName = "git-daemon.pid";
 
     private readonly GitDaemonOptions _options;
@@ -22,9 +22,11 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<GitDaemonSupervisor> _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
     private Task _loop = Task.CompletedTask;
-    private Process? _process;
-    private volatile ServingStatus _status;
+    private DaemonProcess? _process;
+    private ServingStatus _status;
+    private TaskCompletionSource _statusChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public GitDaemonSupervisor(GitDaemonOptions options, string gitDirectory, string stateDirectory, TimeProvider time, ILogger<GitDaemonSupervisor> logger)
     {
@@ -37,16 +39,52 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
         _status = new ServingStatus(false, 0, 0, null);
     }
 
-    public ServingStatus Status => _status;
+    public ServingStatus Status
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _status;
+            }
+        }
+    }
 
-    /// <summary>The process currently serving, if any (tests kill it to check the restart).</summary>
-    internal Process? CurrentProcess => _process;
+    /// <summary>The daemon currently serving, if any (tests kill it, or its guard, to check the restart).</summary>
+    internal DaemonProcess? CurrentProcess => _process;
+
+    /// <summary>
+    /// Completes with the first status (the current one included) that satisfies <paramref name="condition"/>:
+    /// tests wait for the supervisor's known points (down with a reason and a next try, serving again) this way.
+    /// </summary>
+    internal async Task<ServingStatus> WaitForStatusAsync(Func<ServingStatus, bool> condition, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ServingStatus status;
+            Task changed;
+            lock (_gate)
+            {
+                status = _status;
+                changed = _statusChanged.Task;
+            }
+
+            if (condition(status))
+            {
+                return status;
+            }
+
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>Ends a stale daemon, picks the port, starts the daemon and waits until it listens.</summary>
-    /// <exception cref="DaemonStartException">git is missing, or the daemon cannot listen.</exception>
+    /// <exception cref="DaemonStartException">git, setsid or sh is missing, or the daemon cannot listen.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled (the node is stopping); nothing is left running.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var executable = FindDaemonExecutable();
+        var sessionLeader = DaemonGuard.FindSessionLeader();
         Directory.CreateDirectory(Path.GetDirectoryName(_pidFile)!);
         StaleProcessReaper.EndStale(_pidFile, _gitDirectory, _logger);
 
@@ -55,12 +93,12 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
         // A free port found by binding and releasing can be taken again before the daemon binds it; try a few.
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var (process, error) = await LaunchAsync(executable, port, cancellationToken);
+            var (process, error) = await LaunchAsync(sessionLeader, executable, port, cancellationToken);
             if (process is not null)
             {
                 _process = process;
-                _status = new ServingStatus(true, port, 0, null);
-                _loop = SuperviseAsync(executable, port, _stopping.Token);
+                SetStatus(new ServingStatus(true, port, 0, null));
+                _loop = SuperviseAsync(sessionLeader, executable, port, process, _stopping.Token);
                 return;
             }
 
@@ -76,20 +114,21 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
         throw new DaemonStartException($"git daemon could not listen on port {port}: {lastError}");
     }
 
+    /// <summary>
+    /// Stops restarting, ends the daemon with its connections and waits until they are gone. The token is not
+    /// honoured: ending is bounded on its own, and leaving a daemon behind is worse than a slower stop.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        try
+        // Returns promptly once cancelled; awaited so that a daemon it starts meanwhile is ended below.
+        await _loop;
+        if (Interlocked.Exchange(ref _process, null) is { } process)
         {
-            await _loop.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
+            await process.DisposeAsync();
         }
 
-        Kill(_process);
-        _process = null;
-        _status = _status with { Up = false };
+        SetStatus(Status with { Up = false, NextTry = null });
         TryDelete(_pidFile);
     }
 
@@ -99,30 +138,36 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task SuperviseAsync(string executable, int port, CancellationToken stopping)
+    private async Task SuperviseAsync(IReadOnlyList<string> sessionLeader, string executable, int port, DaemonProcess first, CancellationToken stopping)
     {
+        var process = first;
         var failures = 0;
         var restarts = 0;
         string? launchError = null;
-        while (!stopping.IsCancellationRequested)
+        while (true)
         {
-            var process = _process;
-            var started = _time.GetTimestamp();
-            var reason = "it exited";
+            string reason;
             if (process is not null)
             {
+                var started = _time.GetTimestamp();
                 try
                 {
-                    await process.WaitForExitAsync(stopping);
+                    await process.Exited.WaitAsync(stopping);
                 }
                 catch (OperationCanceledException)
                 {
-                    return;
+                    return; // StopAsync ends it
                 }
 
-                reason = ExitReason(process);
-                process.Dispose();
-                _process = null;
+                if (stopping.IsCancellationRequested)
+                {
+                    return; // the node is stopping: not a crash, nothing to say
+                }
+
+                reason = process.ExitReason;
+                // The rest of its session (connections of the dead daemon) ends before the next one starts.
+                Interlocked.CompareExchange(ref _process, null, process);
+                await process.DisposeAsync();
                 failures = _time.GetElapsedTime(started) >= _options.HealthyAfter ? 1 : failures + 1;
             }
             else
@@ -133,28 +178,37 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             }
 
             var delay = Backoff(failures);
-            _status = new ServingStatus(false, port, restarts, reason);
+            // Armed before the status says when: whoever waits for that status may advance the clock at once.
+            var wait = Task.Delay(delay, _time, stopping);
+            SetStatus(new ServingStatus(false, port, restarts, reason, _time.GetUtcNow() + delay));
             LogDaemonDied(reason, delay.TotalSeconds);
             try
             {
-                await Task.Delay(delay, _time, stopping);
+                await wait;
+                restarts++;
+                (process, launchError) = await LaunchAsync(sessionLeader, executable, port, stopping);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-
-            restarts++;
-            var (restarted, error) = await LaunchAsync(executable, port, stopping);
-            _process = restarted;
-            launchError = error;
-            if (restarted is null)
+            catch (DaemonStartException e)
             {
-                _status = new ServingStatus(false, port, restarts, error);
+                (process, launchError) = (null, e.Message);
+            }
+
+            if (process is null)
+            {
                 continue;
             }
 
-            _status = new ServingStatus(true, port, restarts, reason);
+            _process = process;
+            if (stopping.IsCancellationRequested)
+            {
+                return; // StopAsync may have looked before it was set: it ends it after the loop is done
+            }
+
+            SetStatus(new ServingStatus(true, port, restarts, reason));
             LogDaemonRestarted(port);
         }
     }
@@ -162,75 +216,57 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     private TimeSpan Backoff(int failures)
     {
         var factor = Math.Pow(2, Math.Min(failures - 1, 16));
-        var delay = TimeSpan.FromTicks((long)Math.Min(_options.MinRestartDelay.Ticks * factor, _options.MaxRestartDelay.Ticks));
-        return delay;
+        return TimeSpan.FromTicks((long)Math.Min(_options.MinRestartDelay.Ticks * factor, _options.MaxRestartDelay.Ticks));
     }
 
-    private async Task<(Process? Process, string? Error)> LaunchAsync(string executable, int port, CancellationToken cancellationToken)
+    /// <summary>Starts the daemon under its guard and waits until it listens, exits, or takes too long.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled; what was started is ended first.</exception>
+    private async Task<(DaemonProcess? Process, string? Error)> LaunchAsync(IReadOnlyList<string> sessionLeader, string executable, int port, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(executable)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in DaemonArguments.Build(_options, _gitDirectory, port, _pidFile))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        Process process;
+        cancellationToken.ThrowIfCancellationRequested();
+        LogStarting(port);
+        var info = DaemonGuard.StartInfo(sessionLeader, executable, DaemonArguments.Build(_options, _gitDirectory, port, _pidFile));
+        var process = DaemonProcess.Start(info, _time, LogDaemonLine);
+        using var timeout = new CancellationTokenSource(_options.StartTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            process = Process.Start(info) ?? throw new DaemonStartException("git daemon did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new DaemonStartException($"cannot run {executable}: {e.Message}");
-        }
-
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        string? lastLine = null;
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
+            var first = await Task.WhenAny(process.Ready, process.Exited).WaitAsync(linked.Token);
+            if (first == process.Ready)
             {
-                return;
-            }
-
-            if (e.Data.Contains(ReadyLine, StringComparison.Ordinal))
-            {
-                ready.TrySetResult();
-            }
-            else
-            {
-                lastLine = e.Data;
-                LogDaemonLine(e.Data);
-            }
-        };
-        process.BeginErrorReadLine();
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.StartTimeout);
-        var exited = process.WaitForExitAsync(timeout.Token);
-        try
-        {
-            var first = await Task.WhenAny(ready.Task, exited);
-            if (first == ready.Task)
-            {
+                await process.DaemonIdKnown.WaitAsync(linked.Token);
                 LogServing(port);
                 return (process, null);
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
+        catch (OperationCanceledException)
+        {
+            await process.DisposeAsync();
+            throw;
+        }
 
-        var error = process.HasExited ? lastLine ?? $"exited with code {process.ExitCode}" : "did not start listening in time";
-        Kill(process);
-        process.Dispose();
+        var exited = process.Exited.IsCompleted;
+        // Ended first: its last line (why it failed) may still be on its way through stderr.
+        await process.EndAsync();
+        var error = exited ? process.LastLine ?? process.ExitReason : "did not start listening in time";
+        await process.DisposeAsync();
         return (null, error);
+    }
+
+    private void SetStatus(ServingStatus status)
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            _status = status;
+            changed = _statusChanged;
+            _statusChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
     }
 
     private int ChoosePort()
@@ -297,36 +333,6 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             : throw new DaemonStartException($"git daemon is not installed ({daemon} is missing); install the package that provides it (Debian: git)");
     }
 
-    private static string ExitReason(Process process)
-    {
-        var code = process.ExitCode;
-        // On Unix, .NET reports death by signal N as 128 + N.
-        return code > 128 ? $"killed by signal {code - 128}" : $"exited with code {code}";
-    }
-
-    private static void Kill(Process? process)
-    {
-        if (process is null)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(2000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        catch (Win32Exception)
-        {
-        }
-    }
-
     private static void TryDelete(string path)
     {
         try
@@ -337,6 +343,9 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "starting git daemon on port {Port}")]
+    private partial void LogStarting(int port);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "git daemon listening on port {Port}")]
     private partial void LogServing(int port);

@@ -5,4 +5,5 @@ namespace PeerMesh.Sync.Serving;
 /// <param name="Port">The port actually bound (what is advertised).</param>
 /// <param name="Restarts">How many times the daemon was restarted after dying.</param>
 /// <param name="LastError">Why it last died or failed to start, in plain words; null if it never did.</param>
-public sealed record ServingStatus(bool Up, int Port, int Restarts, string? LastError);
+/// <param name="NextTry">While down: when the next start is tried.</param>
+public sealed record ServingStatus(bool Up, int Port, int Restarts, string? LastError, DateTimeOffset? NextTry = null);

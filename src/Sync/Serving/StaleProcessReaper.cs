@@ -4,8 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace PeerMesh.Sync.Serving;
 
 /// <summary>
-/// Ends a git daemon left running by a node that was killed with -9: the pid file names it, and it is
-/// ended only if that pid is still a git daemon serving this very repository (pids are reused).
+/// The second line behind <see cref="DaemonGuard"/>: ends a git daemon left running by a node of a version without
+/// the guard, or whose guard's watcher was killed on its own before the node died. The pid file names it, and it is
+/// ended (with its connections) only if that pid is still a git daemon serving this very repository (pids are reused).
 /// </summary>
 internal static partial class StaleProcessReaper
 {

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Sync.Serving;
 using PeerMesh.TestSupport.Git;
 using Xunit;
@@ -8,13 +10,17 @@ using Xunit;
 namespace PeerMesh.Sync.Tests.Hostile;
 
 /// <summary>
-/// HOSTILE-INPUTS 40 on <see cref="GitDaemonSupervisor"/>: the daemon dies and another program takes its
-/// port before the restart: retried with backoff, status says serving is down and why, back when the port is free.
+/// HOSTILE-INPUTS 40 on <see cref="GitDaemonSupervisor"/>: the daemon dies and another program takes its port before
+/// the restart: retried with a backoff that doubles, status says serving is down, why and when it tries next, and
+/// it serves again once the port is free. The clock is fake: each try happens when the test moves it, never before.
 /// </summary>
 public sealed class GitDaemonPortTakenTests : IAsyncLifetime
 {
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
     private readonly TempRepository _repo = TempRepository.Create(commits: 1);
     private GitDaemonSupervisor? _supervisor;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
@@ -29,66 +35,49 @@ public sealed class GitDaemonPortTakenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Supervise_PortTakenBeforeRestart_DownWithReasonBackoffThenServesAgain()
+    public async Task Supervise_PortTakenBeforeRestart_DownWithReasonBackoffDoublesThenServesAgain()
     {
         var state = Path.Combine(_repo.GitDirectory, "peermesh");
         Directory.CreateDirectory(state);
-        var options = new GitDaemonOptions
-        {
-            Listen = IPAddress.Loopback,
-            Port = 0,
-            MinRestartDelay = TimeSpan.FromMilliseconds(500),
-            MaxRestartDelay = TimeSpan.FromSeconds(1),
-        };
-        _supervisor = new GitDaemonSupervisor(options, _repo.GitDirectory, state, TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
-        await _supervisor.StartAsync(TestContext.Current.CancellationToken);
+        var time = new FakeTimeProvider();
+        var options = new GitDaemonOptions { Listen = IPAddress.Loopback, Port = 0 };
+        _supervisor = new GitDaemonSupervisor(options, _repo.GitDirectory, state, time, NullLogger<GitDaemonSupervisor>.Instance);
+        await _supervisor.StartAsync(Token);
         var port = _supervisor.Status.Port;
 
-        _supervisor.CurrentProcess!.Kill();
-        using var squatter = await TakeAsync(port);
+        using (var daemon = Process.GetProcessById(_supervisor.CurrentProcess!.DaemonId!.Value))
+        {
+            daemon.Kill();
+        }
 
-        await PollAsync(() => _supervisor.Status is { Up: false, Restarts: >= 2 } && _supervisor.Status.LastError is not null, TimeSpan.FromSeconds(10));
-        var down = _supervisor.Status;
-        Assert.Equal(port, down.Port);
-        Assert.Contains("listen", down.LastError, StringComparison.OrdinalIgnoreCase);
-        // Backoff, not a busy loop: about one attempt a second at most.
-        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
-        Assert.InRange(_supervisor.Status.Restarts - down.Restarts, 1, 4);
+        // Down is said once the daemon and its session are gone: the port is free for the squatter at once.
+        var down = await WaitForAsync(s => !s.Up);
+        Assert.Equal(new ServingStatus(false, port, 0, "killed by signal 9", time.GetUtcNow() + TimeSpan.FromSeconds(1)), down);
+        using var squatter = new TcpListener(IPAddress.Loopback, port);
+        squatter.Start();
+
+        var previous = down;
+        foreach (var (attempt, nextDelay) in new[] { (1, 2), (2, 4), (3, 8) })
+        {
+            time.Advance(previous.NextTry!.Value - time.GetUtcNow());
+            var failed = await WaitForAsync(s => s.Restarts == attempt && s.NextTry is not null);
+            Assert.False(failed.Up);
+            Assert.Equal(port, failed.Port);
+            Assert.Contains("listen", failed.LastError, StringComparison.OrdinalIgnoreCase);
+            // Backoff, not a busy loop: the next try only after twice the last delay.
+            Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(nextDelay), failed.NextTry);
+            previous = failed;
+        }
 
         squatter.Stop();
+        time.Advance(previous.NextTry!.Value - time.GetUtcNow());
 
-        await PollAsync(() => _supervisor.Status.Up, TimeSpan.FromSeconds(10));
-        Assert.Equal(port, _supervisor.Status.Port);
+        var up = await WaitForAsync(s => s.Up);
+        Assert.Equal(port, up.Port);
+        Assert.Equal(4, up.Restarts);
         Assert.Contains(_repo.Head(), GitCli.Run(_repo.Root, "ls-remote", $"git://127.0.0.1:{port}/"), StringComparison.Ordinal);
     }
 
-    /// <summary>Binds the port as soon as the killed daemon has let go of it.</summary>
-    private static async Task<TcpListener> TakeAsync(int port)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (true)
-        {
-            var listener = new TcpListener(IPAddress.Loopback, port);
-            try
-            {
-                listener.Start();
-                return listener;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                listener.Dispose();
-                await Task.Delay(10, TestContext.Current.CancellationToken);
-            }
-        }
-    }
-
-    private static async Task PollAsync(Func<bool> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
+    private Task<ServingStatus> WaitForAsync(Func<ServingStatus, bool> condition) =>
+        _supervisor!.WaitForStatusAsync(condition, Token).WaitAsync(s_deadline, Token);
 }

@@ -1,17 +1,26 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Sync.Serving;
 using PeerMesh.TestSupport.Git;
+using PeerMesh.TestSupport.Processes;
 using Xunit;
 
 namespace PeerMesh.Sync.Tests.Serving;
 
-/// <summary>Real git daemon on loopback, real git clients.</summary>
+/// <summary>Real git daemon on loopback, real git clients; restarts driven by a fake clock.</summary>
 public sealed class GitDaemonSupervisorTests : IAsyncLifetime
 {
+    /// <summary>Real processes on a loaded machine: how long a known point may take to arrive.</summary>
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
+
     private readonly TempRepository _repo = TempRepository.Create(commits: 2);
     private GitDaemonSupervisor? _supervisor;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private string StateDirectory => Path.Combine(_repo.GitDirectory, "peermesh");
 
@@ -65,36 +74,168 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Supervise_DaemonKilled_IsRestartedOnTheSamePort()
+    public async Task Supervise_DaemonKilled_DownWithReasonThenRestartedOnTheSamePortAfterTheBackoff()
+    {
+        var time = new FakeTimeProvider();
+        var supervisor = await StartAsync(time);
+        var port = supervisor.Status.Port;
+        var first = supervisor.CurrentProcess!.DaemonId!.Value;
+
+        Kill(first);
+
+        var down = await Within(supervisor.WaitForStatusAsync(s => !s.Up, Token));
+        Assert.Equal(new ServingStatus(false, port, 0, "killed by signal 9", time.GetUtcNow() + Options().MinRestartDelay), down);
+        time.Advance(Options().MinRestartDelay);
+        var up = await Within(supervisor.WaitForStatusAsync(s => s.Up, Token));
+        Assert.Equal(new ServingStatus(true, port, 1, "killed by signal 9"), up);
+        Assert.NotEqual(first, supervisor.CurrentProcess!.DaemonId);
+        GitCli.Run(_repo.Root, "ls-remote", Url(supervisor));
+    }
+
+    /// <summary>
+    /// HOSTILE 54's other side: the guard (which ends the daemon's session when the node dies) killed on its own
+    /// leaves no daemon behind either; the supervisor ends the rest of the session and starts a new one.
+    /// </summary>
+    [Fact]
+    public async Task Supervise_GuardKilledAlone_ItsDaemonEndsAndANewOneServes()
+    {
+        var time = new FakeTimeProvider();
+        var supervisor = await StartAsync(time);
+        var guard = supervisor.CurrentProcess!.GuardId;
+        var daemon = supervisor.CurrentProcess!.DaemonId!.Value;
+
+        Kill(guard);
+
+        await Within(supervisor.WaitForStatusAsync(s => !s.Up, Token));
+        Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync([daemon], s_deadline, Token));
+        time.Advance(Options().MinRestartDelay);
+        await Within(supervisor.WaitForStatusAsync(s => s.Up, Token));
+        GitCli.Run(_repo.Root, "ls-remote", Url(supervisor));
+    }
+
+    /// <summary>
+    /// A parent-death signal (PR_SET_PDEATHSIG) follows the thread that forked, not the process: .NET forks on the
+    /// thread that starts the process, so such a daemon would die when that thread exits. Ours must not.
+    /// </summary>
+    [Fact]
+    public async Task StartAsync_FromAThreadThatThenExits_DaemonLivesOnWhileTheProcessLives()
+    {
+        Directory.CreateDirectory(StateDirectory);
+        var launches = 0;
+        var logger = new CallbackLogger(message =>
+        {
+            if (message.StartsWith("starting git daemon", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref launches);
+            }
+        });
+        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, StateDirectory, TimeProvider.System, logger);
+        Task? start = null;
+        string? task = null;
+        // Runs until StartAsync's first await: the guard is forked on this thread.
+        var thread = new Thread(() =>
+        {
+            task = new FileInfo("/proc/thread-self").LinkTarget;
+            start = _supervisor.StartAsync(Token);
+        });
+        thread.Start();
+        thread.Join();
+
+        // The known point: the kernel has reaped the thread (a parent-death signal would have been sent by now).
+        var taskDirectory = Path.Combine("/proc", task!);
+        var deadline = TimeProvider.System.GetTimestamp();
+        while (Directory.Exists(taskDirectory))
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(deadline) < s_deadline, "the starting thread did not exit");
+            await Task.Delay(10, Token);
+        }
+
+        await Within(start!);
+        var process = _supervisor.CurrentProcess!;
+        GitCli.Run(_repo.Root, "ls-remote", Url(_supervisor));
+        Assert.True(DaemonProcesses.IsAlive(process.GuardId));
+        Assert.True(DaemonProcesses.IsAlive(process.DaemonId!.Value));
+        // The daemon started from that thread is the one serving: no second start, no restart.
+        Assert.Equal(1, launches);
+        Assert.Equal(new ServingStatus(true, _supervisor.Status.Port, 0, null), _supervisor.Status);
+    }
+
+    /// <summary>What a stop of the node sends everywhere (systemd stops every process of a service): only the node ends its daemon.</summary>
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    [InlineData("HUP")]
+    public async Task Supervise_DaemonSentAStopSignal_KeepsServingUntilTheNodeStopsIt(string signal)
+    {
+        var supervisor = await StartAsync(new FakeTimeProvider());
+        var daemon = supervisor.CurrentProcess!.DaemonId!.Value;
+
+        await SendAsync(signal, daemon);
+
+        // The daemon ran after the signal was queued (it accepted this connection): a fatal signal would have ended it.
+        GitCli.Run(_repo.Root, "ls-remote", Url(supervisor));
+        Assert.True(DaemonProcesses.IsAlive(daemon));
+        Assert.Equal(new ServingStatus(true, supervisor.Status.Port, 0, null), supervisor.Status);
+    }
+
+    [Fact]
+    public async Task StopAsync_CloneInProgress_CutAndEveryProcessOfTheDaemonsSessionEnded()
     {
         var supervisor = await StartAsync();
-        var port = supervisor.Status.Port;
-        var first = supervisor.CurrentProcess!;
+        var guard = supervisor.CurrentProcess!.GuardId;
+        using var clone = await UploadPackConnection.OpenAsync(supervisor.Status.Port, Token);
+        var session = DaemonProcesses.InSession(guard);
+        Assert.True(session.Count >= 4, $"guard, watcher, daemon, connection and upload-pack expected: {DaemonProcesses.Describe(session)}");
+        Assert.NotEqual(DaemonProcesses.SessionOf(Environment.ProcessId), guard);
 
-        first.Kill();
+        await supervisor.StopAsync(Token);
 
-        await PollAsync(() => supervisor.Status is { Up: true, Restarts: 1 });
-        Assert.Equal(port, supervisor.Status.Port);
-        Assert.Contains("killed by signal", supervisor.Status.LastError, StringComparison.Ordinal);
-        GitCli.Run(_repo.Root, "ls-remote", Url(supervisor));
+        Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync(session, s_deadline, Token));
+        Assert.True(await clone.IsCutAsync(s_deadline, Token), "the connection in progress was not cut");
+        Assert.False(supervisor.Status.Up);
+        Assert.False(File.Exists(Path.Combine(StateDirectory, "git-daemon.pid")));
+    }
+
+    [Fact]
+    public async Task StartAsync_CancelledWhileTheDaemonStarts_ThrowsCancelledAndLeavesNothing()
+    {
+        Directory.CreateDirectory(StateDirectory);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var logger = new CallbackLogger(message =>
+        {
+            if (message.StartsWith("starting git daemon", StringComparison.Ordinal))
+            {
+                stop.Cancel();
+            }
+        });
+        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, StateDirectory, TimeProvider.System, logger);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _supervisor.StartAsync(stop.Token));
+
+        Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync(DaemonProcesses.Mentioning(_repo.GitDirectory), s_deadline, Token));
+        Assert.False(_supervisor.Status.Up);
     }
 
     [Fact]
     public async Task StartAsync_StaleDaemonFromAKilledNode_IsEnded()
     {
-        // A node killed with -9 leaves its daemon running with its pid file: start one the same way.
+        // A node of a version without the guard, killed with -9, left its daemon running with its pid file: start one the same way.
         Directory.CreateDirectory(StateDirectory);
         var pidFile = Path.Combine(StateDirectory, "git-daemon.pid");
-        var info = new System.Diagnostics.ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardError = true };
+        var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardError = true };
         info.ArgumentList.Add("daemon");
         foreach (var arg in DaemonArguments.Build(Options(), _repo.GitDirectory, FreePort(), pidFile))
         {
             info.ArgumentList.Add(arg);
         }
 
-        using var orphan = System.Diagnostics.Process.Start(info)!;
-        await PollAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0);
-        using var orphanDaemon = System.Diagnostics.Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture));
+        using var orphan = Process.Start(info)!;
+        // The pid file is written before the daemon says it is ready.
+        while (await orphan.StandardError.ReadLineAsync(Token) is { } line && !line.Contains("Ready to rumble", StringComparison.Ordinal))
+        {
+        }
+
+        using var orphanDaemon = Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture));
 
         await StartAsync();
 
@@ -112,7 +253,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
         options.Port = port;
         _supervisor = new GitDaemonSupervisor(options, _repo.GitDirectory, StateDirectory, TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
 
-        var error = await Assert.ThrowsAsync<DaemonStartException>(() => _supervisor.StartAsync(TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<DaemonStartException>(() => _supervisor.StartAsync(Token));
         Assert.Contains($"git port {port} is already in use", error.Message, StringComparison.Ordinal);
     }
 
@@ -120,11 +261,11 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     public async Task StopAsync_Started_LeavesNoDaemonAndNoPidFile()
     {
         var supervisor = await StartAsync();
-        var process = supervisor.CurrentProcess!;
+        var daemon = supervisor.CurrentProcess!.DaemonId!.Value;
 
-        await supervisor.StopAsync(TestContext.Current.CancellationToken);
+        await supervisor.StopAsync(Token);
 
-        Assert.True(process.HasExited);
+        Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync([daemon], s_deadline, Token));
         Assert.False(supervisor.Status.Up);
         Assert.False(File.Exists(Path.Combine(StateDirectory, "git-daemon.pid")));
     }
@@ -133,15 +274,32 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     {
         Listen = IPAddress.Loopback,
         Port = 0,
-        MinRestartDelay = TimeSpan.FromMilliseconds(50),
-        MaxRestartDelay = TimeSpan.FromMilliseconds(200),
+        MinRestartDelay = TimeSpan.FromSeconds(1),
+        MaxRestartDelay = TimeSpan.FromSeconds(30),
     };
 
-    private async Task<GitDaemonSupervisor> StartAsync()
+    private static async Task<T> Within<T>(Task<T> task) => await task.WaitAsync(s_deadline, Token);
+
+    private static async Task Within(Task task) => await task.WaitAsync(s_deadline, Token);
+
+    private static void Kill(int pid)
+    {
+        using var process = Process.GetProcessById(pid);
+        process.Kill();
+    }
+
+    private static async Task SendAsync(string signal, int pid)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(Token);
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    private async Task<GitDaemonSupervisor> StartAsync(TimeProvider? time = null)
     {
         Directory.CreateDirectory(StateDirectory);
-        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, StateDirectory, TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
-        await _supervisor.StartAsync(TestContext.Current.CancellationToken);
+        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, StateDirectory, time ?? TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
+        await _supervisor.StartAsync(Token);
         return _supervisor;
     }
 
@@ -154,13 +312,15 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
 
     private static string Url(GitDaemonSupervisor supervisor) => $"git://127.0.0.1:{supervisor.Status.Port}/";
 
-    private static async Task PollAsync(Func<bool> condition)
+    /// <summary>Calls back with every message, on the thread that logs it.</summary>
+    private sealed class CallbackLogger(Action<string> onMessage) : ILogger<GitDaemonSupervisor>
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            onMessage(formatter(state, exception));
     }
 }

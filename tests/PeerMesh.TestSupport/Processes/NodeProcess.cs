@@ -12,6 +12,7 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private readonly List<(string Text, TaskCompletionSource Seen)> _logWaiters = [];
     private readonly IReadOnlyList<string>? _prefix;
 
     private NodeProcess(Process process, string repoPath, IReadOnlyList<string>? prefix)
@@ -26,6 +27,11 @@ public sealed class NodeProcess : IAsyncDisposable
                 lock (_log)
                 {
                     _log.AppendLine(e.Data);
+                    foreach (var waiter in _logWaiters.Where(w => e.Data.Contains(w.Text, StringComparison.Ordinal)).ToList())
+                    {
+                        waiter.Seen.TrySetResult();
+                        _logWaiters.Remove(waiter);
+                    }
                 }
             }
         };
@@ -78,6 +84,40 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"status condition not met within {timeout}; last status:\n{last?.ToJsonString()}\nlog:\n{Log}");
+    }
+
+    /// <summary>Completes when a line of the node's log contains <paramref name="text"/> (already logged, or as it is).</summary>
+    public async Task WaitForLogAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_log)
+        {
+            if (_log.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            _logWaiters.Add((text, seen));
+        }
+
+        var exited = _process.WaitForExitAsync(cancellationToken);
+        var first = await Task.WhenAny(seen.Task, exited).WaitAsync(timeout, cancellationToken);
+        if (first != seen.Task)
+        {
+            throw new InvalidOperationException($"peermesh up exited with {_process.ExitCode} before logging '{text}':\n{Log}");
+        }
+    }
+
+    /// <summary>Sends a signal (kill's name for it, such as INT or TERM) to the node, or with <paramref name="group"/> to its process group.</summary>
+    public async Task SignalAsync(string signal, bool group, CancellationToken cancellationToken)
+    {
+        var target = (group ? -_process.Id : _process.Id).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var kill = Process.Start("kill", [$"-{signal}", "--", target]);
+        await kill.WaitForExitAsync(cancellationToken);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {target} failed");
+        }
     }
 
     public Task<JsonNode> WaitUntilUpAsync(CancellationToken cancellationToken) =>
