@@ -190,7 +190,7 @@ internal sealed partial class NodeService : IHostedService
             StatusDocument.CurrentVersion,
             new NodeStatus(_identity.Id, _settings.Name, _mesh?.LocalEndPoint.Port ?? 0, _mesh?.IsEncrypted == true ? "sealed" : "open", _startedAt, sync?.Trust?.NodeIds ?? []),
             new ServingInfo(serving.Up, serving.Port, serving.Restarts, serving.LastError),
-            [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon, RepositoryError())],
+            [new RepoStatus(_repo.RepoId, _repo.Name, RepoUrl(), RepoPathOnDaemon, RepositoryError(), PeerStatusMapper.RemoteCap(sync))],
             peers,
             MdnsHealth(mdns, members),
             new GossipInfo(statistics?.DatagramsIn ?? 0, statistics?.DatagramsOut ?? 0, drops, statistics?.BytesIn ?? 0, statistics?.BytesOut ?? 0));

@@ -42,6 +42,11 @@ internal static class StatusText
                 console.MarkupLineInterpolated($"  [red]ERROR[/] {error}");
             }
 
+            if (repo.RemoteCap is { Refused: > 0 } cap)
+            {
+                console.MarkupLineInterpolated($"  [yellow]{CapReached(cap)}[/]");
+            }
+
             var peers = status.Peers.Where(p => p.Remotes is null || p.Remotes.Count == 0 || p.Remotes.Any(r => r.Repo == repo.Id)).ToList();
             if (peers.Count == 0)
             {
@@ -54,6 +59,12 @@ internal static class StatusText
 
         Ids(status.Peers, now, console);
     }
+
+    /// <summary>"cap reached: 3 nodes serving this project were given no remote (max 64)".</summary>
+    public static string CapReached(RemoteCapInfo cap) =>
+        cap.Refused == 1
+            ? $"cap reached: 1 node serving this project was given no remote (max {cap.Max})"
+            : $"cap reached: {cap.Refused} nodes serving this project were given no remote (max {cap.Max})";
 
     private static void Ids(IReadOnlyList<PeerStatus> peers, DateTimeOffset now, IAnsiConsole console)
     {

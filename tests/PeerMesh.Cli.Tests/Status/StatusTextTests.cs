@@ -170,4 +170,16 @@ public sealed class StatusTextTests
         Assert.Equal("  ERROR repository not found at /home/a/shop (moved or deleted?)", lines[heading + 1].TrimEnd());
         Assert.DoesNotContain("ERROR", Render(KnownMesh()), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_RemoteCapReached_SaysHowManyNodesGotNoRemoteUnderTheRepository()
+    {
+        var status = KnownMesh() with { Repos = [KnownMesh().Repos[0] with { RemoteCap = new RemoteCapInfo(64, 64, 2936) }] };
+
+        var lines = Render(status).Split('\n');
+
+        var heading = Array.FindIndex(lines, l => l.StartsWith("shop served at", StringComparison.Ordinal));
+        Assert.Equal("  cap reached: 2936 nodes serving this project were given no remote (max 64)", lines[heading + 1].TrimEnd());
+        Assert.DoesNotContain("cap reached", Render(KnownMesh()), StringComparison.Ordinal);
+    }
 }

@@ -359,7 +359,7 @@ public sealed class ManagedRemotesTests : IDisposable
     {
         var remotes = new ManagedRemotes(_repo.GitDir, RepoId, _time, NullLogger<ManagedRemotes>.Instance, maxRemotes: 64);
         var configBefore = new FileInfo(Path.Combine(_repo.GitDir, "config")).Length;
-        var first = MadeUpMembers(3000);
+        var first = MadeUpNodes.Serving(RepoId, 3000);
 
         var result = remotes.Reconcile(new MembershipSnapshot(1, [.. first]));
 
@@ -371,7 +371,7 @@ public sealed class ManagedRemotesTests : IDisposable
 
         // Thousands more: nothing added, nothing of the first 64 removed.
         var kept = result.Select(r => r.NodeId).ToHashSet();
-        var second = remotes.Reconcile(new MembershipSnapshot(2, [.. first, .. MadeUpMembers(3000)]));
+        var second = remotes.Reconcile(new MembershipSnapshot(2, [.. first, .. MadeUpNodes.Serving(RepoId, 3000)]));
 
         Assert.Equal(kept, second.Select(r => r.NodeId).ToHashSet());
         Assert.Equal(6000 - 64, remotes.Cap.Refused);
@@ -404,15 +404,6 @@ public sealed class ManagedRemotesTests : IDisposable
         Assert.Equal(2, result.Length);
         Assert.Equal(0, remotes.Cap.Refused);
     }
-
-    /// <summary>Members with real node ids (from fresh Ed25519 keys, as cheap to make as they are for anyone on the mesh).</summary>
-    private static Member[] MadeUpMembers(int count) =>
-        [.. Enumerable.Range(0, count).Select(i =>
-        {
-            using var key = NSec.Cryptography.Key.Create(NSec.Cryptography.SignatureAlgorithm.Ed25519);
-            var id = PeerMesh.Mesh.Identity.NodeIdentity.IdFromPublicKey(key.PublicKey.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey));
-            return FakeMembershipView.MakeMember(id, "laptop", 9418, RepoId, address: IPAddress.Parse($"10.{i / 65536 % 256}.{i / 256 % 256}.{i % 256}"));
-        })];
 
     [Fact]
     public void Forget_ManagedRemote_RemovesRemoteAndRefs()
