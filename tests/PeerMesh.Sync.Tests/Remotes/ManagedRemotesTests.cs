@@ -113,9 +113,10 @@ public sealed class ManagedRemotesTests : IDisposable
         _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", offline.Port, RepoId)));
 
         // The user's own git, as they would run it: their remote is fetched, the peer's is not even tried.
-        Git.Run(_repo.WorkDir, command, argument);
+        var (exit, stderr) = Git.TryRun(_repo.WorkDir, command, argument);
 
         Assert.Equal(0, offline.Connections);
+        Assert.True(exit == 0, stderr);
         Assert.Equal(upstream.Head(), _repo.RefTarget("refs/remotes/mine/main"));
         Assert.Null(_repo.RefTarget("refs/remotes/alice/main"));
     }
