@@ -24,6 +24,7 @@ internal sealed class FetchProgress : IDisposable
     private int _receivedObjects;
     private int _totalObjects;
     private int _abortReason;
+    private int _transferDone;
 
     public FetchProgress(TimeProvider timeProvider, long maxBytes, int maxRefs, string allowedPrefix, CancellationToken cancellationToken)
     {
@@ -124,10 +125,16 @@ internal sealed class FetchProgress : IDisposable
         return new FetchTransferStatus(Volatile.Read(ref _receivedObjects), Volatile.Read(ref _totalObjects), bytes, rate, elapsed);
     }
 
-    /// <summary>Called by the watchdog timer: aborts when nothing moved for <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// The peer has said all it will (the connection is closed): from here the work is local (writing refs), bounded
+    /// by cancellation and the ref cap, and no longer by the peer-silence watchdog.
+    /// </summary>
+    public void TransferDone() => Volatile.Write(ref _transferDone, 1);
+
+    /// <summary>Called by the watchdog timer: aborts when nothing moved for <paramref name="limit"/> while talking to the peer.</summary>
     public void CheckStalled(TimeSpan limit)
     {
-        if (_timeProvider.GetElapsedTime(Interlocked.Read(ref _lastProgress)) >= limit)
+        if (Volatile.Read(ref _transferDone) == 0 && _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastProgress)) >= limit)
         {
             Abort(FetchAbortReason.NoProgress);
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LibGit2Sharp;
 using PeerMesh.Sync.Health;
@@ -96,7 +97,7 @@ internal static class LibGit2Fetch
                 var head = Marshal.PtrToStructure<RemoteHead>(Marshal.ReadIntPtr(heads, checked((int)i) * IntPtr.Size));
                 if (Marshal.PtrToStringUTF8(head.Name) is { Length: > 0 } name)
                 {
-                    advertised.Add((name, new ObjectId(head.Oid)));
+                    advertised.Add((name, new ObjectId(((ReadOnlySpan<byte>)head.Oid).ToArray())));
                 }
             }
 
@@ -281,14 +282,19 @@ internal static class LibGit2Fetch
         public StrArray CustomHeaders;
     }
 
+    /// <summary>A git_oid (SHA-1; libgit2 is built without SHA-256 here). Blittable, so a peer's 100 000 refs copy fast.</summary>
+    [InlineArray(OidSize)]
+    private struct Oid
+    {
+        private byte _first;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private struct RemoteHead
     {
         public int Local;
-        [MarshalAs(UnmanagedType.ByValArray, SizeConst = OidSize)]
-        public byte[] Oid;
-        [MarshalAs(UnmanagedType.ByValArray, SizeConst = OidSize)]
-        public byte[] LocalOid;
+        public Oid Oid;
+        public Oid LocalOid;
         public IntPtr Name;
         public IntPtr SymrefTarget;
     }

@@ -105,6 +105,8 @@ internal sealed partial class PeerFetcher : IPeerFetcher
                 advertised = LibGit2Fetch.Download(_gitDir, url, ManagedRemotes.RefspecFor(remoteName), progress);
             }
 
+            progress.TransferDone();
+
             // Opened once the pack is in, so it sees the new objects.
             using var repo = OpenRepository();
             TrackingRefs.Write(repo, remoteName, advertised, progress, "peermesh: fetch " + remoteName);
