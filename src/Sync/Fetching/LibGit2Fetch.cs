@@ -48,6 +48,7 @@ internal static class LibGit2Fetch
     public static IReadOnlyList<(string Name, ObjectId Id)> Download(string gitDir, string url, string refspec, FetchProgress progress)
     {
         var native = s_native.Value;
+        GitProtocolSubtransport.EnsureRegistered();
 
         // Bound to this fetch's progress; kept alive (GC.KeepAlive below) for as long as libgit2 may call them.
         Sideband sideband = (text, length, _) => Guard(() =>

@@ -78,8 +78,9 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         string url;
         using (var config = OpenRepository())
         {
-            var nodeId = config.Config.Get<string>($"remote.{remoteName}.{ManagedRemotes.NodeKey}")?.Value;
-            var configured = config.Config.Get<string>($"remote.{remoteName}.url")?.Value;
+            // The repository's own config only, as ManagedRemotes reads it: a marker elsewhere makes nothing ours.
+            var nodeId = config.Config.Get<string>($"remote.{remoteName}.{ManagedRemotes.NodeKey}", ConfigurationLevel.Local)?.Value;
+            var configured = config.Config.Get<string>($"remote.{remoteName}.url", ConfigurationLevel.Local)?.Value;
             if (string.IsNullOrEmpty(nodeId) || !RemoteUrl.TryParse(configured, out _, out _))
             {
                 throw new FetchFailedException(FetchErrorKind.NotManaged, "not a managed remote with a git:// URL");

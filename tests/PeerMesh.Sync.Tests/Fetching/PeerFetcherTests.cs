@@ -71,6 +71,21 @@ public sealed class PeerFetcherTests
     }
 
     [Fact]
+    public async Task FetchAsync_UserInsteadOfRewritesGitUrls_FetchStillGoesToThePeerItsUrlNames()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        using var elsewhere = TempRepo.Create("elsewhere");
+        Git.Run(setup.Local.WorkDir, "config", $"url.file://{elsewhere.Root}/.insteadOf", "git://127.0.0.1:");
+        var commit = setup.Peer.Commit("peer work");
+
+        await Fetcher(setup).FetchAsync(remote, ct);
+
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
+    }
+
+    [Fact]
     public async Task FetchAsync_UserFetchHead_ContentAndTimeUntouched()
     {
         var ct = TestContext.Current.CancellationToken;
