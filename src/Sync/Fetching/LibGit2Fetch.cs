@@ -200,7 +200,9 @@ internal static class LibGit2Fetch
             var version = LibGit2Check.Read();
             if (version is null || version.Major != Layout.Major || version.Minor != Layout.Minor)
             {
-                throw new LibGit2SharpException(
+                // A build problem, not the peer's answer: said as it is.
+                throw new FetchFailedException(
+                    FetchErrorKind.Other,
                     $"the bundled libgit2 is {version?.ToString() ?? "of unknown version"}; this build of PeerMesh fetches with libgit2 {Layout}");
             }
 

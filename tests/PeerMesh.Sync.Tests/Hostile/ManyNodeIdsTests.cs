@@ -26,7 +26,9 @@ public sealed class ManyNodeIdsTests
 
         view.Set(members);
 
-        await Eventually.TrueAsync(() => service.GetStatus().RemoteCap is { Reached: true }, "the cap reached", seconds: 60);
+        // The scheduler takes the remotes in one step after the reconciliation that reached the cap.
+        await Eventually.TrueAsync(
+            () => service.GetStatus() is { RemoteCap.Reached: true, Peers.Length: > 0 }, "the cap reached and the remotes followed", seconds: 60);
         var status = service.GetStatus();
         Assert.Equal(new RemoteCapStatus(SyncOptions.DefaultMaxManagedRemotes, SyncOptions.DefaultMaxManagedRemotes, 2000 - SyncOptions.DefaultMaxManagedRemotes), status.RemoteCap);
         // The scheduler keeps state only for managed remotes: 64 peers in status, not 2000.
