@@ -92,6 +92,18 @@ internal sealed class SyncOptions
     /// <summary>Interval of the "fetching from X: objects, bytes, rate" log line of a long fetch. Default 3 s (a short fetch logs none).</summary>
     public TimeSpan ProgressLogInterval { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Managed remotes one repository may have (HOSTILE 47): beyond it a node serving the project gets no remote, no
+    /// fetch state and no fetched data, and status says how many were refused. Existing remotes are kept, and nodes
+    /// pinned with <c>peermesh.trust</c> are never refused (the user listed them). Default 64: a team sharing one
+    /// repository on a LAN is far below it, while each remote costs a config section, a backstop fetch every
+    /// <see cref="FetchInterval"/> (64 peers at 60 s is about one fetch a second) and a line of status; node ids are
+    /// cheap to make, so without a bound anyone on the mesh could grow the user's config and disk at will.
+    /// </summary>
+    public int MaxManagedRemotes { get; set; } = DefaultMaxManagedRemotes;
+
+    public const int DefaultMaxManagedRemotes = 64;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
     public void Validate()
     {
@@ -159,6 +171,12 @@ internal sealed class SyncOptions
         {
             throw new ArgumentOutOfRangeException(nameof(MaxTrackingRefs), MaxTrackingRefs, "must be at least 1");
         }
+
+        if (MaxManagedRemotes is < 1 or > 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxManagedRemotes), MaxManagedRemotes, "must be in [1, 4096]");
+        }
+
         Positive(RefPollInterval, nameof(RefPollInterval));
         Positive(TrustRefreshInterval, nameof(TrustRefreshInterval));
         if (RefDebounce < TimeSpan.Zero || RefDebounce > TimeSpan.FromSeconds(1))

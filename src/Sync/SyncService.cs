@@ -50,7 +50,7 @@ internal sealed class SyncService : IAsyncDisposable
         GitDir = Repository.Discover(repository)
             ?? throw new RepositoryNotFoundException($"no git repository at {repository}");
         RepoId = repoId;
-        _remotes = new ManagedRemotes(GitDir, repoId, timeProvider, loggerFactory.CreateLogger<ManagedRemotes>());
+        _remotes = new ManagedRemotes(GitDir, repoId, timeProvider, loggerFactory.CreateLogger<ManagedRemotes>(), options.MaxManagedRemotes);
         _pipelines = new FetchPipelines(options, timeProvider, loggerFactory.CreateLogger<FetchPipelines>());
         var trust = TrustConfig.ForRepository(GitDir, loggerFactory.CreateLogger<TrustConfig>());
         var fetcher = new PeerFetcher(GitDir, options, timeProvider, loggerFactory.CreateLogger<PeerFetcher>());
@@ -166,5 +166,5 @@ internal sealed class SyncService : IAsyncDisposable
     }
 
     /// <summary>An immutable picture for <c>status</c>.</summary>
-    public SyncStatus GetStatus() => _scheduler.GetStatus(_watcher.CurrentDigest);
+    public SyncStatus GetStatus() => _scheduler.GetStatus(_watcher.CurrentDigest) with { RemoteCap = _remotes.Cap };
 }

@@ -101,7 +101,7 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
             Assert.Equal(aliceId, repo.Git("config", "--get", "remote.alice.peermeshNode").Trim());
         }
 
-        await Until(() => b.Log.Contains("fetched 1 new commit(s) on main from alice", StringComparison.Ordinal), "bob's log says what arrived");
+        await Until(() => b.Log.Contains("fetched 1 new commit on main from alice", StringComparison.Ordinal), "bob's log says what arrived");
         var status = await b.WaitForStatusAsync(s => AheadOf(s, "alice", "main") == 1, s_deadline, Token);
         Assert.Equal(0, (int)Branch(status, "alice", "main")!["behind"]!);
 

@@ -45,8 +45,8 @@ internal sealed class NodeStatusBuilder(
         return new StatusDocument(
             StatusDocument.CurrentVersion,
             new NodeStatus(identity.Id, settings.Name, mesh.LocalEndPoint.Port, mesh.IsEncrypted ? "sealed" : "open", startedAt, syncStatus.Trust?.NodeIds ?? []),
-            new ServingInfo(serving.Up, serving.Port, serving.Restarts, serving.LastError),
-            [new RepoStatus(repo.RepoId, repo.Name, RepoUrl, NodeService.RepoPathOnDaemon, RepositoryError())],
+            new ServingInfo(serving.Up, serving.Port, serving.Restarts, serving.LastError, serving.NextTry),
+            [new RepoStatus(repo.RepoId, repo.Name, RepoUrl, NodeService.RepoPathOnDaemon, RepositoryError(), PeerStatusMapper.RemoteCap(syncStatus))],
             peers,
             DiscoveryStatusMapper.Map(mdnsStatus, members, settings.Peers, seeds.Status, time.GetUtcNow() - startedAt),
             new GossipInfo(statistics.DatagramsIn, statistics.DatagramsOut, drops, statistics.BytesIn, statistics.BytesOut));

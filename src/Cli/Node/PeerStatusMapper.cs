@@ -18,6 +18,10 @@ internal static class PeerStatusMapper
         trusted,
         member is { ConflictingEndPoint: { } other, ConflictAt: { } at } ? new IdConflict(other.ToString(), at) : null);
 
+    /// <summary>The cap on managed remotes for status, only once it left a node without a remote.</summary>
+    public static RemoteCapInfo? RemoteCap(SyncStatus? sync) =>
+        sync?.RemoteCap is { Reached: true } cap ? new RemoteCapInfo(cap.Max, cap.Managed, cap.Refused) : null;
+
     public static IReadOnlyList<string> FoundBy(DiscoverySource sources)
     {
         var names = new List<string>();

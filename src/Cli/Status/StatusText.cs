@@ -20,7 +20,12 @@ internal static class StatusText
             console.MarkupLineInterpolated($"[bold]trust[/]     only {trust.Count} pinned node(s) are fetched (peermesh.trust)");
         }
 
-        var serving = status.Serving.Up ? "up" : $"DOWN: {status.Serving.LastError ?? "not started"}";
+        var serving = status.Serving switch
+        {
+            { Up: true } => "up",
+            { NextTry: { } next } s => $"DOWN: {s.LastError ?? "not started"}; next try {In(next - now)}",
+            var s => $"DOWN: {s.LastError ?? "not started"}",
+        };
         if (status.Discovery is { } discovery)
         {
             var mdns = discovery.MdnsProblem is null ? discovery.Mdns : $"{discovery.Mdns} ({discovery.MdnsProblem})";
@@ -44,6 +49,11 @@ internal static class StatusText
                 console.MarkupLineInterpolated($"  [red]ERROR[/] {error}");
             }
 
+            if (repo.RemoteCap is { Refused: > 0 } cap)
+            {
+                console.MarkupLineInterpolated($"  [yellow]{CapReached(cap)}[/]");
+            }
+
             var peers = status.Peers.Where(p => p.Remotes is null || p.Remotes.Count == 0 || p.Remotes.Any(r => r.Repo == repo.Id)).ToList();
             if (peers.Count == 0)
             {
@@ -56,6 +66,12 @@ internal static class StatusText
 
         Ids(status.Peers, now, console);
     }
+
+    /// <summary>"cap reached: 3 nodes serving this project were given no remote (max 64)".</summary>
+    public static string CapReached(RemoteCapInfo cap) =>
+        cap.Refused == 1
+            ? $"cap reached: 1 node serving this project was given no remote (max {cap.Max})"
+            : $"cap reached: {cap.Refused} nodes serving this project were given no remote (max {cap.Max})";
 
     private static void Ids(IReadOnlyList<PeerStatus> peers, DateTimeOffset now, IAnsiConsole console)
     {

@@ -24,6 +24,7 @@ internal sealed class FetchProgress : IDisposable
     private int _receivedObjects;
     private int _totalObjects;
     private int _abortReason;
+    private int _transferDone;
 
     public FetchProgress(TimeProvider timeProvider, long maxBytes, int maxRefs, string allowedPrefix, CancellationToken cancellationToken)
     {
@@ -48,17 +49,18 @@ internal sealed class FetchProgress : IDisposable
 
     public IReadOnlyCollection<(string Name, ObjectId Old, ObjectId New)> Updates => _updates;
 
-    public bool OnTransferProgress(TransferProgress progress)
+    /// <summary>libgit2's indexer progress (the pack as it arrives).</summary>
+    public bool OnTransferProgress(int totalObjects, int indexedObjects, int receivedObjects, long receivedBytes)
     {
-        var previous = Interlocked.Exchange(ref _receivedBytes, progress.ReceivedBytes);
-        Volatile.Write(ref _receivedObjects, progress.ReceivedObjects);
-        Volatile.Write(ref _totalObjects, progress.TotalObjects);
-        if (progress.ReceivedBytes != previous || progress.IndexedObjects > 0)
+        var previous = Interlocked.Exchange(ref _receivedBytes, receivedBytes);
+        Volatile.Write(ref _receivedObjects, receivedObjects);
+        Volatile.Write(ref _totalObjects, totalObjects);
+        if (receivedBytes != previous || indexedObjects > 0)
         {
             MarkProgress();
         }
 
-        if (progress.ReceivedBytes > _maxBytes)
+        if (receivedBytes > _maxBytes)
         {
             Abort(FetchAbortReason.PackTooLarge);
         }
@@ -72,24 +74,33 @@ internal sealed class FetchProgress : IDisposable
         return ShouldContinue();
     }
 
-    public bool OnUpdateTips(string referenceName, ObjectId oldId, ObjectId newId)
+    /// <summary>
+    /// Asked before each ref a fetch writes (<see cref="TrackingRefs"/>); false stops the fetch there. A ref outside
+    /// the allowed prefix is refused before it is written (nothing else decides destinations, so this is the last
+    /// line, HOSTILE 48), and a peer with more branches than the cap gets that many (HOSTILE 30).
+    /// </summary>
+    public bool OnUpdateTip(string referenceName, ObjectId oldId, ObjectId newId)
     {
-        // The refspec is ours, so this never fires; it is the last line should a config edit widen it.
         if (!referenceName.StartsWith(_allowedPrefix, StringComparison.Ordinal))
         {
             Abort(FetchAbortReason.ForeignRef);
             return false;
         }
 
-        _updates.Enqueue((referenceName, oldId, newId));
         if (_updates.Count >= _maxRefs)
         {
-            // A peer with a flood of branches: stop writing refs here (HOSTILE-INPUTS 30).
             Abort(FetchAbortReason.TooManyRefs);
+            return false;
         }
 
+        if (!ShouldContinue())
+        {
+            return false;
+        }
+
+        _updates.Enqueue((referenceName, oldId, newId));
         MarkProgress();
-        return ShouldContinue();
+        return true;
     }
 
     /// <summary>Called by the git:// transport for every chunk from the peer: progress at the byte level, in every phase.</summary>
@@ -114,10 +125,16 @@ internal sealed class FetchProgress : IDisposable
         return new FetchTransferStatus(Volatile.Read(ref _receivedObjects), Volatile.Read(ref _totalObjects), bytes, rate, elapsed);
     }
 
-    /// <summary>Called by the watchdog timer: aborts when nothing moved for <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// The peer has said all it will (the connection is closed): from here the work is local (writing refs), bounded
+    /// by cancellation and the ref cap, and no longer by the peer-silence watchdog.
+    /// </summary>
+    public void TransferDone() => Volatile.Write(ref _transferDone, 1);
+
+    /// <summary>Called by the watchdog timer: aborts when nothing moved for <paramref name="limit"/> while talking to the peer.</summary>
     public void CheckStalled(TimeSpan limit)
     {
-        if (_timeProvider.GetElapsedTime(Interlocked.Read(ref _lastProgress)) >= limit)
+        if (Volatile.Read(ref _transferDone) == 0 && _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastProgress)) >= limit)
         {
             Abort(FetchAbortReason.NoProgress);
         }

@@ -11,15 +11,19 @@ using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 namespace PeerMesh.Sync.Fetching;
 
 /// <summary>
-/// One fetch of one managed remote with LibGit2Sharp: its own <see cref="Repository"/> on its own thread (the call
-/// is synchronous), tags off, no prune, only <c>refs/remotes/&lt;remote&gt;/*</c> written (our refspec, and a guard on
-/// every ref update). A watchdog (no bytes for <see cref="SyncOptions.WatchdogTimeout"/>), a size cap and cancellation
+/// One fetch of one managed remote, on its own thread (libgit2 is synchronous): the pack through libgit2 on an
+/// anonymous remote made from the managed remote's URL (<see cref="LibGit2Fetch"/>), then the refs by
+/// <see cref="TrackingRefs"/>: only <c>refs/remotes/&lt;remote&gt;/*</c>, whatever the config says; tags off, no prune,
+/// FETCH_HEAD never touched (HOSTILE 48, 50). A watchdog (no bytes for <see cref="SyncOptions.WatchdogTimeout"/>), a size cap and cancellation
 /// abort it both through libgit2's callbacks and by closing the socket of our git:// transport, which ends a read
 /// blocked on a silent peer. Failures come out as <see cref="FetchFailedException"/> with plain words.
 /// </summary>
 internal sealed partial class PeerFetcher : IPeerFetcher
 {
     private const int MaxErrorLength = 200;
+
+    /// <summary>New commits counted per updated branch, at most (the count is for a log line).</summary>
+    private const int NewCommitsCap = 10_000;
 
     private readonly string _gitDir;
     private readonly SyncOptions _options;
@@ -66,15 +70,23 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         var removed = StaleLocks.Remove(_gitDir, remoteName, _options.StaleLockAge, _timeProvider.GetUtcNow());
         if (removed > 0)
         {
-            LogStaleLocks(_logger, removed, remoteName);
+            LogStaleLocks(_logger, removed == 1 ? "1 stale lock file" : removed.ToString(CultureInfo.InvariantCulture) + " stale lock files", remoteName);
         }
 
-        using var repo = OpenRepository();
-        var remote = repo.Network.Remotes[remoteName];
-        var nodeId = repo.Config.Get<string>($"remote.{remoteName}.{ManagedRemotes.NodeKey}")?.Value;
-        if (remote is null || string.IsNullOrEmpty(nodeId) || !RemoteUrl.TryParse(remote.Url, out _, out _))
+        // The URL is the managed remote's config value, taken raw (no insteadOf) and checked; nothing else of the
+        // remote's config is used: the fetch is anonymous, with our refspec (HOSTILE 48).
+        string url;
+        using (var config = OpenRepository())
         {
-            throw new FetchFailedException(FetchErrorKind.NotManaged, "not a managed remote with a git:// URL");
+            // The repository's own config only, as ManagedRemotes reads it: a marker elsewhere makes nothing ours.
+            var nodeId = config.Config.Get<string>($"remote.{remoteName}.{ManagedRemotes.NodeKey}", ConfigurationLevel.Local)?.Value;
+            var configured = config.Config.Get<string>($"remote.{remoteName}.url", ConfigurationLevel.Local)?.Value;
+            if (string.IsNullOrEmpty(nodeId) || !RemoteUrl.TryParse(configured, out _, out _))
+            {
+                throw new FetchFailedException(FetchErrorKind.NotManaged, "not a managed remote with a git:// URL");
+            }
+
+            url = configured!;
         }
 
         using var progress = new FetchProgress(
@@ -84,26 +96,26 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         using var watchdog = _timeProvider.CreateTimer(_ => progress.CheckStalled(_options.WatchdogTimeout), null, tick, tick);
         using var progressLog = _timeProvider.CreateTimer(
             _ => LogTransfer(remoteName, progress.Snapshot()), null, _options.ProgressLogInterval, _options.ProgressLogInterval);
-        var options = new FetchOptions
-        {
-            TagFetchMode = TagFetchMode.None,
-            Prune = false,
-            OnTransferProgress = progress.OnTransferProgress,
-            OnProgress = progress.OnSidebandProgress,
-            OnUpdateTips = progress.OnUpdateTips,
-        };
-
-        var fetchHead = Path.Combine(repo.Info.Path, "FETCH_HEAD");
-        var savedFetchHead = File.Exists(fetchHead) ? File.ReadAllBytes(fetchHead) : null;
         try
         {
             // One fetch per remote at a time (the scheduler's rule), so the name is the key.
             _running[remoteName] = progress;
+            IReadOnlyList<(string Name, ObjectId Id)> advertised;
             using (context.Enter())
             {
-                // Our refspec, not the config's: only refs/remotes/<remote>/* is ever a destination.
-                Commands.Fetch(repo, remoteName, [ManagedRemotes.RefspecFor(remoteName)], options, "peermesh: fetch " + remoteName);
+                advertised = LibGit2Fetch.Download(_gitDir, url, ManagedRemotes.RefspecFor(remoteName), progress);
             }
+
+            progress.TransferDone();
+
+            // Opened once the pack is in, so it sees the new objects.
+            using var repo = OpenRepository();
+            TrackingRefs.Write(repo, remoteName, advertised, progress, "peermesh: fetch " + remoteName);
+            return Outcome(repo, remoteName, progress);
+        }
+        catch (RepositoryNotFoundException e)
+        {
+            throw new FetchFailedException(FetchErrorKind.LocalRepository, "local repository not found: " + _gitDir, e);
         }
         catch (Exception e) when (e is LibGit2SharpException)
         {
@@ -112,18 +124,24 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         finally
         {
             _running.TryRemove(new KeyValuePair<string, FetchProgress>(remoteName, progress));
-
-            // libgit2 always writes FETCH_HEAD; put back the user's, which belongs to their last `git fetch`.
-            RestoreFetchHead(fetchHead, savedFetchHead);
         }
+    }
 
+    private FetchOutcome Outcome(Repository repo, string remoteName, FetchProgress progress)
+    {
         var updated = ImmutableArray.CreateBuilder<string>();
         var rewritten = ImmutableArray.CreateBuilder<string>();
         var prefix = $"refs/remotes/{remoteName}/";
         foreach (var (name, oldId, newId) in progress.Updates)
         {
             updated.Add(name);
-            LogNewCommits(_logger, NewCommits(repo, oldId, newId), name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name, remoteName);
+            var count = NewCommits(repo, oldId, newId);
+            if (count > 0)
+            {
+                // Said only when something arrived: a join with nothing new is not news.
+                LogNewCommits(_logger, CommitCount(count), name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name, remoteName);
+            }
+
             if (oldId is not null && oldId != ObjectId.Zero && !IsFastForward(repo, oldId, newId))
             {
                 rewritten.Add(name);
@@ -149,20 +167,27 @@ internal sealed partial class PeerFetcher : IPeerFetcher
     /// <summary>Commits the update brought that the old tip (or, for a new branch, no local branch) had; capped.</summary>
     private static int NewCommits(Repository repo, ObjectId? oldId, ObjectId newId)
     {
-        const int Cap = 10_000;
         var filter = new CommitFilter { IncludeReachableFrom = newId };
         filter.ExcludeReachableFrom = oldId is not null && oldId != ObjectId.Zero
             ? oldId
             : repo.Refs.Where(r => r.CanonicalName.StartsWith("refs/heads/", StringComparison.Ordinal)).ToList();
         try
         {
-            return repo.Commits.QueryBy(filter).Take(Cap).Count();
+            return repo.Commits.QueryBy(filter).Take(NewCommitsCap).Count();
         }
         catch (LibGit2SharpException)
         {
             return 0;
         }
     }
+
+    /// <summary>"1 new commit", "3 new commits", "10000+ new commits" (the count is capped).</summary>
+    public static string CommitCount(int count) => count switch
+    {
+        1 => "1 new commit",
+        >= NewCommitsCap => NewCommitsCap.ToString(CultureInfo.InvariantCulture) + "+ new commits",
+        _ => count.ToString(CultureInfo.InvariantCulture) + " new commits",
+    };
 
     private static bool IsFastForward(Repository repo, ObjectId oldId, ObjectId newId)
     {
@@ -282,45 +307,15 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         return builder.ToString().Trim();
     }
 
-    private void RestoreFetchHead(string path, byte[]? saved)
-    {
-        try
-        {
-            if (saved is null)
-            {
-                File.Delete(path);
-                return;
-            }
-
-            var temporary = path + ".peermesh.tmp";
-            File.WriteAllBytes(temporary, saved);
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (IOException e)
-        {
-            LogFetchHead(_logger, e.Message);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            LogFetchHead(_logger, e.Message);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "libgit2 socket timeouts not set ({Problem}); a silent peer is bounded by the fetch deadline only")]
-    private static partial void LogNoSocketTimeouts(ILogger logger, string problem);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fetching from {Remote}: {Objects}, {Bytes}, {Rate}/s")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "fetching from {Remote}: {Objects}, {Bytes}, {Rate}/s")]
     private static partial void LogFetchProgress(ILogger logger, string remote, string objects, string bytes, string rate);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} stale lock file(s) under refs/remotes/{Remote}")]
-    private static partial void LogStaleLocks(ILogger logger, int count, string remote);
+    [LoggerMessage(Level = LogLevel.Information, Message = "removed {Locks} under refs/remotes/{Remote}")]
+    private static partial void LogStaleLocks(ILogger logger, string locks, string remote);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Peer rewrote history: {Ref} moved from {Old} to {New}, which does not contain it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "peer rewrote history: {Ref} moved from {Old} to {New}, which does not contain it")]
     private static partial void LogRewritten(ILogger logger, string @ref, string old, string @new);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "fetched {Count} new commit(s) on {Branch} from {Remote}")]
-    private static partial void LogNewCommits(ILogger logger, int count, string branch, string remote);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not restore FETCH_HEAD: {Reason}")]
-    private static partial void LogFetchHead(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "fetched {Commits} on {Branch} from {Remote}")]
+    private static partial void LogNewCommits(ILogger logger, string commits, string branch, string remote);
 }

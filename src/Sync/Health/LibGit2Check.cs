@@ -16,6 +16,9 @@ public static class LibGit2Check
     /// </summary>
     public static Version MinimumSafe { get; } = new(1, 7, 2);
 
+    /// <summary>The native library's name as LibGit2Sharp loads it (resolve it through LibGit2Sharp's assembly).</summary>
+    public static string LibraryName => "libgit2-" + GlobalSettings.Version.LibGit2CommitSha;
+
     private delegate int VersionFunction(out int major, out int minor, out int revision);
 
     /// <summary>The libgit2 version, or null if the native library could not be asked.</summary>
@@ -23,8 +26,7 @@ public static class LibGit2Check
     {
         try
         {
-            var name = "libgit2-" + GlobalSettings.Version.LibGit2CommitSha;
-            var handle = NativeLibrary.Load(name, typeof(Repository).Assembly, null);
+            var handle = NativeLibrary.Load(LibraryName, typeof(Repository).Assembly, null);
             var function = Marshal.GetDelegateForFunctionPointer<VersionFunction>(NativeLibrary.GetExport(handle, "git_libgit2_version"));
             function(out var major, out var minor, out var revision);
             return new Version(major, minor, revision);

@@ -3,14 +3,18 @@ using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Trust;
 
 namespace PeerMesh.Sync.Remotes;
 
 /// <summary>
-/// Keeps one git remote per live peer that serves our repository, and never touches a remote it did not make
-/// (a managed remote carries <c>remote.NAME.peermeshNode = NODE ID</c>). A peer that goes away keeps its remote
-/// and refs; only <see cref="Forget"/> removes one. Calls are serialised; each opens its own <see cref="Repository"/>.
+/// Keeps one git remote per live peer that serves our repository, up to <see cref="SyncOptions.MaxManagedRemotes"/>,
+/// and never touches a remote it did not make (a managed remote carries <c>remote.NAME.peermeshNode = NODE ID</c>).
+/// A managed remote is written in one locked config write and is invisible to <c>git fetch --all</c>,
+/// <c>git remote update</c> and maintenance's prefetch (<c>skipFetchAll</c>); it never takes a name the user's git
+/// gives a meaning to (<c>origin</c>, <c>upstream</c>, the push default). A peer that goes away keeps its remote and
+/// refs; only <see cref="Forget"/> removes one. Calls are serialised; each opens its own <see cref="Repository"/>.
 /// </summary>
 internal sealed partial class ManagedRemotes : IManagedRemotes
 {
@@ -19,65 +23,122 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
     /// <summary>An address seen again within this time after we moved away from it is a flip-flop, not a move.</summary>
     public static readonly TimeSpan FlipWindow = TimeSpan.FromSeconds(60);
 
+    /// <summary>Remote names a peer never gets, even where no such remote exists (HOSTILE 49): the user's git means its own by them.</summary>
+    public static readonly ImmutableArray<string> ConventionalNames = ["origin", "upstream"];
+
+    /// <summary>Config keys naming a remote the user's git uses by default; their values are never a peer's remote name.</summary>
+    public static readonly ImmutableArray<string> DefaultRemoteKeys = ["remote.pushDefault", "checkout.defaultRemote", "clone.defaultRemoteName"];
+
+    private const string MarkerSuffix = "." + NodeKeyLower;
+    private const string NodeKeyLower = "peermeshnode";
+
+    private static readonly ConfigurationLevel[] s_levels =
+        [ConfigurationLevel.Local, ConfigurationLevel.Worktree, ConfigurationLevel.Global, ConfigurationLevel.Xdg, ConfigurationLevel.System, ConfigurationLevel.ProgramData];
+
     private readonly string _gitDir;
     private readonly string _repoId;
+    private readonly int _maxRemotes;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, UrlHistory> _history = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _conflicts = new(StringComparer.Ordinal);
+    private RemoteCapStatus _cap;
 
-    public ManagedRemotes(string gitDir, string repoId, TimeProvider timeProvider, ILogger<ManagedRemotes> logger)
+    public ManagedRemotes(string gitDir, string repoId, TimeProvider timeProvider, ILogger<ManagedRemotes> logger, int maxRemotes = SyncOptions.DefaultMaxManagedRemotes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRemotes, 1);
         _gitDir = gitDir;
         _repoId = repoId;
+        _maxRemotes = maxRemotes;
         _timeProvider = timeProvider;
         _logger = logger;
+        _cap = new RemoteCapStatus(maxRemotes, 0, 0);
     }
 
     public static string RefspecFor(string remoteName) => $"+refs/heads/*:refs/remotes/{remoteName}/*";
 
+    /// <summary>The cap as the last <see cref="Reconcile"/> left it.</summary>
+    public RemoteCapStatus Cap
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cap;
+            }
+        }
+    }
+
     /// <summary>
     /// Ensures a managed remote for every live member serving our repo with a usable URL, following address and
-    /// port changes. A member left out by <paramref name="trust"/> gets no remote, and an existing remote of one keeps
-    /// its URL and refs (nothing is deleted; the scheduler does not fetch it). Returns every managed remote afterwards,
-    /// including those of peers that are gone or no longer trusted.
+    /// port changes, while there are fewer than the cap (members already managed keep theirs; pinned members always
+    /// get one). A member left out by <paramref name="trust"/> gets no remote, and an existing remote of one keeps
+    /// its URL and refs (nothing is deleted; the scheduler does not fetch it). Every managed remote, online or not,
+    /// is put back in shape (refspec, tagOpt, skipFetchAll), so an edit by hand or a remote made by an older version
+    /// is repaired here. Returns every managed remote afterwards, including those of peers that are gone or no
+    /// longer trusted.
     /// </summary>
     public ImmutableArray<ManagedRemote> Reconcile(MembershipSnapshot snapshot, TrustList? trust = null)
     {
+        trust ??= TrustList.Everyone;
         lock (_gate)
         {
             using var repo = new Repository(_gitDir);
             var managed = ReadManaged(repo);
-            foreach (var (member, url) in Desired(snapshot, trust ?? TrustList.Everyone))
+            var added = new List<(Member Member, string Url)>();
+            foreach (var (member, url) in Desired(snapshot, trust))
             {
                 var existing = managed.FirstOrDefault(m => m.NodeId == member.Id);
                 if (existing is null)
                 {
-                    var name = RemoteNames.Choose(member.Name, member.Id, n => IsTaken(repo, n));
-                    if (name is null)
-                    {
-                        continue;
-                    }
-
-                    repo.Network.Remotes.Add(name, url, RefspecFor(name));
-                    repo.Network.Remotes.Update(name, r => r.TagFetchMode = TagFetchMode.None);
-                    repo.Config.Set($"remote.{name}.{NodeKey}", member.Id, ConfigurationLevel.Local);
-                    _history[member.Id] = new UrlHistory(url, null, _timeProvider.GetTimestamp());
-                    LogAdded(_logger, name, member.Id, url);
-                    managed = managed.Add(new ManagedRemote(name, member.Id, url));
+                    added.Add((member, url));
                     continue;
                 }
 
-                EnsureShape(repo, existing.Name);
                 if (existing.Url != url && AcceptMove(member.Id, existing.Url, url))
                 {
-                    repo.Network.Remotes.Update(existing.Name, r => r.Url = url);
+                    SetUrl(repo, existing.Name, url);
                     LogMoved(_logger, existing.Name, existing.Url ?? "(none)", url);
                     managed = managed.Replace(existing, existing with { Url = url });
                 }
             }
 
+            foreach (var remote in managed)
+            {
+                EnsureShape(repo, remote.Name);
+            }
+
+            var refused = 0;
+            HashSet<string>? reserved = null;
+            foreach (var (member, url) in added.OrderBy(a => Preference(a.Member)).ThenBy(a => a.Member.Id, StringComparer.Ordinal))
+            {
+                // Pinned ids are the user's own list, bounded by their config; everyone else only while under the cap.
+                if (managed.Length >= _maxRemotes && !trust.IsPinned)
+                {
+                    refused++;
+                    continue;
+                }
+
+                reserved ??= ReservedNames(repo);
+                var name = RemoteNames.Choose(member.Name, member.Id, n => reserved.Contains(n) || IsTaken(repo, n));
+                if (name is null)
+                {
+                    continue;
+                }
+
+                Create(repo, name, member.Id, url);
+                _history[member.Id] = new UrlHistory(url, null, _timeProvider.GetTimestamp());
+                LogAdded(_logger, name, member.Id, url);
+                managed = managed.Add(new ManagedRemote(name, member.Id, url));
+            }
+
+            if (refused > 0 && !_cap.Reached)
+            {
+                LogCapReached(_logger, refused, _maxRemotes);
+            }
+
+            _cap = new RemoteCapStatus(_maxRemotes, managed.Length, refused);
             return managed;
         }
     }
@@ -107,18 +168,33 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
         lock (_gate)
         {
             using var repo = new Repository(_gitDir);
-            if (!RemoteNames.IsSafe(name) || repo.Network.Remotes[name] is null)
+            if (!RemoteNames.IsSafe(name))
             {
                 return ForgetResult.NotFound;
             }
 
-            var nodeId = repo.Config.Get<string>($"remote.{name}.{NodeKey}")?.Value;
+            var nodeId = Local(repo, $"remote.{name}.{NodeKey}");
             if (string.IsNullOrEmpty(nodeId))
             {
-                return ForgetResult.NotManaged;
+                return repo.Network.Remotes[name] is null ? ForgetResult.NotFound : ForgetResult.NotManaged;
             }
 
-            repo.Network.Remotes.Remove(name);
+            if (repo.Network.Remotes[name] is not null)
+            {
+                repo.Network.Remotes.Remove(name);
+            }
+            else
+            {
+                // A section without a URL (made half by hand): libgit2 does not see a remote there, so unset our keys.
+                repo.Config.WithinTransaction(() =>
+                {
+                    foreach (var key in new[] { "url", "fetch", "tagOpt", "skipFetchAll", NodeKey })
+                    {
+                        repo.Config.UnsetAll($"remote.{name}.{key}", ConfigurationLevel.Local);
+                    }
+                });
+            }
+
             var prefix = $"refs/remotes/{name}/";
             foreach (var reference in repo.Refs.Where(r => r.CanonicalName.StartsWith(prefix, StringComparison.Ordinal)).ToList())
             {
@@ -132,30 +208,112 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
         }
     }
 
+    /// <summary>
+    /// Every section of the repository's own config that carries our marker, whatever else it has or lacks (a
+    /// section from a crash or an edit, even one without a URL, is still ours and is completed by
+    /// <see cref="Reconcile"/>). A marker in another scope (global, system) makes nothing ours.
+    /// </summary>
     private static ImmutableArray<ManagedRemote> ReadManaged(Repository repo)
     {
-        var builder = ImmutableArray.CreateBuilder<ManagedRemote>();
-        foreach (var remote in repo.Network.Remotes)
+        var byName = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in repo.Config.Find(@"^remote\..*\." + NodeKeyLower + "$", ConfigurationLevel.Local))
         {
-            var nodeId = repo.Config.Get<string>($"remote.{remote.Name}.{NodeKey}")?.Value;
-            if (!string.IsNullOrEmpty(nodeId))
+            var name = entry.Key["remote.".Length..^MarkerSuffix.Length];
+            if (RemoteNames.IsSafe(name) && !string.IsNullOrEmpty(entry.Value))
             {
-                builder.Add(new ManagedRemote(remote.Name, nodeId, remote.Url));
+                byName[name] = entry.Value;
             }
         }
 
-        return builder.ToImmutable();
+        return [.. byName.Select(p => new ManagedRemote(p.Key, p.Value, Local(repo, $"remote.{p.Key}.url")))];
+    }
+
+    /// <summary>
+    /// The whole section in one locked config write (one rename of <c>config.lock</c> over <c>config</c>): a crash
+    /// leaves either no remote or a complete managed one, never a remote without its marker that would then look
+    /// like the user's forever.
+    /// </summary>
+    private static void Create(Repository repo, string name, string nodeId, string url) =>
+        repo.Config.WithinTransaction(() =>
+        {
+            repo.Config.Set($"remote.{name}.{NodeKey}", nodeId, ConfigurationLevel.Local);
+            repo.Config.Set($"remote.{name}.url", url, ConfigurationLevel.Local);
+            repo.Config.Set($"remote.{name}.fetch", RefspecFor(name), ConfigurationLevel.Local);
+            repo.Config.Set($"remote.{name}.tagOpt", "--no-tags", ConfigurationLevel.Local);
+            repo.Config.Set($"remote.{name}.skipFetchAll", true, ConfigurationLevel.Local);
+        });
+
+    private static void SetUrl(Repository repo, string name, string url) =>
+        repo.Config.Set($"remote.{name}.url", url, ConfigurationLevel.Local);
+
+    /// <summary>
+    /// A managed remote is ours: a refspec or tag option edited by hand is put back, and a remote made before
+    /// <c>skipFetchAll</c> (or left half-made) is completed; one config write, and only when something differs.
+    /// </summary>
+    private static void EnsureShape(Repository repo, string name)
+    {
+        var refspec = RefspecFor(name);
+        var fetch = repo.Config.Find($@"^remote\.{name}\.fetch$", ConfigurationLevel.Local).Select(e => e.Value).ToList();
+        var refspecOk = fetch.Count == 1 && fetch[0] == refspec;
+        var tagsOk = Local(repo, $"remote.{name}.tagOpt") == "--no-tags";
+        var skipOk = IsTrue(Local(repo, $"remote.{name}.skipFetchAll"));
+        if (refspecOk && tagsOk && skipOk)
+        {
+            return;
+        }
+
+        repo.Config.WithinTransaction(() =>
+        {
+            if (!refspecOk)
+            {
+                repo.Config.UnsetAll($"remote.{name}.fetch", ConfigurationLevel.Local);
+                repo.Config.Set($"remote.{name}.fetch", refspec, ConfigurationLevel.Local);
+            }
+
+            if (!tagsOk)
+            {
+                repo.Config.Set($"remote.{name}.tagOpt", "--no-tags", ConfigurationLevel.Local);
+            }
+
+            if (!skipOk)
+            {
+                repo.Config.Set($"remote.{name}.skipFetchAll", true, ConfigurationLevel.Local);
+            }
+        });
+    }
+
+    /// <summary>git's spelling of true; anything else (including a value git would reject) is rewritten.</summary>
+    private static bool IsTrue(string? value) =>
+        value?.Trim().ToLowerInvariant() is "true" or "yes" or "on" or "1";
+
+    private static string? Local(Repository repo, string key) => repo.Config.Get<string>(key, ConfigurationLevel.Local)?.Value;
+
+    /// <summary>origin, upstream and the remotes the user's git defaults to, in any config scope (HOSTILE 49).</summary>
+    private static HashSet<string> ReservedNames(Repository repo)
+    {
+        var names = new HashSet<string>(ConventionalNames, StringComparer.OrdinalIgnoreCase);
+        foreach (var key in DefaultRemoteKeys)
+        {
+            foreach (var level in s_levels)
+            {
+                if (repo.Config.Get<string>(key, level)?.Value is { Length: > 0 } value)
+                {
+                    names.Add(value.Trim());
+                }
+            }
+        }
+
+        return names;
     }
 
     private static bool IsTaken(Repository repo, string name)
     {
-        // Case-insensitive: refs/remotes/Alice and refs/remotes/alice are one directory on macOS.
-        foreach (var remote in repo.Network.Remotes)
+        // Case-insensitive: refs/remotes/Alice and refs/remotes/alice are one directory on macOS. Any section of
+        // that name counts, with or without a URL (git itself refuses to add a remote there).
+        var section = $"remote.{name}.";
+        if (repo.Config.Any(e => e.Key.StartsWith(section, StringComparison.OrdinalIgnoreCase)))
         {
-            if (string.Equals(remote.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
+            return true;
         }
 
         // Leftover tracking refs of a remote the user deleted by hand are not ours to overwrite.
@@ -163,21 +321,11 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
         return repo.Refs.Any(r => r.CanonicalName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
     }
 
-    private static void EnsureShape(Repository repo, string name)
-    {
-        // A managed remote is ours: if someone edited its refspec or tag option, put them back.
-        var remote = repo.Network.Remotes[name];
-        var refspec = RefspecFor(name);
-        if (remote.FetchRefSpecs.Count() != 1 || remote.FetchRefSpecs.First().Specification != refspec)
-        {
-            repo.Network.Remotes.Update(name, r => r.FetchRefSpecs = new[] { refspec });
-        }
-
-        if (remote.TagFetchMode != TagFetchMode.None)
-        {
-            repo.Network.Remotes.Update(name, r => r.TagFetchMode = TagFetchMode.None);
-        }
-    }
+    /// <summary>Who gets a remote first when not all can: nodes the user named as seeds, then nodes on the LAN, then the rest.</summary>
+    private static int Preference(Member member) =>
+        member.FoundBy.HasFlag(DiscoverySource.Seed) ? 0
+        : member.FoundBy.HasFlag(DiscoverySource.Mdns) ? 1
+        : 2;
 
     private IEnumerable<(Member Member, string Url)> Desired(MembershipSnapshot snapshot, TrustList trust)
     {
@@ -234,17 +382,20 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Added remote {Name} for node {NodeId} at {Url}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "added remote {Name} for node {NodeId} at {Url}")]
     private static partial void LogAdded(ILogger logger, string name, string nodeId, string url);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Remote {Name} moved from {OldUrl} to {NewUrl}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "remote {Name} moved from {OldUrl} to {NewUrl}")]
     private static partial void LogMoved(ILogger logger, string name, string oldUrl, string newUrl);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} is seen at both {CurrentUrl} and {OtherUrl}: two nodes claim one id; the remote keeps its URL")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "node {NodeId} is seen at both {CurrentUrl} and {OtherUrl}: two nodes claim one id; the remote keeps its URL")]
     private static partial void LogFlipFlop(ILogger logger, string nodeId, string currentUrl, string otherUrl);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Forgot remote {Name} of node {NodeId}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "forgot remote {Name} of node {NodeId}")]
     private static partial void LogForgotten(ILogger logger, string name, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cap reached: {Refused} nodes serving this project were given no remote (max {Max}); pin the ones to fetch with peermesh.trust")]
+    private static partial void LogCapReached(ILogger logger, int refused, int max);
 
     private sealed record UrlHistory(string Current, string? Previous, long ChangedAt);
 }

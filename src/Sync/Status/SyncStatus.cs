@@ -8,7 +8,8 @@ namespace PeerMesh.Sync.Status;
 /// <param name="LocalRefsDigest">The digest last published for the local branches.</param>
 /// <param name="Peers">One entry per peer that has (or had) a managed remote, ordered by node id.</param>
 /// <param name="Trust">The trust list in force; null = everyone.</param>
-internal sealed record SyncStatus(string RepoId, string? LocalRefsDigest, ImmutableArray<PeerSyncStatus> Peers, TrustList? Trust = null)
+/// <param name="RemoteCap">The cap on managed remotes and how many nodes it left without one; null if unknown.</param>
+internal sealed record SyncStatus(string RepoId, string? LocalRefsDigest, ImmutableArray<PeerSyncStatus> Peers, TrustList? Trust = null, RemoteCapStatus? RemoteCap = null)
 {
     /// <summary>Whether a node (with or without a remote) may be fetched under <see cref="Trust"/>.</summary>
     public bool IsTrusted(string nodeId) => (Trust ?? TrustList.Everyone).IsTrusted(nodeId);

@@ -80,4 +80,17 @@ public sealed class PeerStatusMapperTests
             """[{"name":"main","ahead":1,"behind":0,"local":true},{"name":"feature/x","ahead":2,"behind":0,"local":false}]""",
             remote["branches"]!.ToJsonString());
     }
+
+    [Fact]
+    public void RemoteCap_Reached_InTheRepositorysJson()
+    {
+        var sync = new SyncStatus("repo", null, [], RemoteCap: new RemoteCapStatus(64, 64, 2936));
+        var repo = new PeerMesh.Cli.Status.RepoStatus("repo", "shop", "git://127.0.0.1:9418/", "/", null, PeerStatusMapper.RemoteCap(sync));
+
+        var json = JsonNode.Parse(JsonSerializer.Serialize(repo, ControlJson.Options))!;
+
+        Assert.Equal("""{"max":64,"managed":64,"refused":2936}""", json["remoteCap"]!.ToJsonString());
+        Assert.Null(PeerStatusMapper.RemoteCap(sync with { RemoteCap = new RemoteCapStatus(64, 12, 0) }));
+        Assert.Null(PeerStatusMapper.RemoteCap(null));
+    }
 }

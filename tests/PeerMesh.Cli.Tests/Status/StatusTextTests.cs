@@ -216,4 +216,26 @@ public sealed class StatusTextTests
 
     private static string DiscoveryLine(StatusDocument status) =>
         Assert.Single(Render(status, width: 250).Split('\n'), l => l.StartsWith("discovery", StringComparison.Ordinal)).TrimEnd();
+
+    [Fact]
+    public void Render_RemoteCapReached_SaysHowManyNodesGotNoRemoteUnderTheRepository()
+    {
+        var status = KnownMesh() with { Repos = [KnownMesh().Repos[0] with { RemoteCap = new RemoteCapInfo(64, 64, 2936) }] };
+
+        var lines = Render(status).Split('\n');
+
+        var heading = Array.FindIndex(lines, l => l.StartsWith("shop served at", StringComparison.Ordinal));
+        Assert.Equal("  cap reached: 2936 nodes serving this project were given no remote (max 64)", lines[heading + 1].TrimEnd());
+        Assert.DoesNotContain("cap reached", Render(KnownMesh()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_ServingDown_ReasonAndNextTryOnTheRepositoryLine()
+    {
+        var status = KnownMesh() with { Serving = new ServingInfo(false, 9418, 3, "git daemon killed by signal 9", s_now.AddSeconds(4)) };
+
+        var line = Assert.Single(Render(status, width: 250).Split('\n'), l => l.StartsWith("shop served at", StringComparison.Ordinal));
+
+        Assert.EndsWith("(DOWN: git daemon killed by signal 9; next try in 4 s)", line.TrimEnd(), StringComparison.Ordinal);
+    }
 }

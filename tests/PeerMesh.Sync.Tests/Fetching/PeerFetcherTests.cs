@@ -1,10 +1,13 @@
 using PeerMesh.TestSupport.Git;
+using PeerMesh.TestSupport.Mesh;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PeerMesh.Mesh.Membership;
 using PeerMesh.Sync.Fetching;
+using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Tests.Support;
 using Xunit;
@@ -36,6 +39,135 @@ public sealed class PeerFetcherTests
         Assert.Equal(localMain, setup.Local.RefTarget("refs/heads/main"));
         Assert.Equal(fingerprint, setup.Local.Fingerprint());
         Assert.False(File.Exists(Path.Combine(setup.Local.GitDir, "FETCH_HEAD")));
+    }
+
+    [Theory]
+    [InlineData("fetch", "+refs/heads/*:refs/heads/*")]
+    [InlineData("fetch", "+refs/*:refs/*")]
+    [InlineData("mirror", "true")]
+    public async Task FetchAsync_ManagedRemoteConfigWidened_OnlyTrackingRefsWrittenLocalBranchesUntouched(string key, string value)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        Git.Run(setup.Local.WorkDir, "config", $"remote.{remote}.{key}", value);
+        Git.Run(setup.Local.WorkDir, "branch", "mine");
+        var commit = setup.Peer.Commit("peer work");
+        Git.Run(setup.Peer.WorkDir, "branch", "feature");
+        Git.Run(setup.Peer.WorkDir, "tag", "-a", "v1", "-m", "release");
+        var head = Git.Run(setup.Local.WorkDir, "symbolic-ref", "HEAD");
+        var fingerprint = setup.Local.Fingerprint();
+        var others = OutsideTrackingRefs(setup.Local, remote);
+
+        var outcome = await Fetcher(setup).FetchAsync(remote, ct);
+
+        Assert.Equal(["refs/remotes/peer/feature", "refs/remotes/peer/main"], outcome.UpdatedRefs.Order(StringComparer.Ordinal));
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
+        Assert.Equal(others, OutsideTrackingRefs(setup.Local, remote));
+        Assert.Equal(head, Git.Run(setup.Local.WorkDir, "symbolic-ref", "HEAD"));
+        Assert.Equal(fingerprint, setup.Local.Fingerprint());
+        Assert.False(File.Exists(Path.Combine(setup.Local.GitDir, "FETCH_HEAD")));
+        Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
+    }
+
+    [Fact]
+    public async Task FetchAsync_UserInsteadOfRewritesGitUrls_FetchStillGoesToThePeerItsUrlNames()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        using var elsewhere = TempRepo.Create("elsewhere");
+        Git.Run(setup.Local.WorkDir, "config", $"url.file://{elsewhere.Root}/.insteadOf", "git://127.0.0.1:");
+        var commit = setup.Peer.Commit("peer work");
+
+        await Fetcher(setup).FetchAsync(remote, ct);
+
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
+    }
+
+    [Fact]
+    public async Task FetchAsync_UserFetchHead_ContentAndTimeUntouched()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        Git.Run(setup.Local.WorkDir, "remote", "add", "upstream", setup.Peer.WorkDir);
+        Git.Run(setup.Local.WorkDir, "fetch", "-q", "upstream");
+        var fetchHead = Path.Combine(setup.Local.GitDir, "FETCH_HEAD");
+        var written = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(fetchHead, written);
+        var content = File.ReadAllBytes(fetchHead);
+        var fetcher = Fetcher(setup);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var commit = setup.Peer.Commit($"peer work {i}");
+            await fetcher.FetchAsync(remote, ct);
+            Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
+        }
+
+        Assert.Equal(content, File.ReadAllBytes(fetchHead));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(fetchHead));
+    }
+
+    [Fact]
+    public async Task FetchAsync_UserGitFetchRunningAtTheSameTime_FetchHeadIsAlwaysTheUsers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        using var upstream = TempRepo.CloneOf(setup.Peer, "upstream");
+        Git.Run(setup.Local.WorkDir, "remote", "add", "upstream", upstream.WorkDir);
+        // Four managed remotes of the same peer: the scheduler's default of four fetches at once.
+        var remotes = Enumerable.Range(0, 4)
+            .Select(i => AddManagedRemote(setup, new string((char)('a' + i), 32), $"peer{i}"))
+            .ToList();
+        var fetcher = Fetcher(setup);
+        var fetchHead = Path.Combine(setup.Local.GitDir, "FETCH_HEAD");
+
+        for (var round = 0; round < 10; round++)
+        {
+            var peerCommit = setup.Peer.Commit($"peer work {round}");
+            var userCommit = upstream.Commit($"upstream work {round}");
+            var nodes = Task.WhenAll(remotes.Select(r => FetchRetryingLockContentionAsync(fetcher, r, ct)));
+            var user = Task.Run(() => Git.Run(setup.Local.WorkDir, "fetch", "-q", "upstream"), ct);
+
+            await Task.WhenAll(nodes, user);
+
+            // Only the user's fetch wrote FETCH_HEAD, and what it wrote is still there.
+            var lines = File.ReadAllLines(fetchHead);
+            Assert.Contains(lines, l => l.StartsWith(userCommit + "\t", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.Contains(peerCommit, StringComparison.Ordinal));
+            Assert.All(remotes, r => Assert.Equal(peerCommit, setup.Local.RefTarget($"refs/remotes/{r}/main")));
+        }
+    }
+
+    /// <summary>
+    /// As the scheduler does (lock contention is transient): libgit2 rewrites <c>.git/shallow</c> under
+    /// <c>shallow.lock</c> after every pack it downloads, so fetches into one repository at once can meet there.
+    /// </summary>
+    private static async Task FetchRetryingLockContentionAsync(PeerFetcher fetcher, string remote, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await fetcher.FetchAsync(remote, cancellationToken);
+                return;
+            }
+            catch (FetchFailedException e) when (e.Kind == FetchErrorKind.LockContention && attempt < 5)
+            {
+            }
+        }
+    }
+
+    private static string OutsideTrackingRefs(TempRepo repo, string remote) =>
+        string.Join('\n', repo.AllRefs().Split('\n').Where(l => !l.StartsWith($"refs/remotes/{remote}/", StringComparison.Ordinal)));
+
+    private static string AddManagedRemote(PeerSetup setup, string nodeId, string name)
+    {
+        var remotes = new ManagedRemotes(setup.Local.GitDir, setup.RepoId, TimeProvider.System, NullLogger<ManagedRemotes>.Instance);
+        var member = FakeMembershipView.MakeMember(nodeId, name, setup.Daemon.Port, setup.RepoId, address: System.Net.IPAddress.Loopback);
+        return remotes.Reconcile(new MembershipSnapshot(1, [member])).Single(r => r.NodeId == nodeId).Name;
     }
 
     [Fact]
@@ -240,20 +372,19 @@ public sealed class PeerFetcherTests
         await using var setup = await PeerSetup.CreateAsync(ct);
         var remote = setup.AddManagedRemote();
         var head = Git.Run(setup.Peer.WorkDir, "rev-parse", "HEAD").Trim();
-        // 100 000 branches, plus refs outside refs/heads with odd names: notes, pull requests, a tag.
-        var refs = new System.Text.StringBuilder();
-        for (var i = 0; i < 100_000; i++)
+        // 100 000 branches, plus refs outside refs/heads with odd names: notes, pull requests, a tag. Written as the
+        // packed-refs file git would write (sorted): update-ref and pack-refs take minutes on a loaded machine.
+        var names = Enumerable.Range(0, 100_000).Select(i => $"refs/heads/flood/{i:D6}")
+            .Concat(["refs/notes/commits", "refs/pull/1/head", "refs/tags/v1", "refs/heads/-rf", "refs/heads/@"])
+            .Order(StringComparer.Ordinal);
+        var packed = new System.Text.StringBuilder("# pack-refs with: peeled fully-peeled sorted \n");
+        foreach (var name in names)
         {
-            refs.Append(CultureInfo.InvariantCulture, $"create refs/heads/flood/{i:D6} {head}\n");
+            packed.Append(CultureInfo.InvariantCulture, $"{head} {name}\n");
         }
 
-        foreach (var odd in new[] { "refs/notes/commits", "refs/pull/1/head", "refs/tags/v1", "refs/heads/-rf", "refs/heads/@" })
-        {
-            refs.Append(CultureInfo.InvariantCulture, $"create {odd} {head}\n");
-        }
-
-        Git.RunWithInput(setup.Peer.WorkDir, refs.ToString(), "update-ref", "--stdin");
-        Git.Run(setup.Peer.WorkDir, "pack-refs", "--all");
+        File.WriteAllText(Path.Combine(setup.Peer.GitDir, "packed-refs"), packed.ToString());
+        Assert.Equal(100_006, Git.Run(setup.Peer.WorkDir, "for-each-ref", "--format=%(refname)").Split('\n').Length);
         var before = Git.Run(setup.Local.WorkDir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags", "refs/notes");
 
         var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync(remote, ct));
@@ -328,7 +459,7 @@ public sealed class PeerFetcherTests
         Assert.True(seen.Elapsed > TimeSpan.Zero);
         Assert.Null(fetcher.Transfer(remote));
         Assert.Contains(logger.Lines, l => l.Level == LogLevel.Information
-            && Regex.IsMatch(l.Message, @"^Fetching from peer: (\d+/\d+ objects|waiting for the pack), \d+(\.\d)? (B|KiB|MiB), \d+(\.\d)? (B|KiB|MiB)/s$"));
+            && Regex.IsMatch(l.Message, @"^fetching from peer: (\d+/\d+ objects|waiting for the pack), \d+(\.\d)? (B|KiB|MiB), \d+(\.\d)? (B|KiB|MiB)/s$"));
     }
 
     [Fact]
@@ -342,7 +473,31 @@ public sealed class PeerFetcherTests
 
         await new PeerFetcher(setup.Local.GitDir, PeerSetup.FastOptions(), TimeProvider.System, logger).FetchAsync(remote, ct);
 
-        Assert.DoesNotContain(logger.Lines, l => l.Message.StartsWith("Fetching from", StringComparison.Ordinal));
+        Assert.DoesNotContain(logger.Lines, l => l.Message.StartsWith("fetching from", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FetchAsync_JoinWithNothingNewThenCommits_LogsOnlyWhatArrivedInWords()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+        var logger = new ListLogger<PeerFetcher>();
+        var fetcher = new PeerFetcher(setup.Local.GitDir, PeerSetup.FastOptions(), TimeProvider.System, logger);
+
+        await fetcher.FetchAsync(remote, ct);
+        Assert.DoesNotContain(logger.Lines, l => l.Message.StartsWith("fetched", StringComparison.Ordinal));
+
+        setup.Peer.Commit("one");
+        setup.Peer.Commit("two");
+        setup.Peer.Commit("three");
+        await fetcher.FetchAsync(remote, ct);
+        setup.Peer.Commit("four");
+        await fetcher.FetchAsync(remote, ct);
+
+        Assert.Equal(
+            ["fetched 3 new commits on main from peer", "fetched 1 new commit on main from peer"],
+            logger.Lines.Where(l => l.Message.StartsWith("fetched", StringComparison.Ordinal)).Select(l => l.Message));
     }
 
     private static void AddIncompressibleFiles(TempRepo repo, int files, int bytesPerFile)

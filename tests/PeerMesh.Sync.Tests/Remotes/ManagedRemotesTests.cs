@@ -51,7 +51,157 @@ public sealed class ManagedRemotesTests : IDisposable
         Assert.Equal("git://127.0.0.1:9418/repo", Config("remote.alice.url"));
         Assert.Equal("+refs/heads/*:refs/remotes/alice/*", Config("remote.alice.fetch"));
         Assert.Equal("--no-tags", Config("remote.alice.tagOpt"));
+        Assert.Equal("true", Config("remote.alice.skipFetchAll"));
         Assert.Equal(NodeA, Config("remote.alice.peermeshNode"));
+    }
+
+    [Fact]
+    public void Reconcile_AddedMovedForgotten_LogLinesInLowerCaseLikeTheRest()
+    {
+        var logger = new ListLogger<ManagedRemotes>();
+        var remotes = new ManagedRemotes(_repo.GitDir, RepoId, _time, logger);
+        remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId)));
+        remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9500, RepoId)));
+        remotes.Forget("alice");
+
+        Assert.Equal(
+            [
+                $"added remote alice for node {NodeA} at git://127.0.0.1:9418/repo",
+                "remote alice moved from git://127.0.0.1:9418/repo to git://127.0.0.1:9500/repo",
+                $"forgot remote alice of node {NodeA}",
+            ],
+            logger.Lines.Select(l => l.Message));
+    }
+
+    [Theory]
+    [InlineData("origin")]
+    [InlineData("Origin")]
+    [InlineData("upstream")]
+    public void Reconcile_PeerNamedLikeTheUsersConventionalRemote_SuffixEvenWhenFree(string peerName)
+    {
+        var result = _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, peerName, 9418, RepoId)));
+
+        Assert.Equal(peerName.ToLowerInvariant() + "-aaaaaaaa", Assert.Single(result).Name);
+        Assert.Equal("(unset)", Config($"remote.{peerName.ToLowerInvariant()}.url"));
+    }
+
+    [Theory]
+    [InlineData("remote.pushDefault", "laptop")]
+    [InlineData("checkout.defaultRemote", "laptop")]
+    [InlineData("clone.defaultRemoteName", "laptop")]
+    [InlineData("remote.pushDefault", "Laptop")]
+    public void Reconcile_PeerNamedLikeTheUsersDefaultRemote_SuffixEvenWhenFree(string key, string value)
+    {
+        Git.Run(_repo.WorkDir, "config", key, value);
+
+        var result = _remotes.Reconcile(Snapshot(
+            FakeMembershipView.MakeMember(NodeA, "laptop", 9418, RepoId),
+            FakeMembershipView.MakeMember(NodeB, "desktop", 9419, RepoId)));
+
+        Assert.Equal(["desktop", "laptop-aaaaaaaa"], result.Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("(unset)", Config("remote.laptop.url"));
+    }
+
+    [Theory]
+    [InlineData("fetch", "--all")]
+    [InlineData("remote", "update")]
+    public async Task Reconcile_PeerOfflineAndUserFetchesAll_ManagedRemoteNotContacted(string command, string argument)
+    {
+        await using var offline = new RecordingServer();
+        using var upstream = TempRepo.Create("upstream");
+        Git.Run(_repo.WorkDir, "remote", "add", "mine", upstream.WorkDir);
+        _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", offline.Port, RepoId)));
+
+        // The user's own git, as they would run it: their remote is fetched, the peer's is not even tried.
+        var (exit, stderr) = Git.TryRun(_repo.WorkDir, command, argument);
+
+        Assert.Equal(0, offline.Connections);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(upstream.Head(), _repo.RefTarget("refs/remotes/mine/main"));
+        Assert.Null(_repo.RefTarget("refs/remotes/alice/main"));
+    }
+
+    [Fact]
+    public async Task Reconcile_NewRemote_WrittenInOneConfigWrite()
+    {
+        var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var sentinelSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watcher = new FileSystemWatcher(_repo.GitDir) { IncludeSubdirectories = false };
+        watcher.Renamed += (_, e) => events.Enqueue("renamed " + e.OldName + " -> " + e.Name);
+        watcher.Created += (_, e) =>
+        {
+            if (e.Name == "sentinel")
+            {
+                sentinelSeen.TrySetResult();
+            }
+        };
+        watcher.EnableRaisingEvents = true;
+
+        _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId)));
+        File.WriteAllText(Path.Combine(_repo.GitDir, "sentinel"), "");
+        await sentinelSeen.Task.WaitAsync(TestContext.Current.CancellationToken);
+
+        // libgit2 writes the config by renaming config.lock over it: one rename = one write.
+        Assert.Equal(["renamed config.lock -> config"], events);
+        Assert.Equal(NodeA, Config("remote.alice.peermeshNode"));
+        Assert.Equal("git://127.0.0.1:9418/repo", Config("remote.alice.url"));
+    }
+
+    [Fact]
+    public void Reconcile_SectionWithOnlyOurMarker_CompletedNotDuplicated()
+    {
+        // What a creation that wrote the marker first and died would leave.
+        Git.Run(_repo.WorkDir, "config", "remote.alice.peermeshNode", NodeA);
+
+        var result = _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId)));
+
+        Assert.Equal(new ManagedRemote("alice", NodeA, "git://127.0.0.1:9418/repo"), Assert.Single(result));
+        Assert.Equal("git://127.0.0.1:9418/repo", Config("remote.alice.url"));
+        Assert.Equal("+refs/heads/*:refs/remotes/alice/*", Config("remote.alice.fetch"));
+        Assert.Equal("--no-tags", Config("remote.alice.tagOpt"));
+        Assert.Equal("true", Config("remote.alice.skipFetchAll"));
+        Assert.Equal("alice", Git.Run(_repo.WorkDir, "remote"));
+    }
+
+    [Fact]
+    public void Reconcile_SectionWithOnlyOurMarkerPeerOffline_ListedWithoutUrlThenCompletedWhenItComes()
+    {
+        Git.Run(_repo.WorkDir, "config", "remote.alice.peermeshNode", NodeA);
+
+        var offline = _remotes.Reconcile(Snapshot());
+        var online = _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId)));
+
+        Assert.Equal(new ManagedRemote("alice", NodeA, null), Assert.Single(offline));
+        Assert.Equal(new ManagedRemote("alice", NodeA, "git://127.0.0.1:9418/repo"), Assert.Single(online));
+    }
+
+    [Fact]
+    public void Reconcile_RemoteWithoutMarkerAsAnInterruptedOldCreationLeftIt_NeverTakenOverPeerGetsItsOwn()
+    {
+        // The first write of the old three-write creation: indistinguishable from a remote the user added.
+        Git.Run(_repo.WorkDir, "remote", "add", "alice", "git://127.0.0.1:9418/repo");
+        Git.Run(_repo.WorkDir, "config", "remote.alice.fetch", "+refs/heads/*:refs/remotes/alice/*");
+        var before = Git.Run(_repo.WorkDir, "config", "--get-regexp", "^remote\\.alice\\.");
+
+        var result = _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId)));
+
+        Assert.Equal(new ManagedRemote("alice-aaaaaaaa", NodeA, "git://127.0.0.1:9418/repo"), Assert.Single(result));
+        Assert.Equal(before, Git.Run(_repo.WorkDir, "config", "--get-regexp", "^remote\\.alice\\."));
+        Assert.Equal("true", Config("remote.alice-aaaaaaaa.skipFetchAll"));
+    }
+
+    [Fact]
+    public void Reconcile_ManagedRemoteMadeBeforeSkipFetchAll_Upgraded()
+    {
+        // As an older version made it: no skipFetchAll; the peer is offline now.
+        Git.Run(_repo.WorkDir, "remote", "add", "alice", "git://127.0.0.1:9418/repo");
+        Git.Run(_repo.WorkDir, "config", "remote.alice.fetch", "+refs/heads/*:refs/remotes/alice/*");
+        Git.Run(_repo.WorkDir, "config", "remote.alice.tagOpt", "--no-tags");
+        Git.Run(_repo.WorkDir, "config", "remote.alice.peermeshNode", NodeA);
+
+        _remotes.Reconcile(Snapshot());
+
+        Assert.Equal("true", Config("remote.alice.skipFetchAll"));
     }
 
     [Fact]
@@ -203,6 +353,57 @@ public sealed class ManagedRemotesTests : IDisposable
         _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId)));
 
         Assert.Equal("+refs/heads/*:refs/remotes/alice/*", Config("remote.alice.fetch"));
+    }
+
+    [Fact]
+    public void Reconcile_ThousandsOfNodesServingTheProject_CappedExistingKeptRefusedCounted()
+    {
+        var remotes = new ManagedRemotes(_repo.GitDir, RepoId, _time, NullLogger<ManagedRemotes>.Instance, maxRemotes: 64);
+        var configBefore = new FileInfo(Path.Combine(_repo.GitDir, "config")).Length;
+        var first = MadeUpNodes.Serving(RepoId, 3000);
+
+        var result = remotes.Reconcile(new MembershipSnapshot(1, [.. first]));
+
+        Assert.Equal(64, result.Length);
+        Assert.Equal(new PeerMesh.Sync.Status.RemoteCapStatus(64, 64, 3000 - 64), remotes.Cap);
+        Assert.Equal(64, Git.Run(_repo.WorkDir, "remote").Split('\n').Length);
+        // Bounded: a section of five keys per remote, whatever the mesh holds.
+        Assert.InRange(new FileInfo(Path.Combine(_repo.GitDir, "config")).Length - configBefore, 1, 64 * 400);
+
+        // Thousands more: nothing added, nothing of the first 64 removed.
+        var kept = result.Select(r => r.NodeId).ToHashSet();
+        var second = remotes.Reconcile(new MembershipSnapshot(2, [.. first, .. MadeUpNodes.Serving(RepoId, 3000)]));
+
+        Assert.Equal(kept, second.Select(r => r.NodeId).ToHashSet());
+        Assert.Equal(6000 - 64, remotes.Cap.Refused);
+    }
+
+    [Fact]
+    public void Reconcile_CapReached_SeedAndLanNodesBeforeGossipOnes()
+    {
+        var remotes = new ManagedRemotes(_repo.GitDir, RepoId, _time, NullLogger<ManagedRemotes>.Instance, maxRemotes: 2);
+        var gossip = FakeMembershipView.MakeMember("0000000000000000000000000000000a", "gossip", 9418, RepoId) with { FoundBy = DiscoverySource.Gossip };
+        var mdns = FakeMembershipView.MakeMember("fffffffffffffffffffffffffffffff1", "lan", 9418, RepoId) with { FoundBy = DiscoverySource.Mdns | DiscoverySource.Gossip };
+        var seed = FakeMembershipView.MakeMember("fffffffffffffffffffffffffffffff2", "seed", 9418, RepoId) with { FoundBy = DiscoverySource.Seed };
+
+        var result = remotes.Reconcile(Snapshot(gossip, mdns, seed));
+
+        Assert.Equal(["lan", "seed"], result.Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(1, remotes.Cap.Refused);
+    }
+
+    [Fact]
+    public void Reconcile_CapReachedButNodesPinned_PinnedAlwaysGetARemote()
+    {
+        var remotes = new ManagedRemotes(_repo.GitDir, RepoId, _time, NullLogger<ManagedRemotes>.Instance, maxRemotes: 1);
+        var trust = TrustList.Parse([NodeA, NodeB]);
+
+        var result = remotes.Reconcile(
+            Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId), FakeMembershipView.MakeMember(NodeB, "bob", 9418, RepoId)),
+            trust);
+
+        Assert.Equal(2, result.Length);
+        Assert.Equal(0, remotes.Cap.Refused);
     }
 
     [Fact]

@@ -14,6 +14,13 @@ internal static class Git
 
     public static string Run(string workingDirectory, params string[] args) => RunWithInput(workingDirectory, null, args);
 
+    /// <summary>Runs git and returns its exit code and error output, whatever they are.</summary>
+    public static (int ExitCode, string Stderr) TryRun(string workingDirectory, params string[] args)
+    {
+        var (code, _, stderr) = GitCli.TryRun(workingDirectory, null, s_environment, args);
+        return (code, stderr.Trim());
+    }
+
     public static string RunWithInput(string workingDirectory, string? input, params string[] args)
     {
         var (code, stdout, stderr) = GitCli.TryRun(workingDirectory, input, s_environment, args);
