@@ -76,13 +76,14 @@ internal sealed partial class MembershipFollower : IAsyncDisposable
             await _trustTimer.DisposeAsync();
         }
 
+        // Cancelled first: a retry armed after this point is refused (ArmRetry looks under the same lock).
+        await _stop.CancelAsync();
         lock (_gate)
         {
             _retryTimer?.Dispose();
             _retryTimer = null;
         }
 
-        await _stop.CancelAsync();
         if (_loop is not null)
         {
             await _loop;
