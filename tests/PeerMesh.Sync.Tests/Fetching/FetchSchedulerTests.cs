@@ -216,6 +216,10 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
 
         _view.Set(A(), B());
         await _fetcher.WaitingAsync("a");
+
+        // b's first fetch must have run before b announces again: an announcement that comes while b's worker has
+        // not yet started its fetch is served by that fetch (coalesced, correctly), and b is fetched once, not twice.
+        await _events.FetchedAsync("b");
         _view.Set(A(), B(version: 2));
         await _events.WaitAsync(Kind.FetchCompleted, "b", occurrence: 2);
 
