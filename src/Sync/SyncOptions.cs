@@ -27,6 +27,14 @@ internal sealed class SyncOptions
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Cap of one retry delay (Polly: base * 2^(attempt-1), jittered, at most this). Default 30 s: with the default
+    /// base and two retries the delays are about 1 and 2 s and the cap never bites; it bounds a configuration with a
+    /// larger base or more attempts, so a retry still starts well within <see cref="OverallTimeout"/>. Must be at
+    /// least <see cref="RetryBaseDelay"/> and at most <see cref="OverallTimeout"/>.
+    /// </summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Attempts seen within <see cref="BreakerSamplingDuration"/> before the breaker may open. Default 3: fetches are
     /// rare (one a minute, or one per commit), so Polly's default of 100 would never be reached.
     /// </summary>
@@ -89,6 +97,13 @@ internal sealed class SyncOptions
     /// <summary>Cap of the growing wait after local errors. Default 60 s (the backstop's cadence).</summary>
     public TimeSpan LocalErrorMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// After the managed remotes could not be updated (the config locked by the user's git) or the membership view
+    /// failed, look again this soon even if the membership does not change. Default 5 s: a config lock is held for
+    /// milliseconds, so the next try almost always succeeds, and a broken view is not hammered.
+    /// </summary>
+    public TimeSpan ReconcileRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Interval of the "fetching from X: objects, bytes, rate" log line of a long fetch. Default 3 s (a short fetch logs none).</summary>
     public TimeSpan ProgressLogInterval { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -126,6 +141,11 @@ internal sealed class SyncOptions
         }
 
         Positive(RetryBaseDelay, nameof(RetryBaseDelay));
+        if (RetryMaxDelay < RetryBaseDelay || RetryMaxDelay > OverallTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RetryMaxDelay), RetryMaxDelay, "must be at least RetryBaseDelay and at most OverallTimeout");
+        }
+
         if (BreakerMinimumThroughput < 2)
         {
             throw new ArgumentOutOfRangeException(nameof(BreakerMinimumThroughput), BreakerMinimumThroughput, "must be at least 2 (Polly's minimum)");
@@ -190,6 +210,8 @@ internal sealed class SyncOptions
         {
             throw new ArgumentOutOfRangeException(nameof(LocalErrorMaxRetryDelay), LocalErrorMaxRetryDelay, "must be at least LocalErrorRetryDelay");
         }
+
+        Positive(ReconcileRetryDelay, nameof(ReconcileRetryDelay));
     }
 
     private static void Positive(TimeSpan value, string name)

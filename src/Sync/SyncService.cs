@@ -33,6 +33,7 @@ internal sealed class SyncService : IAsyncDisposable
     /// <param name="publisher">Where local refs changes go.</param>
     /// <param name="timeProvider">All timers, delays and Polly.</param>
     /// <param name="loggerFactory">Logging.</param>
+    /// <param name="observe">The fetch scheduler's known points (tests wait for them); called under its lock.</param>
     /// <exception cref="FormatException"><c>peermesh.trust</c> holds an invalid value (one-line message naming it).</exception>
     public SyncService(
         SyncOptions options,
@@ -41,7 +42,8 @@ internal sealed class SyncService : IAsyncDisposable
         IMembershipView membership,
         ILocalRepoPublisher publisher,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        Action<FetchSchedulerEvent>? observe = null)
     {
         options.Validate();
         _options = options;
@@ -64,7 +66,8 @@ internal sealed class SyncService : IAsyncDisposable
             _pipelines,
             timeProvider,
             loggerFactory.CreateLogger<FetchScheduler>(),
-            trust);
+            trust,
+            observe);
         _watcher = new RefWatcher(
             GitDir,
             repoId,
@@ -72,8 +75,8 @@ internal sealed class SyncService : IAsyncDisposable
             options,
             timeProvider,
             loggerFactory.CreateLogger<RefWatcher>(),
-            _ => _scheduler.RefreshBranches(),
-            () => _scheduler.LocalRepositoryReadable());
+            _ => _scheduler.LocalBranchesMoved(),
+            _scheduler.LocalRepositoryRead);
     }
 
     /// <summary>The repository's git dir (where <c>refs/</c> and <c>config</c> are).</summary>

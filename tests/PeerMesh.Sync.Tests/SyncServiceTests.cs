@@ -2,23 +2,40 @@ using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Mesh;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using PeerMesh.Sync.Fetching;
 using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Tests.Support;
 using Xunit;
+using Kind = PeerMesh.Sync.Fetching.FetchSchedulerEventKind;
 
 namespace PeerMesh.Sync.Tests;
 
-/// <summary>The whole sync side on real repositories and a real git daemon, with the membership faked.</summary>
+/// <summary>
+/// The whole sync side on real repositories and a real git daemon, with the membership faked, on the real clock
+/// (the watchdog and Polly's retries run for real). Tests wait for the scheduler's known points (a fetch completed,
+/// a snapshot applied, the trust list read), not for time.
+/// </summary>
 public sealed class SyncServiceTests
 {
-    private static SyncService Service(PeerSetup setup, FakeMembershipView view, FakePublisher publisher, SyncOptions? options = null) => new(
+    private readonly SchedulerEvents _events = new();
+
+    private SyncService Service(PeerSetup setup, FakeMembershipView view, FakePublisher publisher, SyncOptions? options = null) => new(
         options ?? PeerSetup.FastOptions(),
         setup.Local.WorkDir,
         setup.RepoId,
         view,
         publisher,
         TimeProvider.System,
-        NullLoggerFactory.Instance);
+        NullLoggerFactory.Instance,
+        _events.Record);
+
+    /// <summary>Sets the view and waits until the scheduler has applied that snapshot (or a later one).</summary>
+    private async Task SetAsync(FakeMembershipView view, params PeerMesh.Mesh.Membership.Member[] members)
+    {
+        view.Set(members);
+        var version = view.Current.Version;
+        await _events.WaitAsync(Kind.MembershipApplied, where: e => e.Version >= version);
+    }
 
     [Fact]
     public async Task PeerCommitsAndAnnounces_TrackingRefUpdated_LocalUntouched_AheadInStatus()
@@ -32,19 +49,20 @@ public sealed class SyncServiceTests
         await using var service = Service(setup, view, publisher);
         await service.StartAsync(ct);
         view.Set(setup.PeerMember("Peer Laptop", refsVersion: 1));
-        await Eventually.TrueAsync(() => service.GetStatus().Peers.FirstOrDefault()?.Remotes[0].LastFetch is not null, "first fetch");
+        await _events.FetchedAsync("peer-laptop");
 
         var commit = setup.Peer.Commit("new work");
         Git.Run(setup.Peer.WorkDir, "branch", "topic");
         view.Set(setup.PeerMember("Peer Laptop", refsVersion: 2));
 
-        await Eventually.TrueAsync(() => setup.Local.RefTarget("refs/remotes/peer-laptop/topic") == commit, "fast-path fetch");
+        var fast = await _events.FetchedAsync("peer-laptop", occurrence: 2);
+        Assert.True(fast.Ok, fast.Error);
+        Assert.Equal(FetchTrigger.RefsChanged, _events.TriggersOf("peer-laptop")[^1]);
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer-laptop/topic"));
         Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer-laptop/main"));
         Assert.Equal(fingerprint, setup.Local.Fingerprint(includeConfig: false));
-        await Eventually.TrueAsync(
-            () => service.GetStatus().Peers[0].Remotes[0].Branches.Any(b => b is { Name: "main", Ahead: 1, Behind: 0 }),
-            "ahead count");
         var remote = service.GetStatus().Peers[0].Remotes[0];
+        Assert.Contains(remote.Branches, b => b is { Name: "main", Ahead: 1, Behind: 0 });
         Assert.Equal(setup.RepoId, remote.Repo);
         Assert.Equal("peer-laptop", remote.Remote);
         Assert.True(remote.LastFetch!.Ok);
@@ -62,14 +80,21 @@ public sealed class SyncServiceTests
         await using var service = Service(setup, view, publisher);
         await service.StartAsync(ct);
         view.Set(setup.PeerMember());
-        await Eventually.TrueAsync(() => service.GetStatus().Peers.FirstOrDefault()?.Remotes[0].LastFetch?.Ok == true, "first fetch");
+        var first = await _events.FetchedAsync("peer");
+        Assert.True(first.Ok, first.Error);
+        var refreshed = _events.Count(Kind.BranchesRefreshed);
 
         setup.Local.Commit("local work");
 
-        await Eventually.TrueAsync(() => publisher.Published.Count == 2, "local change published");
-        await Eventually.TrueAsync(
-            () => service.GetStatus().Peers[0].Remotes[0].Branches.Any(b => b is { Name: "main", Ahead: 0, Behind: 1 }),
-            "behind count");
+        // Each move of our branches is published and then recomputed (the watcher's events, or its 1 s poll): the
+        // first recomputation that began after the commit shows it.
+        bool Behind() => service.GetStatus().Peers[0].Remotes[0].Branches.Any(b => b is { Name: "main", Ahead: 0, Behind: 1 });
+        while (!Behind())
+        {
+            await _events.WaitAsync(Kind.BranchesRefreshed, occurrence: ++refreshed);
+        }
+
+        Assert.Equal(2, publisher.Published.Count);
     }
 
     [Fact]
@@ -79,20 +104,27 @@ public sealed class SyncServiceTests
         await using var setup = await PeerSetup.CreateAsync(ct);
         await using var silent = new SilentServer();
         var view = new FakeMembershipView();
-        await using var service = Service(setup, view, new FakePublisher());
+
+        // A real watchdog on a real socket; 5 s leaves the good fetch room on a loaded machine.
+        var options = PeerSetup.FastOptions();
+        options.WatchdogTimeout = TimeSpan.FromSeconds(5);
+        await using var service = Service(setup, view, new FakePublisher(), options);
         await service.StartAsync(ct);
         var commit = setup.Peer.Commit("for the good peer");
         var silentMember = FakeMembershipView.MakeMember("ffffffffffffffffffffffffffffffff", "silent", silent.Port, setup.RepoId, address: IPAddress.Loopback);
 
         view.Set(silentMember, setup.PeerMember("good"));
 
-        await Eventually.TrueAsync(() => setup.Local.RefTarget("refs/remotes/good/main") == commit, "good peer fetched");
+        var good = await _events.FetchedAsync("good");
+        Assert.True(good.Ok, good.Error);
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/good/main"));
         var silentStatus = service.GetStatus().Find(silentMember.Id)!.Remotes[0];
         Assert.Null(silentStatus.LastFetch); // still hanging while the good one finished
-        await Eventually.TrueAsync(() => service.GetStatus().Find(silentMember.Id)!.Remotes[0].LastFetch is not null, "watchdog", 30);
-        var last = service.GetStatus().Find(silentMember.Id)!.Remotes[0].LastFetch!;
+        Assert.True(silentStatus.InProgress);
+        var last = await _events.FetchedAsync("silent");
         Assert.False(last.Ok);
-        Assert.Equal("no answer for 2 s", last.Error);
+        Assert.Equal("no answer for 5 s", last.Error);
+        Assert.Equal(last.Error, service.GetStatus().Find(silentMember.Id)!.Remotes[0].LastFetch!.Error);
     }
 
     [Fact]
@@ -104,7 +136,7 @@ public sealed class SyncServiceTests
         await using var service = Service(setup, view, new FakePublisher());
         await service.StartAsync(ct);
         view.Set(setup.PeerMember(port: GitDaemon.FreePort()));
-        await Eventually.TrueAsync(() => service.GetStatus().Peers.FirstOrDefault()?.Remotes[0].LastFetch is not null, "first fetch");
+        Assert.Equal("connection refused", (await _events.FetchedAsync("peer")).Error);
         Assert.Equal("connection refused", service.GetStatus().Peers[0].Remotes[0].LastFetch!.Error);
         Assert.Equal("open", service.GetStatus().Peers[0].Remotes[0].Breaker);
 
@@ -123,14 +155,14 @@ public sealed class SyncServiceTests
         await using var service = Service(setup, view, new FakePublisher());
         await service.StartAsync(ct);
         view.Set(setup.PeerMember());
-        await Eventually.TrueAsync(() => service.GetStatus().Peers.FirstOrDefault()?.Remotes[0].LastFetch is not null, "first fetch");
+        await _events.FetchedAsync("peer");
         var commit = setup.Peer.Commit("explicit");
 
         var report = Assert.Single(await service.FetchNowAsync("peer", ct));
         Assert.True(report.Ok, report.Error);
         Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
-        view.Set();
-        await Eventually.TrueAsync(() => !service.GetStatus().Peers[0].Online, "peer offline");
+        await SetAsync(view);
+        Assert.False(service.GetStatus().Peers[0].Online);
 
         Assert.Equal(ForgetResult.Removed, service.Forget("peer"));
         Assert.Empty(service.GetStatus().Peers);
@@ -178,19 +210,26 @@ public sealed class SyncServiceTests
 
         // Both serve the same daemon; only "good" is listed. Its fetch comes from the snapshot that also holds the other.
         view.Set(good, setup.PeerMember("other"));
-        await Eventually.TrueAsync(() => setup.Local.RefTarget("refs/remotes/good/main") == first, "listed peer fetched");
+        Assert.True((await _events.FetchedAsync("good")).Ok);
+        Assert.Equal(first, setup.Local.RefTarget("refs/remotes/good/main"));
         Assert.Equal("good", Git.Run(setup.Local.WorkDir, "remote"));
         Assert.Null(setup.Local.RefTarget("refs/remotes/other/main"));
         Assert.False(service.GetStatus().IsTrusted(PeerSetup.NodeId));
 
+        // The list is read again every 100 ms (real time): the read that sees the change is the known point.
         Git.Run(setup.Local.WorkDir, "config", "--add", "peermesh.trust", PeerSetup.NodeId.ToUpperInvariant());
-        await Eventually.TrueAsync(() => setup.Local.RefTarget("refs/remotes/other/main") == first, "peer trusted while running, fetched");
+        await _events.WaitAsync(Kind.TrustRead, where: e => e.Ok);
+        Assert.True((await _events.FetchedAsync("other")).Ok);
+        Assert.Equal(first, setup.Local.RefTarget("refs/remotes/other/main"));
 
         Git.Run(setup.Local.WorkDir, "config", "--unset", "peermesh.trust", PeerSetup.NodeId.ToUpperInvariant());
-        await Eventually.TrueAsync(() => service.GetStatus().Find(PeerSetup.NodeId)?.Trusted == false, "trust removed while running");
+        var removed = await _events.WaitAsync(Kind.TrustRead, occurrence: 2, where: e => e.Ok);
+        await _events.WaitAsync(Kind.MembershipApplied, after: removed);
+        Assert.False(service.GetStatus().Find(PeerSetup.NodeId)!.Trusted);
         var second = setup.Peer.Commit("second");
         view.Set(FakeMembershipView.MakeMember(GoodId, "good", setup.Daemon.Port, setup.RepoId, refsVersion: 2, address: IPAddress.Loopback), setup.PeerMember("other", refsVersion: 2));
-        await Eventually.TrueAsync(() => setup.Local.RefTarget("refs/remotes/good/main") == second, "listed peer fetched again");
+        Assert.True((await _events.FetchedAsync("good", occurrence: 2)).Ok);
+        Assert.Equal(second, setup.Local.RefTarget("refs/remotes/good/main"));
         var refused = Assert.Single(await service.FetchNowAsync("other", ct));
 
         Assert.False(refused.Ok);
@@ -219,8 +258,8 @@ public sealed class SyncServiceTests
         await using var service = Service(setup, view, new FakePublisher());
         await service.StartAsync(ct);
 
-        view.Set(FakeMembershipView.MakeMember("cc", "other", setup.Daemon.Port, "2222222222222222222222222222222222222222"));
-        await service.FetchNowAsync(null, ct);
+        await SetAsync(view, FakeMembershipView.MakeMember("cc", "other", setup.Daemon.Port, "2222222222222222222222222222222222222222"));
+        Assert.Empty(await service.FetchNowAsync(null, ct));
 
         Assert.Empty(service.GetStatus().Peers);
         Assert.Equal(string.Empty, Git.Run(setup.Local.WorkDir, "remote"));
@@ -257,7 +296,7 @@ public sealed class SyncServiceTests
         await using var service = Service(setup, view, new FakePublisher());
         await service.StartAsync(ct);
         view.Set(setup.PeerMember());
-        await Eventually.TrueAsync(() => service.GetStatus().Peers.FirstOrDefault()?.Remotes[0].LastFetch is not null, "first fetch");
+        await _events.FetchedAsync("peer");
 
         var user = Task.Run(
             () =>

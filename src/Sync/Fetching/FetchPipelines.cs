@@ -73,7 +73,7 @@ internal sealed partial class FetchPipelines : IDisposable
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
-                MaxDelay = TimeSpan.FromSeconds(30),
+                MaxDelay = options.RetryMaxDelay,
                 OnRetry = onRetry,
             });
         }

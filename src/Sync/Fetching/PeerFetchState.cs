@@ -57,8 +57,6 @@ internal sealed class PeerFetchState
 
     public ImmutableArray<BranchDivergence> Branches { get; set; } = [];
 
-    public long Fetches { get; set; }
-
     /// <summary>A fetch was asked for (or failed) while a local error holds all fetches; run when the hold ends.</summary>
     public bool HeldByLocalError { get; set; }
 }

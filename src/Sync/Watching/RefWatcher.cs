@@ -19,7 +19,7 @@ internal sealed partial class RefWatcher : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Action<string>? _onChanged;
-    private readonly Action? _onReadableAgain;
+    private readonly Action<long>? _onRead;
     private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite, // one pending signal is enough: the loop recomputes everything
@@ -34,8 +34,10 @@ internal sealed partial class RefWatcher : IAsyncDisposable
     private string? _lastError;
     private long _signalCount;
 
-    // onChanged runs on the watcher's loop after each published change (for example to refresh ahead/behind);
-    // onReadableAgain when the refs can be read again after an error (the repository moved back).
+    // onChanged runs on the watcher's loop after each published change (a signal: it must return at once);
+    // onRead after every successful read of the refs, with the timestamp (TimeProvider.GetTimestamp) at which the
+    // read began, so a scheduler that saw the repository missing knows it is back even if this watcher never saw
+    // it gone (a poll can fall entirely outside the time it was away).
     public RefWatcher(
         string gitDir,
         string repoId,
@@ -44,7 +46,7 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         TimeProvider timeProvider,
         ILogger<RefWatcher> logger,
         Action<string>? onChanged = null,
-        Action? onReadableAgain = null)
+        Action<long>? onRead = null)
     {
         _gitDir = Path.GetFullPath(gitDir);
         _commonDir = CommonDir(_gitDir);
@@ -54,7 +56,7 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         _timeProvider = timeProvider;
         _logger = logger;
         _onChanged = onChanged;
-        _onReadableAgain = onReadableAgain;
+        _onRead = onRead;
     }
 
     /// <summary>The last digest computed (and published), null before start.</summary>
@@ -206,6 +208,7 @@ internal sealed partial class RefWatcher : IAsyncDisposable
     private void Recompute(bool force)
     {
         string digest;
+        var started = _timeProvider.GetTimestamp();
         try
         {
             digest = RefsDigest.Compute(_gitDir);
@@ -226,14 +229,15 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         {
             _lastError = null;
             LogReadableAgain(_logger, _gitDir);
-            try
-            {
-                _onReadableAgain?.Invoke();
-            }
-            catch (Exception e)
-            {
-                LogCallbackFailed(_logger, e);
-            }
+        }
+
+        try
+        {
+            _onRead?.Invoke(started);
+        }
+        catch (Exception e)
+        {
+            LogCallbackFailed(_logger, e);
         }
 
         if (!force && digest == _currentDigest)

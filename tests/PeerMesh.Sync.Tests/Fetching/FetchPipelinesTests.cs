@@ -132,6 +132,43 @@ public sealed class FetchPipelinesTests : IDisposable
     }
 
     [Fact]
+    public async Task Configure_JitteredRetryDelay_CappedAtRetryMaxDelay()
+    {
+        // Base and cap 10 s: the jittered first delay lands above the base about half of the time, so of 50 peers'
+        // first retries some would exceed 10 s were the cap not the option (it was a fixed 30 s).
+        var options = new SyncOptions
+        {
+            RetryAttempts = 1,
+            RetryBaseDelay = TimeSpan.FromSeconds(10),
+            RetryMaxDelay = TimeSpan.FromSeconds(10),
+        };
+        options.Validate();
+        var delays = new List<TimeSpan>();
+        using var stop = new CancellationTokenSource();
+        var runs = new List<Task>();
+        for (var peer = 0; peer < 50; peer++)
+        {
+            var builder = new Polly.ResiliencePipelineBuilder { TimeProvider = _time };
+            FetchPipelines.Configure(builder, options, null, args =>
+            {
+                delays.Add(args.RetryDelay);
+                return ValueTask.CompletedTask;
+            });
+
+            // The first attempt fails at once; Polly reports the retry's delay before it starts waiting (on the fake
+            // clock, which stands still), all on this thread.
+            runs.Add(builder.Build().ExecuteAsync(
+                _ => ValueTask.FromException<FetchOutcome>(new FetchFailedException(FetchErrorKind.ConnectionRefused, "connection refused")),
+                stop.Token).AsTask());
+            Assert.Equal(peer + 1, delays.Count);
+        }
+
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, options.RetryMaxDelay));
+        await stop.CancelAsync();
+        await Task.WhenAll(runs).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
+    [Fact]
     public async Task Execute_AttemptHangs_AttemptTimeoutCancelsIt()
     {
         var error = await Assert.ThrowsAsync<TimeoutRejectedException>(() => RunAsync("slow", async ct =>

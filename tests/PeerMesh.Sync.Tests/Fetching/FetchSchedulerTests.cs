@@ -8,9 +8,15 @@ using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Tests.Support;
 using PeerMesh.Sync.Trust;
 using Xunit;
+using Kind = PeerMesh.Sync.Fetching.FetchSchedulerEventKind;
 
 namespace PeerMesh.Sync.Tests.Fetching;
 
+/// <summary>
+/// The scheduler on a fake clock with fake membership, remotes and fetcher. Every wait is for a known point (a
+/// scheduler event, a fetch waiting in the fake fetcher); the clock is advanced only once the timer it is meant to
+/// fire is known to be armed, and timers fire synchronously inside <see cref="FakeTimeProvider.Advance"/>.
+/// </summary>
 public sealed class FetchSchedulerTests : IAsyncDisposable
 {
     private const string RepoId = "1111111111111111111111111111111111111111";
@@ -20,6 +26,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly FakeMembershipView _view = new();
     private readonly FakeFetcher _fetcher = new();
+    private readonly SchedulerEvents _events = new();
     private readonly SyncOptions _options = new()
     {
         FetchInterval = TimeSpan.FromSeconds(60),
@@ -30,8 +37,8 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
 
     private readonly Lock _trustGate = new();
     private readonly List<string> _trustValues = [];
-    private int _trustReads;
     private TrustConfig? _trust;
+    private Func<double>? _random;
     private FetchPipelines? _pipelines;
     private FetchScheduler? _scheduler;
 
@@ -73,37 +80,52 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
             _pipelines,
             _time,
             NullLogger<FetchScheduler>.Instance,
-            _trust);
+            _trust,
+            _events.Record,
+            _random);
         await _scheduler.StartAsync(TestContext.Current.CancellationToken);
         return _scheduler;
     }
 
+    /// <summary>Sets the view and waits until the scheduler has applied that snapshot (or a later one).</summary>
+    private async Task SetAsync(params Member[] members)
+    {
+        _view.Set(members);
+        var version = _view.Current.Version;
+        await _events.WaitAsync(Kind.MembershipApplied, where: e => e.Version >= version);
+    }
+
+    private int Triggers(string remote) => _events.TriggersOf(remote).Count;
+
     [Fact]
     public async Task Membership_PeerJoins_FetchedOnce()
     {
-        var scheduler = await StartAsync();
+        await StartAsync();
 
         _view.Set(A());
 
-        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "fetch of a started");
+        await _fetcher.WaitingAsync("a");
         _fetcher.Complete("a");
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "fetch of a done");
-        _view.Set(A(), B(version: 1) with { Repos = [] });
+        await _events.FetchedAsync("a");
+        await SetAsync(A(), B(version: 1) with { Repos = [] });
+        Assert.Equal(1, Triggers("a"));
         Assert.Equal(1, _fetcher.CallsFor("a"));
     }
 
     [Fact]
     public async Task Membership_RefsVersionRaised_FetchedAgain()
     {
-        var scheduler = await StartAsync();
+        await StartAsync();
         _fetcher.Immediate["a"] = () => new FetchOutcome(["refs/remotes/a/main"], [], 10);
         _view.Set(A(version: 1));
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
+        await _events.FetchedAsync("a");
 
         _view.Set(A(version: 2));
 
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "refs-changed fetch");
+        var second = await _events.WaitAsync(Kind.FetchCompleted, "a", occurrence: 2);
         Assert.Equal(2, _fetcher.CallsFor("a"));
+        Assert.Equal([FetchTrigger.Joined, FetchTrigger.RefsChanged], _events.TriggersOf("a"));
+        Assert.True(second.Report!.Ok);
     }
 
     [Fact]
@@ -112,50 +134,57 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         var scheduler = await StartAsync();
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _view.Set(A(version: 3));
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
+        await _events.FetchedAsync("a");
 
-        _view.Set(A(version: 3), B() with { Repos = [] });
-        _view.Set(A(version: 3));
+        await SetAsync(A(version: 3), B() with { Repos = [] });
+        await SetAsync(A(version: 3));
         var report = await scheduler.FetchNowAsync("nobody", TestContext.Current.CancellationToken);
 
         Assert.False(Assert.Single(report).Ok);
+        Assert.Equal(1, Triggers("a"));
         Assert.Equal(1, _fetcher.CallsFor("a"));
     }
 
     [Fact]
     public async Task Triggers_WhileFetchRuns_CoalescedIntoOneMore()
     {
-        var scheduler = await StartAsync();
+        await StartAsync();
         _view.Set(A(version: 1));
-        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "first fetch running");
+        await _fetcher.WaitingAsync("a");
 
         _view.Set(A(version: 2));
         _view.Set(A(version: 3));
-        _view.Set(A(version: 4));
-        await Eventually.TrueAsync(() => _view.Current.Version == 4, "snapshots applied");
+        await SetAsync(A(version: 4));
         _fetcher.Complete("a");
-        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "second fetch running");
+        await _fetcher.WaitingAsync("a", call: 2);
         _fetcher.Complete("a");
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "second fetch done");
+        await _events.WaitAsync(Kind.FetchCompleted, "a", occurrence: 2);
+        await _events.WaitAsync(Kind.WorkerIdle, "a");
 
         Assert.Equal(2, _fetcher.CallsFor("a"));
         Assert.Equal(1, _fetcher.MaxInFlight);
+        Assert.Single(_events.Of(Kind.Triggered, "a"));
+        Assert.InRange(_events.Count(Kind.Coalesced, "a"), 1, 3);
     }
 
     [Fact]
     public async Task Concurrency_LimitOne_SecondPeerWaitsForSlot()
     {
         _options.MaxConcurrentFetches = 1;
-        var scheduler = await StartAsync();
+        await StartAsync();
 
         _view.Set(A(), B());
-        await Eventually.TrueAsync(() => _fetcher.InFlight == 1, "one fetch running");
-        var first = Assert.Single(_fetcher.Calls);
+        var first = (await _events.WaitAsync(Kind.FetchStarted)).Remote!;
+        var second = first == "a" ? "b" : "a";
+        await _fetcher.WaitingAsync(first);
+        await _events.WaitAsync(Kind.Triggered, second);
+        Assert.Equal(1, _events.Count(Kind.FetchStarted));
         _fetcher.Complete(first);
-        await Eventually.TrueAsync(() => _fetcher.Calls.Count == 2, "second fetch started");
-        _fetcher.Complete(first == "a" ? "b" : "a");
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "both done");
+        await _fetcher.WaitingAsync(second);
+        _fetcher.Complete(second);
+        await _events.FetchedAsync(second);
 
+        Assert.Equal([first, second], _events.Of(Kind.FetchStarted).Select(e => e.Remote));
         Assert.Equal(1, _fetcher.MaxInFlight);
     }
 
@@ -167,10 +196,10 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         _fetcher.Transfers["a"] = transfer;
 
         _view.Set(A());
-        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "a fetching");
+        await _fetcher.WaitingAsync("a");
         var running = scheduler.GetStatus(null).Find(NodeA)!.Remotes[0];
         _fetcher.Complete("a");
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a done");
+        await _events.FetchedAsync("a");
         var idle = scheduler.GetStatus(null).Find(NodeA)!.Remotes[0];
 
         Assert.True(running.InProgress);
@@ -186,11 +215,16 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
 
         _view.Set(A(), B());
-        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "a hangs");
+        await _fetcher.WaitingAsync("a");
+
+        // b's first fetch must have run before b announces again: an announcement that comes while b's worker has
+        // not yet started its fetch is served by that fetch (coalesced, correctly), and b is fetched once, not twice.
+        await _events.FetchedAsync("b");
         _view.Set(A(), B(version: 2));
-        await Eventually.TrueAsync(() => _fetcher.CallsFor("b") == 2, "b fetched twice");
+        await _events.WaitAsync(Kind.FetchCompleted, "b", occurrence: 2);
 
         var status = scheduler.GetStatus(null);
+        Assert.Equal(2, _fetcher.CallsFor("b"));
         Assert.True(status.Find(NodeA)!.Remotes[0].InProgress);
         Assert.True(status.Find(NodeB)!.Remotes[0].LastFetch!.Ok);
     }
@@ -201,16 +235,35 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         var scheduler = await StartAsync();
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _view.Set(A());
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
-        await Eventually.TrueAsync(() => scheduler.GetStatus(null).Peers[0].Remotes[0].NextFetch is not null, "next fetch planned");
+        var armed = await _events.WaitAsync(Kind.BackstopArmed, "a");
 
         var next = scheduler.GetStatus(null).Peers[0].Remotes[0].NextFetch!.Value - _time.GetUtcNow();
+        Assert.Equal(armed.Due, scheduler.GetStatus(null).Peers[0].Remotes[0].NextFetch);
         Assert.InRange(next, TimeSpan.FromSeconds(48), TimeSpan.FromSeconds(72));
         _time.Advance(TimeSpan.FromSeconds(47));
-        Assert.Equal(1, _fetcher.CallsFor("a"));
+        Assert.Equal(1, Triggers("a")); // the timer fires inside Advance: had it been due, the trigger would be here
         _time.Advance(TimeSpan.FromSeconds(26));
 
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "backstop fetch");
+        Assert.Equal([FetchTrigger.Joined, FetchTrigger.Backstop], _events.TriggersOf("a"));
+        await _events.WaitAsync(Kind.FetchCompleted, "a", occurrence: 2);
+        Assert.Equal(2, _fetcher.CallsFor("a"));
+    }
+
+    [Fact]
+    public async Task Backstop_JitterDrawn_DueAtIntervalTimesOnePlusJitterTimesTwoRMinusOne()
+    {
+        _random = () => 0.75; // 60 s * (1 + 0.2 * (2 * 0.75 - 1)) = 66 s
+        await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A());
+
+        var armed = await _events.WaitAsync(Kind.BackstopArmed, "a");
+
+        Assert.Equal(armed.At + TimeSpan.FromSeconds(66), armed.Due);
+        _time.Advance(TimeSpan.FromSeconds(66) - TimeSpan.FromTicks(1));
+        Assert.Equal(1, Triggers("a"));
+        _time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(2, Triggers("a"));
     }
 
     [Fact]
@@ -231,43 +284,133 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         };
         _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
         RemoteSyncStatus RemoteA() => scheduler.GetStatus(null).Find(NodeA)!.Remotes[0];
+        int Held() => _events.Count(Kind.TriggerHeld);
 
         _view.Set(A(version: 1));
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch failed");
+        Assert.False((await _events.FetchedAsync("a")).Ok);
         Assert.StartsWith("disk full: ", RemoteA().LastFetch!.Error, StringComparison.Ordinal);
         Assert.Equal(start + TimeSpan.FromSeconds(5), RemoteA().NextFetch);
 
         // While held, a new commit of a and a joining b ask for fetches: neither runs.
-        _view.Set(A(version: 2), B());
-        await Eventually.TrueAsync(() => scheduler.HeldTriggers == 2, "two triggers held");
+        await SetAsync(A(version: 2), B());
+        await _events.WaitAsync(Kind.TriggerHeld, occurrence: 2);
         Assert.Equal((1, 0), (_fetcher.CallsFor("a"), _fetcher.CallsFor("b")));
 
         // The waits double: 5, 10, 20 s, then the cap of 20 s. One peer is tried each time, never b meanwhile.
         _time.Advance(TimeSpan.FromSeconds(5));
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "retry after 5 s");
+        await _events.FetchedAsync("a", occurrence: 2);
         Assert.Equal(start + TimeSpan.FromSeconds(15), RemoteA().NextFetch);
         _time.Advance(TimeSpan.FromSeconds(9));
-        _view.Set(A(version: 3), B());
-        await Eventually.TrueAsync(() => scheduler.HeldTriggers == 3, "third trigger held");
+        await SetAsync(A(version: 3), B());
+        await _events.WaitAsync(Kind.TriggerHeld, occurrence: 3);
         Assert.Equal(2, _fetcher.CallsFor("a"));
         _time.Advance(TimeSpan.FromSeconds(1));
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 3, "retry after 10 s more");
+        await _events.FetchedAsync("a", occurrence: 3);
         _time.Advance(TimeSpan.FromSeconds(20));
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 4, "retry after 20 s more");
+        await _events.FetchedAsync("a", occurrence: 4);
         Assert.Equal(start + TimeSpan.FromSeconds(55), RemoteA().NextFetch);
+        Assert.Equal([5d, 10, 20, 20], _events.Of(Kind.LocalHoldArmed).Select(e => (e.Due!.Value - e.At).TotalSeconds));
+        Assert.Equal([1, 2, 3, 4], _events.Of(Kind.LocalHoldArmed).Select(e => e.Failures));
 
         // Four failures in the breaker's window would open it, were they counted against the peer.
         Assert.Equal("closed", RemoteA().Breaker);
         Assert.Equal(0, _fetcher.CallsFor("b"));
+        Assert.Equal(3, Held());
 
         Volatile.Write(ref full, false);
         _time.Advance(TimeSpan.FromSeconds(20));
 
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 6 && _fetcher.CallsFor("b") == 1, "a recovers, held b follows");
+        Assert.True((await _events.FetchedAsync("a", occurrence: 5)).Ok);
+        Assert.True((await _events.FetchedAsync("b")).Ok);
         Assert.Equal([0d, 5, 15, 35, 55], attempts);
         Assert.True(RemoteA().LastFetch!.Ok);
         Assert.True(scheduler.GetStatus(null).Find(NodeB)!.Remotes[0].LastFetch!.Ok);
         Assert.InRange(RemoteA().NextFetch!.Value - _time.GetUtcNow(), TimeSpan.FromSeconds(48), TimeSpan.FromSeconds(72));
+    }
+
+    [Fact]
+    public async Task LocalRepositoryMissing_ReadThatBeganAfterTheFailure_EndsTheHoldAtOnce()
+    {
+        _options.LocalErrorRetryDelay = TimeSpan.FromMinutes(5);
+        _options.LocalErrorMaxRetryDelay = TimeSpan.FromMinutes(5);
+        var scheduler = await StartAsync();
+        var away = true;
+        _fetcher.Immediate["a"] = () => Volatile.Read(ref away)
+            ? throw new FetchFailedException(FetchErrorKind.LocalRepository, "local repository not found: /repo")
+            : new FetchOutcome([], [], 0);
+        var readBeforeTheFailure = _time.GetTimestamp();
+        _view.Set(A());
+        await _events.FetchedAsync("a");
+        await _events.WaitAsync(Kind.LocalHoldArmed);
+
+        // A read that began before the fetch failed says nothing: the repository may have gone after it.
+        scheduler.LocalRepositoryRead(readBeforeTheFailure);
+        Assert.Equal(0, _events.Count(Kind.LocalHoldEnded));
+
+        // The watcher never saw the repository gone (no poll while it was away); a read after the failure is enough.
+        Volatile.Write(ref away, false);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        scheduler.LocalRepositoryRead(_time.GetTimestamp());
+
+        var ended = Assert.Single(_events.Of(Kind.LocalHoldEnded));
+        Assert.True(ended.Ok);
+        Assert.Equal([FetchTrigger.Joined, FetchTrigger.LocalRetry], _events.TriggersOf("a"));
+        Assert.True((await _events.FetchedAsync("a", occurrence: 2)).Ok);
+        Assert.Equal(_time.GetUtcNow(), scheduler.GetStatus(null).Peers[0].Remotes[0].LastFetch!.At);
+    }
+
+    [Fact]
+    public async Task LocalDiskFull_RefsReadable_HoldKept()
+    {
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => throw new FetchFailedException(FetchErrorKind.LocalStorage, "disk full: No space left on device");
+        _view.Set(A());
+        await _events.WaitAsync(Kind.LocalHoldArmed);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        scheduler.LocalRepositoryRead(_time.GetTimestamp());
+
+        Assert.Equal(0, _events.Count(Kind.LocalHoldEnded));
+        Assert.Equal(_time.GetUtcNow() - TimeSpan.FromMilliseconds(1) + _options.LocalErrorRetryDelay, scheduler.GetStatus(null).Peers[0].Remotes[0].NextFetch);
+    }
+
+    [Fact]
+    public async Task Worker_FetcherThrowsUnexpectedExceptionOnce_FaultShownAndPeerFetchedOnTheNextTrigger()
+    {
+        var scheduler = await StartAsync();
+        var calls = 0;
+        _fetcher.Immediate["a"] = () => Interlocked.Increment(ref calls) == 1
+            ? throw new InvalidOperationException("a bug below the fetch")
+            : new FetchOutcome([], [], 0);
+
+        _view.Set(A(version: 1));
+        var fault = await _events.WaitAsync(Kind.WorkerFaulted, "a");
+        Assert.Equal("internal error: a bug below the fetch", fault.Report!.Error);
+        Assert.Equal(fault.Report.Error, scheduler.GetStatus(null).Peers[0].Remotes[0].LastFetch!.Error);
+
+        _view.Set(A(version: 2));
+
+        Assert.True((await _events.FetchedAsync("a")).Ok);
+        Assert.Equal(2, _fetcher.CallsFor("a"));
+        var report = Assert.Single(await scheduler.FetchNowAsync("a", TestContext.Current.CancellationToken));
+        Assert.True(report.Ok, report.Error);
+    }
+
+    [Fact]
+    public async Task LocalBranchesMoved_AheadBehindComputedAgain_StatusUpdated()
+    {
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A());
+        await _events.FetchedAsync("a");
+        Assert.Equal(new BranchDivergence("main", 1, 0), scheduler.GetStatus(null).Peers[0].Remotes[0].Branches.Single());
+
+        _fetcher.Divergence = _ => [new BranchDivergence("main", 1, 2)];
+        scheduler.LocalBranchesMoved();
+        await _events.WaitAsync(Kind.BranchesRefreshed);
+
+        Assert.Equal(new BranchDivergence("main", 1, 2), scheduler.GetStatus(null).Peers[0].Remotes[0].Branches.Single());
+        Assert.Equal(1, _fetcher.CallsFor("a"));
     }
 
     [Fact]
@@ -276,31 +419,32 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         var scheduler = await StartAsync();
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _view.Set(A());
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
+        await _events.FetchedAsync("a");
 
-        _view.Set(A(state: MemberState.Dead));
-        await Eventually.TrueAsync(() => !scheduler.GetStatus(null).Peers[0].Online, "offline");
+        await SetAsync(A(state: MemberState.Dead));
+        Assert.False(scheduler.GetStatus(null).Peers[0].Online);
         _time.Advance(TimeSpan.FromMinutes(10));
 
         var peer = Assert.Single(scheduler.GetStatus(null).Peers);
         Assert.Equal("a", peer.Remotes[0].Remote);
         Assert.Null(peer.Remotes[0].NextFetch);
+        Assert.Equal(1, Triggers("a"));
         Assert.Equal(1, _fetcher.CallsFor("a"));
     }
 
     [Fact]
     public async Task PeerComesBack_FetchedAsJoin()
     {
-        var scheduler = await StartAsync();
+        await StartAsync();
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _view.Set(A());
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "join fetch");
-        _view.Set(A(state: MemberState.Dead));
-        await Eventually.TrueAsync(() => !scheduler.GetStatus(null).Peers[0].Online, "offline");
+        await _events.FetchedAsync("a");
+        await SetAsync(A(state: MemberState.Dead));
 
         _view.Set(A());
 
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "rejoin fetch");
+        await _events.FetchedAsync("a", occurrence: 2);
+        Assert.Equal([FetchTrigger.Joined, FetchTrigger.Joined], _events.TriggersOf("a"));
     }
 
     [Fact]
@@ -321,11 +465,11 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     {
         var scheduler = await StartAsync();
         _view.Set(A());
-        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "join fetch running");
+        await _fetcher.WaitingAsync("a");
         _fetcher.Complete("a");
 
         var request = scheduler.FetchNowAsync("a", TestContext.Current.CancellationToken);
-        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "explicit fetch running");
+        await _fetcher.WaitingAsync("a", call: 2);
         _fetcher.Complete("a", new FetchOutcome(["refs/remotes/a/main"], [], 5));
         var report = Assert.Single(await request);
 
@@ -341,11 +485,11 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     {
         var scheduler = await StartAsync();
         _view.Set(A());
-        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "fetch running");
+        await _fetcher.WaitingAsync("a");
 
         _fetcher.Complete("a", error: new FetchFailedException(FetchErrorKind.ConnectionRefused, "connection refused"));
 
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "fetch done");
+        await _events.FetchedAsync("a");
         var last = scheduler.GetStatus(null).Peers[0].Remotes[0].LastFetch!;
         Assert.False(last.Ok);
         Assert.Equal("connection refused", last.Error);
@@ -359,7 +503,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
 
         _view.Set(A());
 
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "fetch done");
+        await _events.FetchedAsync("a");
         var remote = scheduler.GetStatus(null).Peers[0].Remotes[0];
         Assert.True(remote.Rewritten);
         Assert.Equal(["refs/remotes/a/main"], remote.RewrittenRefs);
@@ -370,7 +514,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     {
         var scheduler = await StartAsync();
         _view.Set(A());
-        await Eventually.TrueAsync(() => _fetcher.Waiting("a") == 1, "fetch running");
+        await _fetcher.WaitingAsync("a");
         var request = scheduler.FetchNowAsync("a", TestContext.Current.CancellationToken);
 
         await scheduler.StopAsync();
@@ -384,20 +528,16 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     public async Task MembershipViewThrows_LoopSurvivesAndRetries()
     {
         var flaky = new FlakyView(_view);
-        var scheduler = await StartAsync(flaky);
+        await StartAsync(flaky);
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
-        await Eventually.TrueAsync(() => flaky.Calls == 1, "first wait failed");
+        var retry = await _events.WaitAsync(Kind.MembershipRetryArmed);
+        Assert.Equal(1, flaky.Calls);
+        Assert.Equal(retry.At + _options.ReconcileRetryDelay, retry.Due);
 
         _view.Set(A());
+        _time.Advance(_options.ReconcileRetryDelay);
 
-        // The retry delay is armed right after the fault; advance until it has fired (each step is 1 s of fake time).
-        await Eventually.TrueAsync(
-            () =>
-            {
-                _time.Advance(TimeSpan.FromSeconds(1));
-                return scheduler.CompletedFetches == 1;
-            },
-            "fetched after the fault");
+        await _events.FetchedAsync("a");
     }
 
     /// <summary>Pins <c>peermesh.trust</c> to <paramref name="ids"/>, read by the scheduler like the git config.</summary>
@@ -414,38 +554,24 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
             {
                 lock (_trustGate)
                 {
-                    _trustReads++;
                     return [.. _trustValues];
                 }
             },
             NullLogger.Instance);
     }
 
-    /// <summary>Advances fake time by the refresh interval until the scheduler has read the trust list again.</summary>
-    private async Task TrustReadAgainAsync()
+    /// <summary>Fires the trust timer (armed at start, periodic) and waits until the list was read and, if changed, applied.</summary>
+    private async Task<bool> TrustReadAgainAsync()
     {
-        int before;
-        lock (_trustGate)
+        var reads = _events.Count(Kind.TrustRead);
+        _time.Advance(_options.TrustRefreshInterval);
+        var read = await _events.WaitAsync(Kind.TrustRead, occurrence: reads + 1);
+        if (read.Ok)
         {
-            before = _trustReads;
+            await _events.WaitAsync(Kind.MembershipApplied, after: read);
         }
 
-        // The refresh timer is armed by the loop when it goes back to waiting: step until it has fired.
-        await Eventually.TrueAsync(
-            () =>
-            {
-                lock (_trustGate)
-                {
-                    if (_trustReads > before)
-                    {
-                        return true;
-                    }
-                }
-
-                _time.Advance(_options.TrustRefreshInterval);
-                return false;
-            },
-            "trust list read again");
+        return read.Ok;
     }
 
     [Fact]
@@ -457,11 +583,12 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
 
         _view.Set(A(), B());
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+        await _events.FetchedAsync("a");
         _view.Set(A(version: 2), B(version: 2));
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "a fetched again");
+        await _events.FetchedAsync("a", occurrence: 2);
 
         Assert.Equal(0, _fetcher.CallsFor("b"));
+        Assert.Equal(0, Triggers("b"));
         var status = scheduler.GetStatus(null);
         Assert.Equal(NodeA, Assert.Single(status.Peers).NodeId);
         Assert.False(status.IsTrusted(NodeB));
@@ -475,13 +602,14 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         var scheduler = await StartAsync();
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
-        _view.Set(A(), B());
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+        await SetAsync(A(), B());
+        await _events.FetchedAsync("a");
 
         Trust(NodeA, NodeB.ToUpperInvariant());
-        await TrustReadAgainAsync();
+        Assert.True(await TrustReadAgainAsync());
 
-        await Eventually.TrueAsync(() => _fetcher.CallsFor("b") == 1, "b fetched once trusted");
+        await _events.FetchedAsync("b");
+        Assert.Equal([FetchTrigger.Joined], _events.TriggersOf("b"));
         Assert.True(scheduler.GetStatus(null).Find(NodeB)!.Trusted);
     }
 
@@ -489,21 +617,23 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     public async Task Trust_SnapshotsChangingFasterThanTheRefreshInterval_ListStillReadAgain()
     {
         Trust(NodeA);
-        var scheduler = await StartAsync();
+        await StartAsync();
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
-        _view.Set(A(), B());
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+        await SetAsync(A(), B());
+        await _events.FetchedAsync("a");
 
         Trust(NodeA, NodeB);
         // A new snapshot every 500 ms of fake time: the loop never waits a whole interval without a change.
-        for (var version = 2; _fetcher.CallsFor("b") == 0; version++)
+        var steps = 0;
+        while (_events.Count(Kind.TrustRead, where: e => e.Ok) == 0)
         {
-            Assert.True(version < 20, "the trust list was never read again");
+            Assert.True(++steps <= 4, "the trust list was not read again within its interval (2 s)");
             _time.Advance(TimeSpan.FromMilliseconds(500));
-            _view.Set(A(version), B());
-            await Eventually.TrueAsync(() => scheduler.CompletedFetches >= version, "snapshot applied");
+            await SetAsync(A(version: steps + 1), B());
         }
+
+        await _events.FetchedAsync("b");
     }
 
     [Fact]
@@ -514,19 +644,21 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
         _view.Set(A(), B());
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 2, "both fetched");
-        await Eventually.TrueAsync(() => scheduler.GetStatus(null).Find(NodeB)!.Remotes[0].NextFetch is not null, "b's backstop planned");
+        await _events.FetchedAsync("a");
+        await _events.FetchedAsync("b");
+        Assert.NotNull(scheduler.GetStatus(null).Find(NodeB)!.Remotes[0].NextFetch); // b's backstop planned
 
         Trust(NodeA);
-        await TrustReadAgainAsync();
-        await Eventually.TrueAsync(() => !scheduler.GetStatus(null).Find(NodeB)!.Trusted, "b no longer trusted");
+        Assert.True(await TrustReadAgainAsync());
+        Assert.False(scheduler.GetStatus(null).Find(NodeB)!.Trusted);
         _view.Set(A(version: 2), B(version: 2));
-        await Eventually.TrueAsync(() => _fetcher.CallsFor("a") == 2, "a fetched on its new version");
+        await _events.FetchedAsync("a", occurrence: 2);
         _time.Advance(TimeSpan.FromMinutes(10)); // past any backstop
         var all = await scheduler.FetchNowAsync(null, TestContext.Current.CancellationToken);
         var named = Assert.Single(await scheduler.FetchNowAsync("b", TestContext.Current.CancellationToken));
 
         Assert.Equal(1, _fetcher.CallsFor("b"));
+        Assert.Equal(1, Triggers("b"));
         Assert.Equal(["a"], all.Select(r => r.Remote));
         Assert.False(named.Ok);
         Assert.Equal($"not trusted: node {NodeB} is not in peermesh.trust", named.Error);
@@ -544,12 +676,12 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _fetcher.Immediate["b"] = () => new FetchOutcome([], [], 0);
         _view.Set(A(), B());
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+        await _events.FetchedAsync("a");
 
         Trust(NodeA, "nonsense");
-        await TrustReadAgainAsync();
+        Assert.False(await TrustReadAgainAsync());
         _view.Set(A(version: 2), B(version: 2));
-        await Eventually.TrueAsync(() => _fetcher.CallsFor("a") == 2, "a still fetched");
+        await _events.FetchedAsync("a", occurrence: 2);
 
         Assert.Equal(0, _fetcher.CallsFor("b"));
         Assert.Equal([NodeA], scheduler.Trust.NodeIds);
@@ -562,7 +694,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         var scheduler = await StartAsync();
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _view.Set(A(), B());
-        await Eventually.TrueAsync(() => scheduler.CompletedFetches == 1, "a fetched");
+        await _events.FetchedAsync("a");
 
         var byName = Assert.Single(await scheduler.FetchNowAsync("b", TestContext.Current.CancellationToken));
         var byId = Assert.Single(await scheduler.FetchNowAsync(NodeB, TestContext.Current.CancellationToken));

@@ -9,6 +9,9 @@ namespace PeerMesh.Sync.Tests.Support;
 internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<TaskCompletionSource<FetchOutcome>>> _running = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _waited = new(StringComparer.Ordinal);
+    private readonly List<(string Remote, int Call, TaskCompletionSource Done)> _waits = [];
     private int _inFlight;
     private int _maxInFlight;
 
@@ -41,11 +44,44 @@ internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
 
             var completion = new TaskCompletionSource<FetchOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
             _running.GetOrAdd(remoteName, _ => new()).Enqueue(completion);
+            Waited(remoteName);
             return await completion.Task.WaitAsync(cancellationToken);
         }
         finally
         {
             Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>Completes once the <paramref name="call"/>-th fetch of <paramref name="remote"/> that the test completes by hand is waiting.</summary>
+    public Task WaitingAsync(string remote, int call = 1)
+    {
+        lock (_gate)
+        {
+            if (_waited.GetValueOrDefault(remote) >= call)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waits.Add((remote, call, done));
+            return done.Task.WaitAsync(TimeSpan.FromMinutes(2), Xunit.TestContext.Current.CancellationToken);
+        }
+    }
+
+    private void Waited(string remote)
+    {
+        List<TaskCompletionSource> done;
+        lock (_gate)
+        {
+            var count = _waited[remote] = _waited.GetValueOrDefault(remote) + 1;
+            done = [.. _waits.Where(w => w.Remote == remote && w.Call <= count).Select(w => w.Done)];
+            _waits.RemoveAll(w => w.Remote == remote && w.Call <= count);
+        }
+
+        foreach (var tcs in done)
+        {
+            tcs.TrySetResult();
         }
     }
 
@@ -67,5 +103,8 @@ internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
 
     public int Waiting(string remote) => _running.TryGetValue(remote, out var queue) ? queue.Count : 0;
 
-    public ImmutableArray<BranchDivergence> Compute(string remoteName) => [new BranchDivergence("main", 1, 0)];
+    /// <summary>What ahead/behind answers; by default main is one ahead.</summary>
+    public Func<string, ImmutableArray<BranchDivergence>> Divergence { get; set; } = _ => [new BranchDivergence("main", 1, 0)];
+
+    public ImmutableArray<BranchDivergence> Compute(string remoteName) => Divergence(remoteName);
 }

@@ -1,0 +1,261 @@
+using System.Collections.Immutable;
+using PeerMesh.Sync.Status;
+
+namespace PeerMesh.Sync.Fetching;
+
+/// <summary>
+/// Triggers and per-peer workers: a trigger marks the peer pending and starts its worker unless one runs (then the
+/// running worker goes round once more: coalesced), so there is at most one fetch per peer at a time. A worker ends
+/// when nothing is pending, or on a fault: its peer is then not left marked running, and the next trigger starts a
+/// new worker.
+/// </summary>
+internal sealed partial class FetchScheduler
+{
+    private void TriggerLocked(PeerFetchState state, FetchTrigger trigger)
+    {
+        if (_stopping || state.RemoteName is null)
+        {
+            CancelWaitersLocked(state);
+            return;
+        }
+
+        if (!Trust.IsTrusted(state.NodeId))
+        {
+            CancelWaitersLocked(state, NotTrusted(state.NodeId));
+            return;
+        }
+
+        LogTriggered(_logger, state.RemoteName, trigger);
+        state.Pending = true;
+        if (state.Running)
+        {
+            RaiseLocked(FetchSchedulerEventKind.Coalesced, state.RemoteName, trigger);
+            return; // the running worker goes round once more
+        }
+
+        StartWorkerLocked(state, trigger);
+    }
+
+    private void StartWorkerLocked(PeerFetchState state, FetchTrigger trigger)
+    {
+        state.Running = true;
+        RaiseLocked(FetchSchedulerEventKind.Triggered, state.RemoteName, trigger);
+        state.Worker = RunWorkerAsync(state);
+    }
+
+    private async Task RunWorkerAsync(PeerFetchState state)
+    {
+        // Started under the lock: continue on the pool so the fetch never runs inside it.
+        await Task.Yield();
+        var idle = false;
+        var remote = string.Empty;
+        List<TaskCompletionSource<FetchReport>> waiters = [];
+        try
+        {
+            while (true)
+            {
+                long version;
+                lock (_gate)
+                {
+                    if (!TakeWorkLocked(state, out var taken, out version, out waiters))
+                    {
+                        idle = true;
+                        return;
+                    }
+
+                    remote = taken;
+                }
+
+                var report = await FetchOnceAsync(state, remote, version);
+                foreach (var waiter in waiters)
+                {
+                    waiter.TrySetResult(report);
+                }
+
+                waiters = [];
+            }
+        }
+        catch (Exception e)
+        {
+            // A bug below the fetch (or here): say so loudly, show it as the peer's last fetch, answer whoever waits.
+            var report = new FetchReport(remote, state.NodeId, false, FetchErrors.Describe(e), 0);
+            lock (_gate)
+            {
+                state.InFlight = false;
+                state.LastFetch = new LastFetchStatus(_time.GetUtcNow(), false, report.Error);
+                RaiseLocked(FetchSchedulerEventKind.WorkerFaulted, remote, report: report);
+                ArmBackstopLocked(state);
+            }
+
+            foreach (var waiter in waiters)
+            {
+                waiter.TrySetResult(report);
+            }
+
+            LogWorkerFaulted(_logger, remote, e);
+        }
+        finally
+        {
+            if (!idle)
+            {
+                // Whatever ended this worker, the peer must not stay marked running (it would never be fetched again);
+                // a trigger that came meanwhile gets a new worker.
+                lock (_gate)
+                {
+                    state.Running = false;
+                    state.InFlight = false;
+                    if (state.Pending && !_stopping)
+                    {
+                        StartWorkerLocked(state, FetchTrigger.None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next fetch for the worker, or false when the worker ends: nothing pending, stopping, no remote, not
+    /// trusted, or held by a local error (unless someone waits: <c>peermesh fetch</c> goes through a hold).
+    /// </summary>
+    private bool TakeWorkLocked(PeerFetchState state, out string remote, out long version, out List<TaskCompletionSource<FetchReport>> waiters)
+    {
+        remote = state.RemoteName ?? string.Empty;
+        version = state.AnnouncedVersion;
+        waiters = [];
+        var trusted = Trust.IsTrusted(state.NodeId);
+        if (!state.Pending || _stopping || state.RemoteName is null || !trusted)
+        {
+            state.Running = false;
+            state.Pending = false;
+            CancelWaitersLocked(state, trusted ? null : NotTrusted(state.NodeId));
+            RaiseLocked(FetchSchedulerEventKind.WorkerIdle, state.RemoteName);
+            return false;
+        }
+
+        if (_hold.IsActive && state.PendingWaiters.Count == 0)
+        {
+            // Our own repository cannot take a fetch now: whatever asked waits for the local retry.
+            state.Pending = false;
+            state.Running = false;
+            HoldLocked(state);
+            RaiseLocked(FetchSchedulerEventKind.TriggerHeld, remote);
+            RaiseLocked(FetchSchedulerEventKind.WorkerIdle, remote);
+            return false;
+        }
+
+        state.Pending = false;
+        waiters = [.. state.PendingWaiters];
+        state.PendingWaiters.Clear();
+        BackstopTimers.Disarm(state);
+        return true;
+    }
+
+    private async Task<FetchReport> FetchOnceAsync(PeerFetchState state, string remote, long version)
+    {
+        var result = await _runner.RunAsync(
+            state.NodeId,
+            remote,
+            () =>
+            {
+                lock (_gate)
+                {
+                    state.InFlight = true;
+                    RaiseLocked(FetchSchedulerEventKind.FetchStarted, remote);
+                }
+            },
+            _stop.Token);
+        var branches = result.Ok ? await _aheadBehind.ComputeAsync(remote) : null;
+        FetchReport report;
+        lock (_gate)
+        {
+            report = CompleteLocked(state, remote, version, result, branches);
+        }
+
+        if (report.Ok)
+        {
+            LogFetched(_logger, remote, report.UpdatedRefs, result.Outcome!.ReceivedBytes);
+        }
+        else
+        {
+            LogFetchFailed(_logger, remote, report.Error!);
+        }
+
+        return report;
+    }
+
+    /// <summary>Records a fetch's result: last fetch, rewritten refs, ahead/behind, then the hold or the backstop.</summary>
+    private FetchReport CompleteLocked(PeerFetchState state, string remote, long version, FetchResult result, ImmutableArray<BranchDivergence>? branches)
+    {
+        state.InFlight = false;
+        var message = result.Error is null ? null : FetchErrors.Describe(result.Error);
+        if (result.Error is FetchFailedException { Kind: FetchErrorKind.NotManaged })
+        {
+            _reconciler.Invalidate(); // someone edited the remote: look at the config again on the next snapshot
+        }
+
+        state.LastFetch = new LastFetchStatus(_time.GetUtcNow(), result.Ok, message);
+        if (result.Outcome is { } outcome)
+        {
+            state.FetchedVersion = version;
+            if (outcome.RewrittenRefs.Length > 0)
+            {
+                state.Rewritten = true;
+                state.RewrittenRefs = outcome.RewrittenRefs;
+            }
+
+            if (branches is { } value)
+            {
+                state.Branches = value;
+            }
+        }
+
+        if (result.Error is FetchFailedException { IsLocal: true } local)
+        {
+            LocalFailureLocked(state, local.Kind);
+        }
+        else
+        {
+            // Whatever the peer answered, our repository took the attempt: the local error is gone.
+            state.HeldByLocalError = false;
+            LocalRecoveredLocked();
+            ArmBackstopLocked(state);
+        }
+
+        var report = new FetchReport(remote, state.NodeId, result.Ok, message, result.Outcome?.UpdatedRefs.Length ?? 0);
+        RaiseLocked(FetchSchedulerEventKind.FetchCompleted, remote, report: report);
+        return report;
+    }
+
+    private void ArmBackstopLocked(PeerFetchState state)
+    {
+        BackstopTimers.Disarm(state);
+        if (_stopping || !state.Live || state.RemoteName is null || !Trust.IsTrusted(state.NodeId))
+        {
+            return; // an offline peer is fetched again when it comes back (a join), an untrusted one once trusted
+        }
+
+        var due = _backstops.Arm(state);
+        RaiseLocked(FetchSchedulerEventKind.BackstopArmed, state.RemoteName, due: due);
+    }
+
+    private void OnBackstopDue(PeerFetchState state)
+    {
+        lock (_gate)
+        {
+            if (state.Live && state.Backstop is not null)
+            {
+                TriggerLocked(state, FetchTrigger.Backstop);
+            }
+        }
+    }
+
+    private static void CancelWaitersLocked(PeerFetchState state, string? reason = null)
+    {
+        foreach (var waiter in state.PendingWaiters)
+        {
+            waiter.TrySetResult(new FetchReport(state.RemoteName ?? string.Empty, state.NodeId, false, reason ?? "cancelled (node stopping)", 0));
+        }
+
+        state.PendingWaiters.Clear();
+    }
+}
