@@ -44,7 +44,7 @@ public sealed class SyncServiceTests
         await using var setup = await PeerSetup.CreateAsync(ct);
         var view = new FakeMembershipView();
         var publisher = new FakePublisher();
-        File.WriteAllText(Path.Combine(setup.Local.WorkDir, "untracked.txt"), "mine\n");
+        await File.WriteAllTextAsync(Path.Combine(setup.Local.WorkDir, "untracked.txt"), "mine\n", ct);
         var fingerprint = setup.Local.Fingerprint(includeConfig: false);
         await using var service = Service(setup, view, publisher);
         await service.StartAsync(ct);
@@ -273,7 +273,7 @@ public sealed class SyncServiceTests
         var remote = setup.AddManagedRemote();
         var lockFile = Path.Combine(setup.Local.GitDir, "refs", "remotes", remote, "main.lock");
         Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
-        File.WriteAllText(lockFile, "killed\n");
+        await File.WriteAllTextAsync(lockFile, "killed\n", ct);
         File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow.AddSeconds(-10));
         var commit = setup.Peer.Commit("after restart");
         await using var service = Service(setup, new FakeMembershipView(), new FakePublisher());
