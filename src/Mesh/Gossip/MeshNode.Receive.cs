@@ -70,7 +70,7 @@ internal sealed partial class MeshNode
 
         _heardStaleClaimAboutUs = false;
         _repoTouched.Clear();
-        foreach (var update in message.Updates ?? [])
+        foreach (var update in RemovalsFirst(message.Updates))
         {
             ApplyUpdate(update, source, sender, fromPushPull: false);
         }

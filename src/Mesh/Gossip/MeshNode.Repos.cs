@@ -110,7 +110,6 @@ internal sealed partial class MeshNode
                     _repoStatements[repo.RepoId] = SignRepoStatement(UpdateKind.Repo, repo);
                 }
 
-                statements.AddRange(removed.Select(r => SignRepoStatement(UpdateKind.RepoRemoved, r)));
                 AnnounceSelf();
             }
             else
@@ -121,7 +120,10 @@ internal sealed partial class MeshNode
                 }
             }
 
+            // Removals last, so they are the newest in the broadcast queue and go first: a member at its cap for us
+            // then makes room before the additions arrive (receivers also apply removals first within a message).
             statements.AddRange(changed.Select(r => _repoStatements[r.RepoId]));
+            statements.AddRange(removed.Select(r => SignRepoStatement(UpdateKind.RepoRemoved, r)));
             Disseminate(statements, setChanged ? _selfAlive : null);
         }
     }
@@ -233,9 +235,37 @@ internal sealed partial class MeshNode
                 shared.Insert(0, alive);
             }
 
-            foreach (var part in Pack(shared, _codec.MaxPayloadBytes - MessageOverhead))
+            foreach (var part in Pack(RemovalsFirst([.. shared]), _codec.MaxPayloadBytes - MessageOverhead))
             {
                 SendMessage(entry.Member.GossipEndPoint, new GossipMessage { Updates = [.. part] }, piggyback: false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The updates of a message, repository removals first, the others in their order: a member at its cap for the
+    /// sender then makes room before an addition in the same message arrives.
+    /// </summary>
+    private static IEnumerable<MemberUpdate> RemovalsFirst(MemberUpdate[]? updates)
+    {
+        if (updates is null)
+        {
+            yield break;
+        }
+
+        foreach (var update in updates)
+        {
+            if (update?.Kind == UpdateKind.RepoRemoved)
+            {
+                yield return update;
+            }
+        }
+
+        foreach (var update in updates)
+        {
+            if (update?.Kind != UpdateKind.RepoRemoved)
+            {
+                yield return update!;
             }
         }
     }
@@ -293,10 +323,18 @@ internal sealed partial class MeshNode
             return;
         }
 
+        RepoAnnouncement? evicted = null;
         if (held is null && current!.Member.Repos.Length >= _options.MaxReposPerMember)
         {
-            Statistics.CountDrop(DropReason.RepoCap);
-            return;
+            // At the cap, a statement under a newer set version takes the place of the repository held from the oldest
+            // one: that may be one the member removed while we were not listening (a full set asked for then replaces
+            // the old one statement by statement). Under the same set version there is no room: counted.
+            evicted = current.Member.Repos.MinBy(r => state.MarkOf(r.RepoId));
+            if (evicted is null || state.MarkOf(evicted.RepoId) >= update.RepoSetVersion)
+            {
+                Statistics.CountDrop(DropReason.RepoCap);
+                return;
+            }
         }
 
         if (_options.RequireSignatures && !UpdateSigning.Verify(update))
@@ -306,7 +344,8 @@ internal sealed partial class MeshNode
         }
 
         var repo = WireValidation.ToAnnouncement(wire);
-        var newState = state with { Floor = Math.Max(state.Floor, update.RepoSetVersion), Marks = state.Marks.SetItem(wire.RepoId, update.RepoSetVersion) };
+        var marks = state.Marks.SetItem(wire.RepoId, update.RepoSetVersion);
+        var newState = state with { Floor = Math.Max(state.Floor, update.RepoSetVersion), Marks = evicted is null ? marks : marks.Remove(evicted.RepoId) };
         if (repo == held)
         {
             // Only signed again under a new set version: nothing a reader sees changed.
@@ -314,7 +353,9 @@ internal sealed partial class MeshNode
         }
         else
         {
-            var repos = held is null ? current!.Member.Repos.Add(repo) : current!.Member.Repos.Replace(held, repo);
+            var repos = held is not null ? current!.Member.Repos.Replace(held, repo)
+                : evicted is not null ? current!.Member.Repos.Remove(evicted).Add(repo)
+                : current!.Member.Repos.Add(repo);
             _table.Set(current with { Member = current.Member with { Repos = repos }, RepoState = newState });
         }
 
