@@ -19,8 +19,11 @@ internal sealed partial class MeshNode
     /// </summary>
     private const int MaxGossipedRepoChanges = 16;
 
-    /// <summary>Repair requests to a member back off to at most 2^this probe intervals apart.</summary>
-    private const int MaxRepairBackoffShift = 5;
+    /// <summary>
+    /// Repository requests to a member back off to at most 2^this probe intervals apart (8 s on a LAN): a member that
+    /// does not know us yet refuses the first ones, and a member lying about its set costs little.
+    /// </summary>
+    private const int MaxRepairBackoffShift = 3;
 
     private readonly List<WireRepo> _localRepos = [];
     private readonly Dictionary<string, MemberUpdate> _repoStatements = new(StringComparer.Ordinal);
@@ -442,8 +445,13 @@ internal sealed partial class MeshNode
         {
             if (_table.Get(id) is { } entry && !CheckRepoSet(entry))
             {
-                // Give statements in flight (gossip relays) a probe interval to arrive before asking.
-                _repoRepairs.TryAdd(id, new RepoRepair(MonotonicNow + _options.ProbeInterval, 0));
+                // Give statements in flight (gossip relays) a probe interval to arrive before asking. A new alive of the
+                // member (it came back, or changed its set) starts the backoff again.
+                var fresh = new RepoRepair(MonotonicNow + _options.ProbeInterval, 0, entry.Member.Incarnation);
+                if (!_repoRepairs.TryGetValue(id, out var running) || running.Incarnation != entry.Member.Incarnation)
+                {
+                    _repoRepairs[id] = fresh;
+                }
             }
             else
             {
@@ -525,7 +533,7 @@ internal sealed partial class MeshNode
             SendMessage(entry.Member.GossipEndPoint, new RepoRequestMessage(), piggyback: true);
             Statistics.CountRepoRequest();
             var backoff = _options.ProbeInterval * (1 << Math.Min(repair.Attempts + 1, MaxRepairBackoffShift));
-            _repoRepairs[id] = new RepoRepair(now + backoff, repair.Attempts + 1);
+            _repoRepairs[id] = repair with { Due = now + backoff, Attempts = repair.Attempts + 1 };
         }
     }
 
@@ -601,5 +609,5 @@ internal sealed partial class MeshNode
         AnnounceSelf();
     }
 
-    private sealed record RepoRepair(DateTimeOffset Due, int Attempts);
+    private sealed record RepoRepair(DateTimeOffset Due, int Attempts, long Incarnation);
 }
