@@ -177,19 +177,6 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
         var sessionLeader = DaemonGuard.FindSessionLeader();
         Directory.CreateDirectory(Path.GetDirectoryName(_pidFile)!);
         StaleProcessReaper.EndStale(_pidFile, _basePath, _logger);
-        if (_served is not null)
-        {
-            // The folder and list on disk say what is served now, whatever a previous run left there.
-            await _servedGate.WaitAsync(cancellationToken);
-            try
-            {
-                _served.Apply(_served.Current);
-            }
-            finally
-            {
-                _servedGate.Release();
-            }
-        }
 
         var port = ChoosePort();
         string? lastError = null;
@@ -328,6 +315,21 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     private async Task<(DaemonProcess? Process, string? Error)> LaunchAsync(IReadOnlyList<string> sessionLeader, string executable, int port, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_served is not null)
+        {
+            // git daemon wants its base path to exist; the folder and list say what is served now, whatever a previous
+            // run left there or someone removed since.
+            await _servedGate.WaitAsync(cancellationToken);
+            try
+            {
+                _served.Apply(_served.Current);
+            }
+            finally
+            {
+                _servedGate.Release();
+            }
+        }
+
         LogStarting(port);
         var info = DaemonGuard.StartInfo(sessionLeader, executable, _arguments(port), _environment);
         var process = DaemonProcess.Start(info, _time, LogDaemonLine);

@@ -68,21 +68,25 @@ public static class ServedName
     /// <summary>The name for the repository at <paramref name="path"/>, unique among <paramref name="taken"/>.</summary>
     public static string Choose(string path, IEnumerable<string> taken) => Unique(FromFolder(path), taken);
 
-    /// <summary>Each run of characters a name cannot hold becomes one <c>-</c>.</summary>
+    /// <summary>Each run of characters a name cannot hold, with the dashes around it, becomes one <c>-</c>.</summary>
     private static string Sanitize(string text)
     {
         var builder = new StringBuilder(text.Length);
         var replacing = false;
         foreach (var c in text)
         {
-            if (char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')
+            if (char.IsAsciiLetterOrDigit(c) || c is '.' or '_' || (c == '-' && !replacing))
             {
                 builder.Append(c);
                 replacing = false;
             }
-            else if (!replacing)
+            else if (c != '-')
             {
-                builder.Append('-');
+                if (builder.Length == 0 || builder[^1] != '-')
+                {
+                    builder.Append('-');
+                }
+
                 replacing = true;
             }
         }
