@@ -32,7 +32,7 @@ internal static class AccessHook
         [ "$1" = upload-pack ] && [ -n "$PEERMESH_SERVE_BASE" ] && [ -n "$PEERMESH_SERVE_LIST" ] || exit 1
         name=${2#"$PEERMESH_SERVE_BASE"/}
         case $name in ''|*/*) exit 1 ;; esac
-        [ "$2" = "$PEERMESH_SERVE_BASE/$name" ] && cd -P . || exit 1
+        cd -P . || exit 1
         here=$PWD
         while IFS='{{Tab}}' read -r served directory; do
           [ "$served" = "$name" ] || continue
