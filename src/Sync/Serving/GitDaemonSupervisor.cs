@@ -341,6 +341,9 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             if (first == process.Ready)
             {
                 await process.DaemonIdKnown.WaitAsync(linked.Token);
+                // A wait on a task already done ignores the token: a daemon ready before the wait began is still a
+                // start cancelled (seen under load: "Ready to rumble" read before the first await).
+                cancellationToken.ThrowIfCancellationRequested();
                 LogServing(port);
                 return (process, null);
             }
