@@ -138,7 +138,10 @@ public sealed class SyncServiceTests
         view.Set(setup.PeerMember(port: GitDaemon.FreePort()));
         Assert.Equal("connection refused", (await _events.FetchedAsync("peer")).Error);
         Assert.Equal("connection refused", service.GetStatus().Peers[0].Remotes[0].LastFetch!.Error);
-        Assert.Equal("open", service.GetStatus().Peers[0].Remotes[0].Breaker);
+        var breaker = service.GetStatus().Peers[0].Remotes[0].Breaker;
+        Assert.Equal("open", breaker.State);
+        Assert.True(breaker.Failures > 0, $"{breaker.Failures} failures");
+        Assert.True(breaker.RetryAt > service.GetStatus().Peers[0].Remotes[0].LastFetch!.At, $"retry at {breaker.RetryAt}");
 
         var report = Assert.Single(await service.FetchNowAsync("peer", ct));
 
