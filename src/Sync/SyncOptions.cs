@@ -1,3 +1,5 @@
+using PeerMesh.Mesh.Timing;
+
 namespace PeerMesh.Sync;
 
 /// <summary>
@@ -96,6 +98,9 @@ internal sealed class SyncOptions
 
     /// <summary>Cap of the growing wait after local errors. Default 60 s (the backstop's cadence).</summary>
     public TimeSpan LocalErrorMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The wait after the n-th consecutive local error: <c>min(LocalErrorRetryDelay * 2^(n-1), LocalErrorMaxRetryDelay)</c>, no jitter.</summary>
+    public Backoff LocalErrorBackoff => new(LocalErrorRetryDelay, LocalErrorMaxRetryDelay);
 
     /// <summary>
     /// After the managed remotes could not be updated (the config locked by the user's git) or the membership view

@@ -45,7 +45,7 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
         _options = options ?? new SeedJoinerOptions();
         _resolve = resolve ?? System.Net.Dns.GetHostAddressesAsync;
         var now = time.GetUtcNow();
-        _states = [.. _seeds.Select(s => new SeedState(s) { NextAttempt = now, Backoff = _options.InitialBackoff })];
+        _states = [.. _seeds.Select(s => new SeedState(s) { NextAttempt = now })];
     }
 
     public IReadOnlyList<SeedStatus> Status
@@ -178,14 +178,14 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
                 }
 
                 state.Joined = true;
-                state.Backoff = _options.InitialBackoff;
-                state.NextAttempt = now + Jittered(_options.JoinedCheckInterval);
+                state.Failures = 0;
+                state.NextAttempt = now + _options.Retry.Spread(_options.JoinedCheckInterval, _random);
                 return;
             }
 
             state.Joined = false;
-            state.NextAttempt = now + Jittered(state.Backoff);
-            state.Backoff = TimeSpan.FromTicks(Math.Min(state.Backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+            state.Failures++;
+            state.NextAttempt = now + _options.Retry.Delay(state.Failures, _random);
         }
 
         if (newError)
@@ -198,12 +198,6 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
         {
             _sink.OfferCandidate(endPoint, DiscoverySource.Seed);
         }
-    }
-
-    private TimeSpan Jittered(TimeSpan value)
-    {
-        var factor = 1 + (_options.Jitter * ((2 * _random.NextDouble()) - 1));
-        return TimeSpan.FromTicks((long)(value.Ticks * factor));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "seed {Seed} joined")]
@@ -230,6 +224,7 @@ internal sealed partial class SeedJoiner : IAsyncDisposable
 
         public DateTimeOffset NextAttempt { get; set; }
 
-        public TimeSpan Backoff { get; set; }
+        /// <summary>Tries in a row that did not find the seed a live member (0 once it is).</summary>
+        public int Failures { get; set; }
     }
 }

@@ -1,3 +1,5 @@
+using PeerMesh.Mesh.Timing;
+
 namespace PeerMesh.Discovery.Seeds;
 
 /// <summary>Retry timing of <see cref="SeedJoiner"/>.</summary>
@@ -14,4 +16,7 @@ internal sealed class SeedJoinerOptions
 
     /// <summary>Random spread of each wait, as a fraction (+-). Default 0.2.</summary>
     public double Jitter { get; set; } = 0.2;
+
+    /// <summary>The wait after the n-th failed try in a row: <c>min(InitialBackoff * 2^(n-1), MaxBackoff)</c>, spread by <see cref="Jitter"/>.</summary>
+    public Backoff Retry => new(InitialBackoff, MaxBackoff, Jitter);
 }

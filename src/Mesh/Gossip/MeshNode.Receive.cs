@@ -232,7 +232,9 @@ internal sealed partial class MeshNode
                 ApplyLeft(update);
                 break;
             case UpdateKind.Repo:
+                var known = _table.Get(update.NodeId);
                 ApplyRepo(update, relay: true);
+                ChallengeIfMoved(known, update, source, sender);
                 break;
             case UpdateKind.RepoRemoved:
                 ApplyRepoRemoved(update, relay: true);

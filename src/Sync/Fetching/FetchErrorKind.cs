@@ -46,4 +46,10 @@ internal enum FetchErrorKind
     /// the scheduler with a growing delay, not per trigger (HOSTILE 34).
     /// </summary>
     LocalStorage = 13,
+
+    /// <summary>
+    /// The peer moved while the attempt ran at its old address: not the peer's fault, never retried by Polly or counted
+    /// by its breaker; the scheduler runs the fetch again at once at the new address.
+    /// </summary>
+    AddressMoved = 14,
 }

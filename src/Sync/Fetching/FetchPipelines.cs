@@ -77,9 +77,10 @@ internal sealed partial class FetchPipelines : IDisposable
         BreakerWatch? breakerWatch = null,
         Func<OnRetryArguments<object>, ValueTask>? onRetry = null)
     {
-        // The peer's fault only: a lock held by the user's own git, a refused config, our repository gone or our disk full is not the peer's.
+        // The peer's fault only: a lock held by the user's own git, a refused config, our repository gone or our disk
+        // full is not the peer's, nor is an attempt at an address the peer has left (issue 12 item 14).
         Func<CircuitBreakerPredicateArguments<object>, ValueTask<bool>> peerFault = new PredicateBuilder()
-            .Handle<FetchFailedException>(e => !e.IsLocal && e.Kind is not (FetchErrorKind.LockContention or FetchErrorKind.NotManaged or FetchErrorKind.Cancelled))
+            .Handle<FetchFailedException>(e => !e.IsLocal && e.Kind is not (FetchErrorKind.LockContention or FetchErrorKind.NotManaged or FetchErrorKind.Cancelled or FetchErrorKind.AddressMoved))
             .Handle<TimeoutRejectedException>();
 
         builder.AddTimeout(new TimeoutStrategyOptions { Name = "overall", Timeout = options.OverallTimeout });

@@ -6,11 +6,13 @@ namespace PeerMesh.Sync.Fetching;
 internal static class FetchPlanner
 {
     /// <summary>
-    /// What a new membership entry asks for, given whether the peer was live before and the refs version we last
-    /// asked a fetch for. Any change of the version counts, not only a rise: a peer that lost its state and counts
-    /// from 1 again still has new refs for us.
+    /// What a new membership entry asks for, given whether the peer was live before, the refs version we last
+    /// asked a fetch for and whether its remote URL just changed. Any change of the version counts, not only a rise: a
+    /// peer that lost its state and counts from 1 again still has new refs for us. A peer seen at a new address is
+    /// fetched there at once: what failed at the old address, or was committed while moving, comes now, not with the
+    /// backstop.
     /// </summary>
-    public static FetchTrigger Decide(bool wasLive, long requestedVersion, Member member, string repoId)
+    public static FetchTrigger Decide(bool wasLive, long requestedVersion, Member member, string repoId, bool moved = false)
     {
         if (!member.IsLive || member.FindRepo(repoId) is not { } repo)
         {
@@ -22,7 +24,12 @@ internal static class FetchPlanner
             return FetchTrigger.Joined;
         }
 
-        return repo.RefsVersion != requestedVersion ? FetchTrigger.RefsChanged : FetchTrigger.None;
+        if (repo.RefsVersion != requestedVersion)
+        {
+            return FetchTrigger.RefsChanged;
+        }
+
+        return moved ? FetchTrigger.Moved : FetchTrigger.None;
     }
 
     /// <summary>

@@ -21,6 +21,9 @@ internal sealed partial class FetchScheduler
     [LoggerMessage(Level = LogLevel.Warning, Message = "local repository error ({Failures} in a row): no fetches for {Seconds} s")]
     private static partial void LogLocalHold(ILogger logger, string failures, int seconds);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "fetch of {Remote} at {OldUrl} given up: the peer moved to {NewUrl}; fetching there")]
+    private static partial void LogMoveCancelled(ILogger logger, string remote, string oldUrl, string newUrl);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not update the managed remotes: {Reason}")]
     private static partial void LogReconcileFailed(ILogger logger, string reason);
 }

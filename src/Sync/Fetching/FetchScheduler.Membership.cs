@@ -39,13 +39,22 @@ internal sealed partial class FetchScheduler
 
         lock (_gate)
         {
+            // The config was written before this: from here on every attempt that starts goes to the new URL, and one
+            // that went to the old one is cancelled (MovedLocked), so no fetch is left behind at an address the peer left.
+            var moved = new HashSet<string>(StringComparer.Ordinal);
             if (!managed.IsDefault)
             {
                 foreach (var remote in managed)
                 {
                     var state = GetOrAddLocked(remote.NodeId);
                     state.RemoteName = remote.Name;
+                    var previous = state.Url;
                     state.Url = remote.Url;
+                    if (previous is not null && remote.Url is not null && previous != remote.Url)
+                    {
+                        moved.Add(remote.NodeId);
+                        MovedLocked(state, previous);
+                    }
                 }
             }
 
@@ -61,7 +70,7 @@ internal sealed partial class FetchScheduler
 
                 // A peer trusted again counts as joining, so it is fetched at once.
                 var trigger = trust.IsTrusted(member.Id)
-                    ? FetchPlanner.Decide(state.Live && state.Trusted, state.RequestedVersion, member, _repoId)
+                    ? FetchPlanner.Decide(state.Live && state.Trusted, state.RequestedVersion, member, _repoId, moved.Contains(member.Id))
                     : FetchTrigger.None;
                 state.AnnouncedVersion = repo.RefsVersion;
                 if (member.IsLive)

@@ -68,6 +68,18 @@ internal sealed partial class FetchScheduler
                 }
 
                 var report = await FetchOnceAsync(state, remote, version);
+                if (report is null)
+                {
+                    // Given up because the peer moved: whoever waits gets the run at the new address, which is pending.
+                    lock (_gate)
+                    {
+                        state.PendingWaiters.InsertRange(0, waiters);
+                    }
+
+                    waiters = [];
+                    continue;
+                }
+
                 foreach (var waiter in waiters)
                 {
                     waiter.TrySetResult(report);
@@ -83,6 +95,7 @@ internal sealed partial class FetchScheduler
             lock (_gate)
             {
                 state.InFlight = false;
+                state.AttemptUrl = null;
                 state.LastFetch = new LastFetchStatus(_time.GetUtcNow(), false, report.Error);
                 RaiseLocked(FetchSchedulerEventKind.WorkerFaulted, remote, report: report);
                 ArmBackstopLocked(state);
@@ -105,6 +118,7 @@ internal sealed partial class FetchScheduler
                 {
                     state.Running = false;
                     state.InFlight = false;
+                    state.AttemptUrl = null;
                     if (state.Pending && !_stopping)
                     {
                         StartWorkerLocked(state, FetchTrigger.None);
@@ -151,20 +165,45 @@ internal sealed partial class FetchScheduler
         return true;
     }
 
-    private async Task<FetchReport> FetchOnceAsync(PeerFetchState state, string remote, long version)
+    /// <summary>One fetch of the peer, recorded; null when it was given up because the peer moved (it is pending again).</summary>
+    private async Task<FetchReport?> FetchOnceAsync(PeerFetchState state, string remote, long version)
     {
-        var result = await _runner.RunAsync(
-            state.NodeId,
-            remote,
-            () =>
+        FetchResult result;
+        Task? cancelling;
+        using (var run = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+        {
+            lock (_gate)
             {
-                lock (_gate)
-                {
-                    state.InFlight = true;
-                    RaiseLocked(FetchSchedulerEventKind.FetchStarted, remote);
-                }
-            },
-            _stop.Token);
+                state.RunCancel = run;
+            }
+
+            result = await _runner.RunAsync(state.NodeId, remote, () => BeginAttempt(state, remote), url => MovedFrom(state, url), run.Token);
+            lock (_gate)
+            {
+                cancelling = state.Cancelling;
+                state.RunCancel = null;
+                state.Cancelling = null;
+            }
+
+            if (cancelling is not null)
+            {
+                // The move's cancellation runs its callbacks on the pool: let them finish before the source goes.
+                await cancelling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        if (!result.Ok
+            && !_stop.IsCancellationRequested
+            && (result.Error is FetchFailedException { Kind: FetchErrorKind.AddressMoved } || (cancelling is not null && result.Error is OperationCanceledException)))
+        {
+            lock (_gate)
+            {
+                RestartLocked(state, remote);
+            }
+
+            return null;
+        }
+
         var branches = result.Ok ? await _aheadBehind.ComputeAsync(remote) : null;
         FetchReport report;
         lock (_gate)
@@ -184,10 +223,67 @@ internal sealed partial class FetchScheduler
         return report;
     }
 
+    /// <summary>An attempt starts (a slot is held): it goes to the URL the peer is known at now.</summary>
+    private string? BeginAttempt(PeerFetchState state, string remote)
+    {
+        lock (_gate)
+        {
+            var first = !state.InFlight;
+            state.InFlight = true;
+            state.AttemptUrl = state.Url;
+            if (first)
+            {
+                RaiseLocked(FetchSchedulerEventKind.FetchStarted, remote, url: state.Url);
+            }
+
+            return state.Url;
+        }
+    }
+
+    /// <summary>Where the peer is known to be now, when that is no longer <paramref name="url"/>; else null.</summary>
+    private string? MovedFrom(PeerFetchState state, string? url)
+    {
+        lock (_gate)
+        {
+            return state.Url is { } now && now != url ? now : null;
+        }
+    }
+
+    /// <summary>
+    /// The fetch ended because the peer moved: nothing about the peer is recorded (last fetch, backstop, hold and
+    /// breaker stay as they were) and the worker goes round again at once, at the new address.
+    /// </summary>
+    private void RestartLocked(PeerFetchState state, string remote)
+    {
+        state.InFlight = false;
+        state.AttemptUrl = null;
+        state.Pending = true;
+        RaiseLocked(FetchSchedulerEventKind.FetchRestarted, remote, url: state.Url);
+    }
+
+    /// <summary>
+    /// The peer's remote URL changed. A fetch whose attempt went to another address is cancelled, whether it hangs in
+    /// connect there or waits between Polly's attempts; the worker then runs it again at once (<see cref="RestartLocked"/>).
+    /// Its cancellation runs on the pool, never under this lock.
+    /// </summary>
+    private void MovedLocked(PeerFetchState state, string oldUrl)
+    {
+        var cancelled = false;
+        if (state.AttemptUrl is { } attempt && attempt != state.Url && state.RunCancel is { } run && state.Cancelling is null)
+        {
+            state.Cancelling = run.CancelAsync();
+            cancelled = true;
+            LogMoveCancelled(_logger, state.RemoteName ?? string.Empty, attempt, state.Url ?? oldUrl);
+        }
+
+        RaiseLocked(FetchSchedulerEventKind.PeerMoved, state.RemoteName, ok: cancelled, url: state.Url);
+    }
+
     /// <summary>Records a fetch's result: last fetch, rewritten refs, ahead/behind, then the hold or the backstop.</summary>
     private FetchReport CompleteLocked(PeerFetchState state, string remote, long version, FetchResult result, ImmutableArray<BranchDivergence>? branches)
     {
         state.InFlight = false;
+        state.AttemptUrl = null;
         var message = result.Error is null ? null : FetchErrors.Describe(result.Error);
         if (result.Error is FetchFailedException { Kind: FetchErrorKind.NotManaged })
         {

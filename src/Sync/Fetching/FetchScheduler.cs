@@ -309,6 +309,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         DateTimeOffset? due = null,
         FetchReport? report = null,
         int failures = 0,
-        bool ok = false) =>
-        _observe?.Invoke(new FetchSchedulerEvent(kind, _time.GetUtcNow(), remote, trigger, version, due, report, failures, ok));
+        bool ok = false,
+        string? url = null) =>
+        _observe?.Invoke(new FetchSchedulerEvent(kind, _time.GetUtcNow(), remote, trigger, version, due, report, failures, ok, url));
 }

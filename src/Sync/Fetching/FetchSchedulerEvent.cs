@@ -13,7 +13,8 @@ namespace PeerMesh.Sync.Fetching;
 /// <param name="Due">When an armed timer fires.</param>
 /// <param name="Report">The fetch's result (<see cref="FetchSchedulerEventKind.FetchCompleted"/>, <see cref="FetchSchedulerEventKind.WorkerFaulted"/>).</param>
 /// <param name="Failures">Local failures in a row (<see cref="FetchSchedulerEventKind.LocalHoldArmed"/>).</param>
-/// <param name="Ok">Applied with the remotes updated, trust list changed, or hold ended because the error is gone.</param>
+/// <param name="Ok">Applied with the remotes updated, trust list changed, hold ended because the error is gone, or a fetch at a peer's old address cancelled.</param>
+/// <param name="Url">The address a fetch starts at (<see cref="FetchSchedulerEventKind.FetchStarted"/>) or the peer moved to.</param>
 internal sealed record FetchSchedulerEvent(
     FetchSchedulerEventKind Kind,
     DateTimeOffset At,
@@ -23,4 +24,5 @@ internal sealed record FetchSchedulerEvent(
     DateTimeOffset? Due = null,
     FetchReport? Report = null,
     int Failures = 0,
-    bool Ok = false);
+    bool Ok = false,
+    string? Url = null);

@@ -24,7 +24,7 @@ internal enum FetchSchedulerEventKind
     /// <summary>A fetch asked for was held because a local error holds every fetch.</summary>
     TriggerHeld = 7,
 
-    /// <summary>The remote's fetch holds a slot and is running now.</summary>
+    /// <summary>The remote's fetch holds a slot and is running now, at <see cref="FetchSchedulerEvent.Url"/>.</summary>
     FetchStarted = 8,
 
     /// <summary>A fetch ended (<see cref="FetchSchedulerEvent.Report"/>); the peer's state, backstop and hold are updated.</summary>
@@ -47,4 +47,16 @@ internal enum FetchSchedulerEventKind
 
     /// <summary>Ahead/behind of every remote was computed again after the local branches moved.</summary>
     BranchesRefreshed = 15,
+
+    /// <summary>
+    /// The peer's remote URL changed (<see cref="FetchSchedulerEvent.Url"/>: the new one); Ok when a fetch running at the
+    /// old address was cancelled for it.
+    /// </summary>
+    PeerMoved = 16,
+
+    /// <summary>
+    /// A fetch ended because its peer moved (not the peer's failure: no breaker count, no retry, no backstop, the last
+    /// fetch unchanged); the worker runs it again at once at <see cref="FetchSchedulerEvent.Url"/>.
+    /// </summary>
+    FetchRestarted = 17,
 }

@@ -19,4 +19,7 @@ internal enum FetchTrigger
 
     /// <summary>The wait after a local error (disk full, repository gone) is over: try again.</summary>
     LocalRetry = 5,
+
+    /// <summary>The peer was seen at a new address (its remote URL changed): fetch there at once.</summary>
+    Moved = 6,
 }

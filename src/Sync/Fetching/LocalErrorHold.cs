@@ -38,14 +38,6 @@ internal sealed class LocalErrorHold : IDisposable
     /// <summary>True while fetches are held.</summary>
     public bool IsActive => Until is { } until && _time.GetUtcNow() < until;
 
-    /// <summary>The wait after the n-th consecutive local failure: base * 2^(n-1), capped.</summary>
-    public static TimeSpan RetryDelay(SyncOptions options, int failures)
-    {
-        var factor = Math.Pow(2, Math.Clamp(failures - 1, 0, 30));
-        var ticks = Math.Min(options.LocalErrorRetryDelay.Ticks * factor, options.LocalErrorMaxRetryDelay.Ticks);
-        return TimeSpan.FromTicks((long)ticks);
-    }
-
     /// <summary>A fetch failed on our side: starts a wait unless one runs. The new wait, or null when none started.</summary>
     public TimeSpan? Fail(FetchErrorKind kind)
     {
@@ -57,7 +49,7 @@ internal sealed class LocalErrorHold : IDisposable
         }
 
         Failures++;
-        var delay = RetryDelay(_options, Failures);
+        var delay = _options.LocalErrorBackoff.Delay(Failures);
         Until = _time.GetUtcNow() + delay;
         _timer?.Dispose();
         _timer = _time.CreateTimer(static s => ((LocalErrorHold)s!)._onElapsed(), this, delay, Timeout.InfiniteTimeSpan);

@@ -37,6 +37,15 @@ internal sealed class PeerFetchState
     /// <summary>Holding a concurrency slot and fetching now.</summary>
     public bool InFlight { get; set; }
 
+    /// <summary>The URL the running fetch's latest attempt went to (null when no fetch runs).</summary>
+    public string? AttemptUrl { get; set; }
+
+    /// <summary>Cancels the running fetch (and only it): the peer moved away from <see cref="AttemptUrl"/>.</summary>
+    public CancellationTokenSource? RunCancel { get; set; }
+
+    /// <summary>The cancellation of the running fetch for a move, once asked for; awaited by the worker.</summary>
+    public Task? Cancelling { get; set; }
+
     /// <summary>Another fetch was asked for while one ran: run once more afterwards (coalesced).</summary>
     public bool Pending { get; set; }
 

@@ -41,16 +41,24 @@ internal sealed partial class PeerFetcher : IPeerFetcher
     }
 
     /// <summary>
-    /// Fetches <paramref name="remoteName"/>. Cancellation, the watchdog and the size cap close the connection at
-    /// once (the git:// transport is <see cref="GitProtocolSubtransport"/>), so the fetch ends within a poll interval.
+    /// Fetches <paramref name="remoteName"/> from the URL in its config (what <c>peermesh</c> tools and tests use; the
+    /// scheduler passes the address it knows, see <see cref="FetchAsync(string, string?, CancellationToken)"/>).
     /// </summary>
-    public Task<FetchOutcome> FetchAsync(string remoteName, CancellationToken cancellationToken)
+    public Task<FetchOutcome> FetchAsync(string remoteName, CancellationToken cancellationToken) =>
+        FetchAsync(remoteName, null, cancellationToken);
+
+    /// <summary>
+    /// Fetches <paramref name="remoteName"/> from <paramref name="url"/> (null: the URL in the remote's config). The
+    /// remote must still be a managed one. Cancellation, the watchdog and the size cap close the connection at once
+    /// (the git:// transport is <see cref="GitProtocolSubtransport"/>), so the fetch ends within a poll interval.
+    /// </summary>
+    public Task<FetchOutcome> FetchAsync(string remoteName, string? url, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
 
         // LongRunning: a dedicated thread for libgit2's synchronous fetch, never a pool thread.
         return Task.Factory.StartNew(
-            () => Fetch(remoteName, cancellationToken),
+            () => Fetch(remoteName, url, cancellationToken),
             CancellationToken.None,
             TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach,
             TaskScheduler.Default);
@@ -60,7 +68,7 @@ internal sealed partial class PeerFetcher : IPeerFetcher
     public FetchTransferStatus? Transfer(string remoteName) =>
         _running.TryGetValue(remoteName, out var progress) ? progress.Snapshot() : null;
 
-    private FetchOutcome Fetch(string remoteName, CancellationToken cancellationToken)
+    private FetchOutcome Fetch(string remoteName, string? givenUrl, CancellationToken cancellationToken)
     {
         if (!RemoteNames.IsSafe(remoteName))
         {
@@ -73,20 +81,21 @@ internal sealed partial class PeerFetcher : IPeerFetcher
             LogStaleLocks(_logger, removed == 1 ? "1 stale lock file" : removed.ToString(CultureInfo.InvariantCulture) + " stale lock files", remoteName);
         }
 
-        // The URL is the managed remote's config value, taken raw (no insteadOf) and checked; nothing else of the
-        // remote's config is used: the fetch is anonymous, with our refspec (HOSTILE 48).
+        // The URL is the one the scheduler knows the peer at now, or else the managed remote's config value, taken raw
+        // (no insteadOf); checked either way. Nothing else of the remote's config is used: the fetch is anonymous,
+        // with our refspec (HOSTILE 48).
         string url;
         using (var config = OpenRepository())
         {
             // The repository's own config only, as ManagedRemotes reads it: a marker elsewhere makes nothing ours.
             var nodeId = config.Config.Get<string>($"remote.{remoteName}.{ManagedRemotes.NodeKey}", ConfigurationLevel.Local)?.Value;
-            var configured = config.Config.Get<string>($"remote.{remoteName}.url", ConfigurationLevel.Local)?.Value;
-            if (string.IsNullOrEmpty(nodeId) || !RemoteUrl.TryParse(configured, out _, out _))
+            var candidate = givenUrl ?? config.Config.Get<string>($"remote.{remoteName}.url", ConfigurationLevel.Local)?.Value;
+            if (string.IsNullOrEmpty(nodeId) || !RemoteUrl.TryParse(candidate, out _, out _))
             {
                 throw new FetchFailedException(FetchErrorKind.NotManaged, "not a managed remote with a git:// URL");
             }
 
-            url = configured!;
+            url = candidate!;
         }
 
         using var progress = new FetchProgress(

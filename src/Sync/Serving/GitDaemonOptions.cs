@@ -1,4 +1,5 @@
 using System.Net;
+using PeerMesh.Mesh.Timing;
 
 namespace PeerMesh.Sync.Serving;
 
@@ -26,6 +27,9 @@ public sealed class GitDaemonOptions
     public TimeSpan MinRestartDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxRestartDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The delay before the n-th restart in a row: <c>min(MinRestartDelay * 2^(n-1), MaxRestartDelay)</c>, no jitter (one daemon).</summary>
+    internal Backoff RestartBackoff => new(MinRestartDelay, MaxRestartDelay);
 
     /// <summary>A daemon that ran this long counts as healthy: the restart delay starts again from the minimum.</summary>
     public TimeSpan HealthyAfter { get; set; } = TimeSpan.FromSeconds(60);

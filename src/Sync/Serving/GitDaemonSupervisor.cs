@@ -268,7 +268,7 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
                 failures++;
             }
 
-            var delay = Backoff(failures);
+            var delay = _options.RestartBackoff.Delay(failures);
             // Armed before the status says when: whoever waits for that status may advance the clock at once.
             var wait = Task.Delay(delay, _time, stopping);
             SetStatus(new ServingStatus(false, port, restarts, reason, _time.GetUtcNow() + delay));
@@ -302,12 +302,6 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             SetStatus(new ServingStatus(true, port, restarts, reason));
             LogDaemonRestarted(port);
         }
-    }
-
-    private TimeSpan Backoff(int failures)
-    {
-        var factor = Math.Pow(2, Math.Min(failures - 1, 16));
-        return TimeSpan.FromTicks((long)Math.Min(_options.MinRestartDelay.Ticks * factor, _options.MaxRestartDelay.Ticks));
     }
 
     /// <summary>Starts the daemon under its guard and waits until it listens, exits, or takes too long.</summary>

@@ -26,6 +26,19 @@ public sealed class FetchPlannerTests
         Assert.Equal((FetchTrigger)expected, FetchPlanner.Decide(wasLive, requested, member, RepoId));
     }
 
+    [Theory]
+    [InlineData(true, 5, 5, MemberState.Alive, (int)FetchTrigger.Moved)]
+    [InlineData(true, 5, 5, MemberState.Suspect, (int)FetchTrigger.Moved)]
+    [InlineData(true, 5, 6, MemberState.Alive, (int)FetchTrigger.RefsChanged)]
+    [InlineData(false, 5, 5, MemberState.Alive, (int)FetchTrigger.Joined)]
+    [InlineData(true, 5, 5, MemberState.Dead, (int)FetchTrigger.None)]
+    public void Decide_RemoteUrlChanged_FetchedAtTheNewAddress(bool wasLive, long requested, long announced, MemberState state, int expected)
+    {
+        var member = FakeMembershipView.MakeMember("aa", "a", 9418, RepoId, announced, state: state);
+
+        Assert.Equal((FetchTrigger)expected, FetchPlanner.Decide(wasLive, requested, member, RepoId, moved: true));
+    }
+
     [Fact]
     public void Decide_MemberServesOtherRepo_None()
     {

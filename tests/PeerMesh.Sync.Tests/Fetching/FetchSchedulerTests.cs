@@ -1,3 +1,4 @@
+using System.Net;
 using PeerMesh.TestSupport.Mesh;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -22,6 +23,12 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     private const string RepoId = "1111111111111111111111111111111111111111";
     private const string NodeA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private const string NodeB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    // Issue 12 item 14: a's address before and after a move (a laptop on another network, a new DHCP lease).
+    private const string UrlBefore = "git://198.18.0.2:9418/repo";
+    private const string UrlAfter = "git://198.18.0.101:9418/repo";
+    private static readonly IPAddress s_before = IPAddress.Parse("198.18.0.2");
+    private static readonly IPAddress s_after = IPAddress.Parse("198.18.0.101");
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly FakeMembershipView _view = new();
@@ -64,6 +71,12 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         FakeMembershipView.MakeMember(NodeA, "a", 9418, RepoId, version, state: state);
 
     private static Member B(long version = 1) => FakeMembershipView.MakeMember(NodeB, "b", 9418, RepoId, version);
+
+    private static Member AAt(IPAddress address, long version = 1) =>
+        FakeMembershipView.MakeMember(NodeA, "a", 9418, RepoId, version, address: address);
+
+    private static FetchFailedException ConnectTimedOut() =>
+        new(FetchErrorKind.NoAnswer, "no answer to connect for 10 s");
 
     private async Task<FetchScheduler> StartAsync(params ManagedRemote[] existing) => await StartAsync(_view, existing);
 
@@ -227,6 +240,124 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         Assert.Equal(2, _fetcher.CallsFor("b"));
         Assert.True(status.Find(NodeA)!.Remotes[0].InProgress);
         Assert.True(status.Find(NodeB)!.Remotes[0].LastFetch!.Ok);
+    }
+
+    /// <summary>
+    /// Issue 12 item 14: the fetch a commit triggers hangs in connect at the address the peer just left; the membership
+    /// then moves the peer. The hanging fetch is cancelled, runs again at once at the new address, and the breaker,
+    /// which already holds one real failure, does not count the move: a second failure would open it (2 of 2).
+    /// </summary>
+    [Fact]
+    public async Task Move_FetchHangingAtTheOldAddress_CancelledAndRunAgainAtOnceAtTheNewAddressBreakerClosed()
+    {
+        _options.BreakerMinimumThroughput = 2;
+        var scheduler = await StartAsync();
+        _view.Set(AAt(s_before, version: 1));
+        await _fetcher.WaitingAsync("a");
+        _fetcher.Complete("a", error: ConnectTimedOut());
+        Assert.False((await _events.FetchedAsync("a")).Ok);
+        _view.Set(AAt(s_before, version: 2));
+        await _fetcher.WaitingAsync("a", call: 2);
+
+        _view.Set(AAt(s_after, version: 2));
+
+        var moved = await _events.WaitAsync(Kind.PeerMoved, "a");
+        Assert.True(moved.Ok); // a fetch at the old address was cancelled for it
+        Assert.Equal(UrlAfter, moved.Url);
+        var restarted = await _events.WaitAsync(Kind.FetchRestarted, "a");
+        Assert.Equal(UrlAfter, restarted.Url);
+        await _fetcher.WaitingAsync("a", call: 3);
+        _fetcher.Complete("a", new FetchOutcome(["refs/remotes/a/main"], [], 10));
+        var report = await _events.FetchedAsync("a", occurrence: 2);
+
+        Assert.True(report.Ok, report.Error);
+        Assert.Equal([UrlBefore, UrlBefore, UrlAfter], _fetcher.UrlsFor("a"));
+        Assert.Equal([UrlBefore, UrlBefore, UrlAfter], _events.Of(Kind.FetchStarted, "a").Select(e => e.Url));
+        Assert.Equal(2, _events.Count(Kind.FetchCompleted, "a")); // the cancelled one is no result of the peer's
+        Assert.Equal([FetchTrigger.Joined, FetchTrigger.RefsChanged, FetchTrigger.Moved], _events.TriggersOf("a"));
+        var remote = scheduler.GetStatus(null).Find(NodeA)!.Remotes[0];
+        Assert.Equal("closed", remote.Breaker);
+        Assert.Equal(UrlAfter, remote.Url);
+        Assert.True(remote.LastFetch!.Ok);
+        Assert.Equal(_time.GetUtcNow(), remote.LastFetch.At); // at once: the clock never moved
+    }
+
+    /// <summary>
+    /// The attempt at the old address does not see the cancellation (libgit2 in a connect) and fails on its own after
+    /// the move was known: that failure is the move's, not the peer's. Not counted by the breaker (which would open at
+    /// 2 of 2), not retried by Polly after its delay (the clock stands still), not recorded as the last fetch.
+    /// </summary>
+    [Fact]
+    public async Task Move_AttemptAtTheOldAddressFailsAfterTheMove_NotCountedNotRetriedRunAgainAtOnceAtTheNewAddress()
+    {
+        _options.BreakerMinimumThroughput = 2;
+        _options.RetryAttempts = 2;
+        _fetcher.IgnoresCancellation["a"] = true;
+        var scheduler = await StartAsync();
+        _view.Set(AAt(s_before, version: 1));
+        await _fetcher.WaitingAsync("a");
+        _fetcher.Complete("a", error: ConnectTimedOut());
+        await _events.FetchedAsync("a");
+        _view.Set(AAt(s_before, version: 2));
+        await _fetcher.WaitingAsync("a", call: 2);
+
+        await SetAsync(AAt(s_after, version: 2));
+        await _events.WaitAsync(Kind.PeerMoved, "a");
+        _fetcher.Complete("a", error: new FetchFailedException(FetchErrorKind.NetworkError, "host unreachable"));
+
+        await _events.WaitAsync(Kind.FetchRestarted, "a");
+        await _fetcher.WaitingAsync("a", call: 3);
+        _fetcher.Complete("a");
+        var report = await _events.FetchedAsync("a", occurrence: 2);
+
+        Assert.True(report.Ok, report.Error);
+        Assert.Equal([UrlBefore, UrlBefore, UrlAfter], _fetcher.UrlsFor("a"));
+        Assert.Equal("closed", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker);
+        Assert.Equal(2, _events.Count(Kind.FetchCompleted, "a"));
+    }
+
+    /// <summary>A fetch that failed at the old address before the move was known: the move fetches at once, not the backstop.</summary>
+    [Fact]
+    public async Task Move_AfterAFetchFailedAtTheOldAddress_FetchedAtOnceAtTheNewAddress()
+    {
+        var scheduler = await StartAsync();
+        _view.Set(AAt(s_before));
+        await _fetcher.WaitingAsync("a");
+        _fetcher.Complete("a", error: ConnectTimedOut());
+        await _events.WaitAsync(Kind.BackstopArmed, "a");
+
+        _view.Set(AAt(s_after));
+
+        var moved = await _events.WaitAsync(Kind.PeerMoved, "a");
+        Assert.False(moved.Ok); // nothing was running to cancel
+        await _fetcher.WaitingAsync("a", call: 2);
+        _fetcher.Complete("a");
+        Assert.True((await _events.FetchedAsync("a", occurrence: 2)).Ok);
+        Assert.Equal([FetchTrigger.Joined, FetchTrigger.Moved], _events.TriggersOf("a"));
+        Assert.Equal([UrlBefore, UrlAfter], _fetcher.UrlsFor("a"));
+        Assert.Equal(_time.GetUtcNow(), scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].LastFetch!.At);
+    }
+
+    /// <summary>A fetch asked for before the move but started after it (it waited for a slot) goes to the new address only.</summary>
+    [Fact]
+    public async Task Move_WhileTheFetchWaitsForASlot_EveryAttemptGoesToTheNewAddress()
+    {
+        _options.MaxConcurrentFetches = 1;
+        await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(B());
+        await _fetcher.WaitingAsync("b");
+        await SetAsync(B(), AAt(s_before));
+        await _events.WaitAsync(Kind.Triggered, "a");
+
+        await SetAsync(B(), AAt(s_after));
+        _fetcher.Complete("b");
+
+        await _events.FetchedAsync("a");
+        await _events.WaitAsync(Kind.WorkerIdle, "a");
+        Assert.NotEmpty(_fetcher.UrlsFor("a"));
+        Assert.All(_fetcher.UrlsFor("a"), url => Assert.Equal(UrlAfter, url));
+        Assert.Equal(0, _events.Count(Kind.FetchRestarted));
     }
 
     [Fact]

@@ -318,6 +318,56 @@ public sealed class PeerFetcherTests
         Assert.True(File.Exists(lockFile));
     }
 
+    /// <summary>
+    /// Issue 12 item 14: the scheduler passes the address it knows the peer at when the attempt starts; the config is
+    /// not read for it, so a URL written there meanwhile (or left there) cannot send the attempt elsewhere.
+    /// </summary>
+    [Fact]
+    public async Task FetchAsync_UrlGiven_FetchedFromThatUrlAndTheConfiguredOneNotContacted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        await using var oldAddress = new RecordingServer();
+        var remote = setup.AddManagedRemote(port: oldAddress.Port);
+        var configured = Git.Run(setup.Local.WorkDir, "remote", "get-url", remote);
+        var commit = setup.Peer.Commit("peer work");
+
+        var outcome = await Fetcher(setup).FetchAsync(remote, $"git://127.0.0.1:{setup.Daemon.Port}/repo", ct);
+
+        Assert.Contains("refs/remotes/peer/main", outcome.UpdatedRefs);
+        Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
+        Assert.Equal(0, oldAddress.Connections);
+        Assert.Equal(configured, Git.Run(setup.Local.WorkDir, "remote", "get-url", remote));
+    }
+
+    [Theory]
+    [InlineData("file:///etc")]
+    [InlineData("git://127.0.0.1:9418/../etc")]
+    [InlineData("")]
+    public async Task FetchAsync_GivenUrlNotOfTheManagedShape_RefusedAsNotManaged(string url)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var remote = setup.AddManagedRemote();
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync(remote, url, ct));
+
+        Assert.Equal(FetchErrorKind.NotManaged, error.Kind);
+    }
+
+    [Fact]
+    public async Task FetchAsync_UrlGivenForAUserRemote_RefusedAsNotManaged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var setup = await PeerSetup.CreateAsync(ct);
+        var url = $"git://127.0.0.1:{setup.Daemon.Port}/repo";
+        Git.Run(setup.Local.WorkDir, "remote", "add", "mine", url);
+
+        var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync("mine", url, ct));
+
+        Assert.Equal(FetchErrorKind.NotManaged, error.Kind);
+    }
+
     [Fact]
     public async Task FetchAsync_UserRemote_RefusedAsNotManaged()
     {

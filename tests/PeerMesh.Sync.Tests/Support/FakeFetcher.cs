@@ -8,7 +8,7 @@ namespace PeerMesh.Sync.Tests.Support;
 /// <summary>A fetcher whose fetches the test completes by hand (per remote), counting calls and overlap.</summary>
 internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
 {
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<TaskCompletionSource<FetchOutcome>>> _running = new();
+    private readonly Dictionary<string, List<TaskCompletionSource<FetchOutcome>>> _running = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _waited = new(StringComparer.Ordinal);
     private readonly List<(string Remote, int Call, TaskCompletionSource Done)> _waits = [];
@@ -17,8 +17,17 @@ internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
 
     public ConcurrentQueue<string> Calls { get; } = new();
 
+    /// <summary>Each call's remote and the URL it was asked to fetch from, in order.</summary>
+    public ConcurrentQueue<(string Remote, string? Url)> Attempts { get; } = new();
+
     /// <summary>Remotes whose fetches complete at once with this result instead of waiting for the test.</summary>
     public ConcurrentDictionary<string, Func<FetchOutcome>> Immediate { get; } = new();
+
+    /// <summary>
+    /// Remotes whose waiting fetches do not see cancellation (as libgit2 stuck in a connect until its own timeout):
+    /// they end only when the test completes them.
+    /// </summary>
+    public ConcurrentDictionary<string, bool> IgnoresCancellation { get; } = new();
 
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
@@ -26,9 +35,13 @@ internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
 
     public int CallsFor(string remote) => Calls.Count(c => c == remote);
 
-    public async Task<FetchOutcome> FetchAsync(string remoteName, CancellationToken cancellationToken)
+    /// <summary>The URLs the fetches of <paramref name="remote"/> were asked to go to, in order.</summary>
+    public IReadOnlyList<string?> UrlsFor(string remote) => [.. Attempts.Where(a => a.Remote == remote).Select(a => a.Url)];
+
+    public async Task<FetchOutcome> FetchAsync(string remoteName, string? url, CancellationToken cancellationToken)
     {
         Calls.Enqueue(remoteName);
+        Attempts.Enqueue((remoteName, url));
         var now = Interlocked.Increment(ref _inFlight);
         int max;
         while (now > (max = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, max) != max)
@@ -43,9 +56,31 @@ internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
             }
 
             var completion = new TaskCompletionSource<FetchOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _running.GetOrAdd(remoteName, _ => new()).Enqueue(completion);
+            lock (_gate)
+            {
+                if (!_running.TryGetValue(remoteName, out var list))
+                {
+                    _running[remoteName] = list = [];
+                }
+
+                list.Add(completion);
+            }
+
             Waited(remoteName);
-            return await completion.Task.WaitAsync(cancellationToken);
+            try
+            {
+                return IgnoresCancellation.ContainsKey(remoteName)
+                    ? await completion.Task
+                    : await completion.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                // A cancelled fetch no longer waits: the next Complete is for the next one.
+                lock (_gate)
+                {
+                    _running[remoteName].Remove(completion);
+                }
+            }
         }
         finally
         {
@@ -88,9 +123,16 @@ internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
     /// <summary>Completes the oldest waiting fetch of a remote; false when none waits.</summary>
     public bool Complete(string remote, FetchOutcome? outcome = null, Exception? error = null)
     {
-        if (!_running.TryGetValue(remote, out var queue) || !queue.TryDequeue(out var completion))
+        TaskCompletionSource<FetchOutcome> completion;
+        lock (_gate)
         {
-            return false;
+            if (!_running.TryGetValue(remote, out var list) || list.Count == 0)
+            {
+                return false;
+            }
+
+            completion = list[0];
+            list.RemoveAt(0);
         }
 
         return error is null ? completion.TrySetResult(outcome ?? new FetchOutcome([], [], 0)) : completion.TrySetException(error);
@@ -101,7 +143,13 @@ internal sealed class FakeFetcher : IPeerFetcher, IDivergenceSource
 
     public FetchTransferStatus? Transfer(string remoteName) => Transfers.GetValueOrDefault(remoteName);
 
-    public int Waiting(string remote) => _running.TryGetValue(remote, out var queue) ? queue.Count : 0;
+    public int Waiting(string remote)
+    {
+        lock (_gate)
+        {
+            return _running.TryGetValue(remote, out var list) ? list.Count : 0;
+        }
+    }
 
     /// <summary>What ahead/behind answers; by default main is one ahead.</summary>
     public Func<string, ImmutableArray<BranchDivergence>> Divergence { get; set; } = _ => [new BranchDivergence("main", 1, 0)];

@@ -5,7 +5,10 @@ using PeerMesh.Sync.Trust;
 
 namespace PeerMesh.Sync.Tests.Support;
 
-/// <summary>Managed remotes without a repository: one per live trusted member serving the repo, named after the member.</summary>
+/// <summary>
+/// Managed remotes without a repository: one per live trusted member serving the repo, named after the member, its URL
+/// built from the member's address as <see cref="ManagedRemotes"/> does and following its moves.
+/// </summary>
 internal sealed class FakeRemotes : IManagedRemotes
 {
     private readonly string _repoId;
@@ -24,9 +27,20 @@ internal sealed class FakeRemotes : IManagedRemotes
         {
             foreach (var member in snapshot.Members)
             {
-                if (member.IsLive && (trust ?? TrustList.Everyone).IsTrusted(member.Id) && member.FindRepo(_repoId) is not null && !_remotes.Any(r => r.NodeId == member.Id))
+                if (!member.IsLive || !(trust ?? TrustList.Everyone).IsTrusted(member.Id) || member.FindRepo(_repoId) is not { } repo)
                 {
-                    _remotes = _remotes.Add(new ManagedRemote(member.Name, member.Id, "git://127.0.0.1:9418/repo"));
+                    continue;
+                }
+
+                var url = RemoteUrl.TryBuild(member.GossipEndPoint.Address, member.GitPort, repo.Path);
+                var existing = _remotes.FirstOrDefault(r => r.NodeId == member.Id);
+                if (existing is null)
+                {
+                    _remotes = _remotes.Add(new ManagedRemote(member.Name, member.Id, url));
+                }
+                else if (url is not null && existing.Url != url)
+                {
+                    _remotes = _remotes.Replace(existing, existing with { Url = url });
                 }
             }
 
