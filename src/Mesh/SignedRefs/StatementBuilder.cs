@@ -35,10 +35,14 @@ internal static class StatementBuilder
                 continue;
             }
 
-            names.Add(tip.Name);
-            if (taken.ContainsKey(tip.Name) || StatementCodec.HasPrefixConflict(names))
+            // A name given twice must not take the first one's place in the set (a folder of it would then pass).
+            if (!names.Add(tip.Name) || StatementCodec.HasPrefixConflict(names))
             {
-                names.Remove(tip.Name);
+                if (!taken.ContainsKey(tip.Name))
+                {
+                    names.Remove(tip.Name);
+                }
+
                 omitted.Add(new OmittedBranch(tip.Name, OmittedBranch.Conflict));
                 continue;
             }
