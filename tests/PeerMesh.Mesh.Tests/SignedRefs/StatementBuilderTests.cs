@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Mesh.SignedRefs;
+using PeerMesh.TestSupport.Keys;
 using Xunit;
 
 namespace PeerMesh.Mesh.Tests.SignedRefs;
@@ -8,7 +9,7 @@ public sealed class StatementBuilderTests : IDisposable
 {
     private static readonly DateTimeOffset s_start = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
 
-    private readonly Authors _authors = new();
+    private readonly TestIdentities _authors = new();
     private readonly FakeTimeProvider _time = new(s_start);
 
     [Fact]

@@ -1,13 +1,14 @@
 using System.Reflection;
 using System.Text;
 using PeerMesh.Mesh.SignedRefs;
+using PeerMesh.TestSupport.Keys;
 using Xunit;
 
 namespace PeerMesh.Mesh.Tests.SignedRefs;
 
 public sealed class StatementCodecTests : IDisposable
 {
-    private readonly Authors _authors = new();
+    private readonly TestIdentities _authors = new();
 
     [Fact]
     public void TryDecode_WellFormed_ReadsEveryField()

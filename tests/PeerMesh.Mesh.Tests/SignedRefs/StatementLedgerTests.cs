@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Mesh.SignedRefs;
+using PeerMesh.TestSupport.Keys;
 using Xunit;
 
 namespace PeerMesh.Mesh.Tests.SignedRefs;
 
 public sealed class StatementLedgerTests : IDisposable
 {
-    private readonly Authors _authors = new();
+    private readonly TestIdentities _authors = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
     private readonly StatementLedger _ledger;
 
@@ -153,7 +154,7 @@ public sealed class StatementLedgerTests : IDisposable
     [Fact]
     public void Offer_NewAuthorAtTheCap_RefusedUnlessPinnedKnownAuthorsStillMoveOn()
     {
-        using var many = new Authors();
+        using var many = new TestIdentities();
         for (var i = 0; i < SignedRefsLimits.MaxAuthorsPerRepo; i++)
         {
             var author = many["n" + i];

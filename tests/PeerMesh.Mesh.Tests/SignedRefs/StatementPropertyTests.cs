@@ -1,6 +1,7 @@
 using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Mesh.SignedRefs;
+using PeerMesh.TestSupport.Keys;
 using Xunit;
 
 namespace PeerMesh.Mesh.Tests.SignedRefs;
@@ -21,7 +22,7 @@ public sealed class StatementPropertyTests : IDisposable
     private static readonly Gen<(BranchTip[] Tips, long Previous, long ClockMs, int Author)> s_input =
         Gen.Select(s_tip.Array[0, 40], Gen.Long[0, 4_000_000_000_000], Gen.Long[0, 4_000_000_000_000], Gen.Int[0, 2]);
 
-    private readonly Authors _authors = new();
+    private readonly TestIdentities _authors = new();
 
     [Fact]
     public void BuildThenDecode_AnyBranches_RoundTripsToTheSameBytesAndVerifies()

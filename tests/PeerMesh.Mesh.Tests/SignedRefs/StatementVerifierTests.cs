@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Mesh.SignedRefs;
+using PeerMesh.TestSupport.Keys;
 using Xunit;
 
 namespace PeerMesh.Mesh.Tests.SignedRefs;
 
 public sealed class StatementVerifierTests : IDisposable
 {
-    private readonly Authors _authors = new();
+    private readonly TestIdentities _authors = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
 
     [Fact]

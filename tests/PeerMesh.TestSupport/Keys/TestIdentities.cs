@@ -1,9 +1,12 @@
 using PeerMesh.Mesh.Identity;
 
-namespace PeerMesh.Mesh.Tests.SignedRefs;
+namespace PeerMesh.TestSupport.Keys;
 
-/// <summary>Real Ed25519 node identities in a temp folder (the node's own key type and file), deleted on dispose.</summary>
-internal sealed class Authors : IDisposable
+/// <summary>
+/// Real Ed25519 node identities made on first use by name, in a temp folder (the node's own key type and file), deleted
+/// on dispose. Thread-safe, for property tests that sample in parallel.
+/// </summary>
+public sealed class TestIdentities : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "peermesh-authors-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly Dictionary<string, NodeIdentity> _made = new(StringComparer.Ordinal);
