@@ -47,13 +47,31 @@ internal static class StatementStore
             return new StoredStatement(null, StoredStatement.Missing);
         }
 
-        if (reference is not DirectReference { Target: Blob } direct)
+        if (reference is not DirectReference direct)
         {
             return new StoredStatement(null, StoredStatement.NotABlob);
         }
 
-        var id = new ObjectId(direct.TargetIdentifier);
+        return ReadObject(repo, new ObjectId(direct.TargetIdentifier));
+    }
+
+    /// <summary>
+    /// The statement in blob <paramref name="id"/>, decoded: for a statement downloaded without writing any ref (a fetch
+    /// reads the advertised id, downloads the objects, and writes refs only after the statement verifies).
+    /// </summary>
+    public static StoredStatement ReadObject(Repository repo, ObjectId id)
+    {
+        if (!repo.ObjectDatabase.Contains(id))
+        {
+            return new StoredStatement(null, StoredStatement.NotABlob);
+        }
+
         var metadata = repo.ObjectDatabase.RetrieveObjectMetadata(id);
+        if (metadata.Type != ObjectType.Blob)
+        {
+            return new StoredStatement(null, StoredStatement.NotABlob);
+        }
+
         if (metadata.Size > SignedRefsLimits.MaxStatementBytes)
         {
             return new StoredStatement(null, StatementRejection.TooLarge);
