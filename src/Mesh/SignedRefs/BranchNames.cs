@@ -60,19 +60,36 @@ internal static class BranchNames
     public static byte[] ToBytes(string name) => s_strictUtf8.GetBytes(name);
 
     /// <summary>Decodes a name; false when the bytes are not UTF-8 or the name is not valid.</summary>
-    public static bool TryFromBytes(ReadOnlySpan<byte> bytes, out string name)
+    public static bool TryFromBytes(ReadOnlySpan<byte> bytes, out string name) => TryUtf8(bytes, out name) && IsValid(name);
+
+    /// <summary>Strict UTF-8 (no replacement characters): false for bytes that are not UTF-8.</summary>
+    internal static bool TryUtf8(ReadOnlySpan<byte> bytes, out string text)
     {
         try
         {
-            name = s_strictUtf8.GetString(bytes);
+            text = s_strictUtf8.GetString(bytes);
+            return true;
         }
         catch (ArgumentException)
         {
-            name = "";
+            text = "";
             return false;
         }
+    }
 
-        return IsValid(name);
+    /// <summary>Strict UTF-8 bytes of <paramref name="text"/>: false when it holds a lone surrogate.</summary>
+    internal static bool TryToBytes(string text, out byte[] bytes)
+    {
+        try
+        {
+            bytes = s_strictUtf8.GetBytes(text);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            bytes = [];
+            return false;
+        }
     }
 
     /// <summary>Ordinal order of the UTF-8 bytes, the order of a statement's branches (and of git's refs).</summary>

@@ -12,6 +12,7 @@ internal sealed class RefsStatement
 {
     internal RefsStatement(
         ImmutableArray<byte> authorKey,
+        string authorName,
         string repoId,
         long sequence,
         long signedAtMs,
@@ -20,6 +21,7 @@ internal sealed class RefsStatement
     {
         AuthorKey = authorKey;
         AuthorId = Identity.NodeIdentity.IdFromPublicKey(authorKey.AsSpan());
+        AuthorName = authorName;
         RepoId = repoId;
         Sequence = sequence;
         SignedAtMs = signedAtMs;
@@ -33,6 +35,12 @@ internal sealed class RefsStatement
 
     /// <summary>The author's node id: the hash of <see cref="AuthorKey"/>, never read from the bytes.</summary>
     public string AuthorId { get; }
+
+    /// <summary>
+    /// The author's display name when it signed: signed with the work, so a node that never saw the author can still
+    /// name it ("alice (offline, via bob)") and its remote. Shown to people only, never an identifier.
+    /// </summary>
+    public string AuthorName { get; }
 
     public string RepoId { get; }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using PeerMesh.Mesh.Identity;
+using PeerMesh.Mesh.Wire;
 
 namespace PeerMesh.Mesh.SignedRefs;
 
@@ -10,14 +11,22 @@ namespace PeerMesh.Mesh.SignedRefs;
 /// </summary>
 internal static class StatementBuilder
 {
-    /// <summary>Fixed bytes: magic, key, repo id length, sequence, time, count, signature (repo id and branches aside).</summary>
-    private const int FixedBytes = 24 + StatementCodec.PublicKeyLength + 1 + 8 + 8 + 2 + StatementCodec.SignatureLength;
+    /// <summary>Fixed bytes: magic, key, repo id and name lengths, sequence, time, count, signature.</summary>
+    private const int FixedBytes = 24 + StatementCodec.PublicKeyLength + 1 + 1 + 8 + 8 + 2 + StatementCodec.SignatureLength;
 
     private const int PerBranchBytes = 1 + StatementCodec.CommitIdLength;
 
+    /// <param name="authorName">The node's display name; cleaned and cut as on the wire (<see cref="WireValidation.ToDisplayName"/>).</param>
     /// <param name="previousSequence">The highest sequence this author is known to have signed for the repository (0: none).</param>
-    public static BuiltStatement Build(NodeIdentity author, string repoId, IEnumerable<BranchTip> branchesByPriority, long previousSequence, TimeProvider time)
+    public static BuiltStatement Build(NodeIdentity author, string authorName, string repoId, IEnumerable<BranchTip> branchesByPriority, long previousSequence, TimeProvider time)
     {
+        var name = WireValidation.ToDisplayName(authorName);
+        if (!BranchNames.TryToBytes(name, out var nameBytes))
+        {
+            name = "";
+            nameBytes = [];
+        }
+
         var now = time.GetUtcNow();
         var sequence = StatementSequence.Next(previousSequence, now);
         var signedAt = Math.Clamp(now.ToUnixTimeMilliseconds(), 0, sequence);
@@ -25,7 +34,7 @@ internal static class StatementBuilder
         var taken = new SortedDictionary<string, BranchTip>(Comparer<string>.Create(BranchNames.Compare));
         var names = new HashSet<string>(StringComparer.Ordinal);
         var omitted = ImmutableArray.CreateBuilder<OmittedBranch>();
-        var size = FixedBytes + repoId.Length;
+        var size = FixedBytes + repoId.Length + nameBytes.Length;
         foreach (var tip in branchesByPriority)
         {
             StatementCodec.ParseCommitId(tip.CommitId); // a caller's bug, not the author's choice: throws
@@ -63,9 +72,9 @@ internal static class StatementBuilder
         }
 
         var branches = taken.Values.ToImmutableArray();
-        var signed = StatementCodec.EncodeSigned(author.PublicKey, repoId, sequence, signedAt, branches);
+        var signed = StatementCodec.EncodeSigned(author.PublicKey, name, repoId, sequence, signedAt, branches);
         var encoded = ImmutableArray.Create([.. signed, .. author.Sign(signed)]);
-        var statement = new RefsStatement([.. author.PublicKey], repoId, sequence, signedAt, branches, encoded);
+        var statement = new RefsStatement([.. author.PublicKey], name, repoId, sequence, signedAt, branches, encoded);
         return new BuiltStatement(statement, omitted.ToImmutable());
     }
 }

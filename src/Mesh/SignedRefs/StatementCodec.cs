@@ -13,6 +13,8 @@ namespace PeerMesh.Mesh.SignedRefs;
 /// author public key            32  raw Ed25519
 /// repo id length L              1  1..64
 /// repo id                       L  [A-Za-z0-9._-]
+/// author name length M          1  0..255
+/// author name                   M  UTF-8, a display name (at most 64 characters, no control characters)
 /// sequence                      8  int64 big-endian, >= 1
 /// signed at                     8  int64 big-endian, Unix ms, 0..sequence
 /// branch count N                2  uint16 big-endian, 0..512
@@ -36,8 +38,13 @@ internal static class StatementCodec
     private static readonly int s_versionAt = "peermesh signed refs v".Length;
 
     /// <summary>The part of a statement the author signs.</summary>
-    public static byte[] EncodeSigned(ReadOnlySpan<byte> authorKey, string repoId, long sequence, long signedAtMs, IReadOnlyList<BranchTip> branches)
+    public static byte[] EncodeSigned(ReadOnlySpan<byte> authorKey, string authorName, string repoId, long sequence, long signedAtMs, IReadOnlyList<BranchTip> branches)
     {
+        if (!WireValidation.IsDisplayName(authorName) || !BranchNames.TryToBytes(authorName, out var nameBytes) || nameBytes.Length > byte.MaxValue)
+        {
+            throw new ArgumentException($"not a display name: {authorName}", nameof(authorName));
+        }
+
         if (authorKey.Length != PublicKeyLength)
         {
             throw new ArgumentException("an Ed25519 public key is 32 bytes", nameof(authorKey));
@@ -63,6 +70,8 @@ internal static class StatementCodec
         stream.Write(authorKey);
         stream.WriteByte((byte)repoId.Length);
         stream.Write(Encoding.ASCII.GetBytes(repoId));
+        stream.WriteByte((byte)nameBytes.Length);
+        stream.Write(nameBytes);
         Span<byte> number = stackalloc byte[8];
         BinaryPrimitives.WriteInt64BigEndian(number, sequence);
         stream.Write(number);
@@ -142,6 +151,16 @@ internal static class StatementCodec
         if (!IsAscii(repoIdBytes) || !WireValidation.IsRepoId(repoId))
         {
             return StatementRejection.BadRepoId;
+        }
+
+        if (!reader.TakeByte(out var authorNameLength) || !reader.Take(authorNameLength, out var authorNameBytes))
+        {
+            return StatementRejection.Truncated;
+        }
+
+        if (!BranchNames.TryUtf8(authorNameBytes, out var authorName) || !WireValidation.IsDisplayName(authorName))
+        {
+            return StatementRejection.BadAuthorName;
         }
 
         if (!reader.TakeInt64(out var sequence) || !reader.TakeInt64(out var signedAt))
@@ -233,7 +252,7 @@ internal static class StatementCodec
             return StatementRejection.TrailingBytes;
         }
 
-        statement = new RefsStatement([.. key], repoId, sequence, signedAt, branches.MoveToImmutable(), [.. bytes]);
+        statement = new RefsStatement([.. key], authorName, repoId, sequence, signedAt, branches.MoveToImmutable(), [.. bytes]);
         return "";
     }
 

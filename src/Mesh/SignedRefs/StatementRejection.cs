@@ -22,6 +22,9 @@ internal static class StatementRejection
     /// <summary>A repo id that is empty, over 64 bytes, or holds other than <c>[A-Za-z0-9._-]</c>.</summary>
     public const string BadRepoId = "bad-repo-id";
 
+    /// <summary>An author name that is not UTF-8, over 64 characters, or holds control characters.</summary>
+    public const string BadAuthorName = "bad-author-name";
+
     /// <summary>A sequence number below 1.</summary>
     public const string BadSequence = "bad-sequence";
 

@@ -20,6 +20,8 @@ internal sealed class RawStatement
 
     public int? RepoIdLength { get; set; }
 
+    public byte[] AuthorName { get; set; } = Encoding.UTF8.GetBytes("alice");
+
     public long Sequence { get; set; } = 1_000;
 
     public long SignedAt { get; set; } = 999;
@@ -45,6 +47,8 @@ internal sealed class RawStatement
         stream.Write(Key);
         stream.WriteByte((byte)(RepoIdLength ?? RepoId.Length));
         stream.Write(RepoId);
+        stream.WriteByte((byte)AuthorName.Length);
+        stream.Write(AuthorName);
         var number = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(number, Sequence);
         stream.Write(number);

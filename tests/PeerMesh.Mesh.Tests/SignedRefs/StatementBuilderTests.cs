@@ -15,7 +15,7 @@ public sealed class StatementBuilderTests : IDisposable
     [Fact]
     public void Build_Branches_SortedByNameBytesSignedAndVerifiable()
     {
-        var built = StatementBuilder.Build(_authors["alice"], "repo-1",
+        var built = StatementBuilder.Build(_authors["alice"], "test", "repo-1",
             [new BranchTip("main", Commits.Id(1)), new BranchTip("Zeta", Commits.Id(2)), new BranchTip("feature/é", Commits.Id(3)), new BranchTip("feature/z", Commits.Id(4))],
             0, _time);
 
@@ -26,9 +26,19 @@ public sealed class StatementBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Build_AuthorName_CleanedAndCutAsOnTheWire()
+    {
+        var built = StatementBuilder.Build(_authors["alice"], "al\nice " + new string('x', 100), "repo-1", [], 0, _time);
+
+        Assert.Equal("al?ice " + new string('x', 57), built.Statement.AuthorName);
+        Assert.True(StatementCodec.TryDecode(built.Statement.Encoded.AsSpan(), out var decoded, out var reason), reason);
+        Assert.Equal(built.Statement.AuthorName, decoded!.AuthorName);
+    }
+
+    [Fact]
     public void Build_NoPrevious_SequenceIsTheClockInMs()
     {
-        var built = StatementBuilder.Build(_authors["alice"], "repo-1", [], 0, _time);
+        var built = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [], 0, _time);
 
         Assert.Equal(s_start.ToUnixTimeMilliseconds(), built.Statement.Sequence);
         Assert.Equal(s_start, built.Statement.SignedAt);
@@ -37,8 +47,8 @@ public sealed class StatementBuilderTests : IDisposable
     [Fact]
     public void Build_TwiceInOneMillisecond_SequenceStillGrows()
     {
-        var first = StatementBuilder.Build(_authors["alice"], "repo-1", [], 0, _time).Statement;
-        var second = StatementBuilder.Build(_authors["alice"], "repo-1", [], first.Sequence, _time).Statement;
+        var first = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [], 0, _time).Statement;
+        var second = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [], first.Sequence, _time).Statement;
 
         Assert.Equal(first.Sequence + 1, second.Sequence);
         Assert.Equal(first.SignedAtMs, second.SignedAtMs);
@@ -47,10 +57,10 @@ public sealed class StatementBuilderTests : IDisposable
     [Fact]
     public void Build_ClockWentBack_SequenceAbovePreviousAndTimeIsTheClock()
     {
-        var previous = StatementBuilder.Build(_authors["alice"], "repo-1", [], 0, _time).Statement;
+        var previous = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [], 0, _time).Statement;
         var behind = new FakeTimeProvider(s_start - TimeSpan.FromHours(3));
 
-        var next = StatementBuilder.Build(_authors["alice"], "repo-1", [], previous.Sequence, behind).Statement;
+        var next = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [], previous.Sequence, behind).Statement;
 
         Assert.Equal(previous.Sequence + 1, next.Sequence);
         Assert.Equal(s_start - TimeSpan.FromHours(3), next.SignedAt);
@@ -61,7 +71,7 @@ public sealed class StatementBuilderTests : IDisposable
     {
         var planted = StatementSequence.Bound(s_start) + 1;
 
-        var next = StatementBuilder.Build(_authors["alice"], "repo-1", [], planted, _time).Statement;
+        var next = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [], planted, _time).Statement;
 
         Assert.Equal(s_start.ToUnixTimeMilliseconds(), next.Sequence);
     }
@@ -73,7 +83,7 @@ public sealed class StatementBuilderTests : IDisposable
         var tips = new List<BranchTip> { new("zz-main", Commits.Id(1)) };
         tips.AddRange(Enumerable.Range(0, SignedRefsLimits.MaxBranches + 3).Select(i => new BranchTip($"b{i:d4}", Commits.Id(i + 2))));
 
-        var built = StatementBuilder.Build(_authors["alice"], "repo-1", tips, 0, _time);
+        var built = StatementBuilder.Build(_authors["alice"], "test", "repo-1", tips, 0, _time);
 
         Assert.Equal(SignedRefsLimits.MaxBranches, built.Statement.Branches.Length);
         Assert.Equal("zz-main", built.Statement.Branches[^1].Name);
@@ -86,7 +96,7 @@ public sealed class StatementBuilderTests : IDisposable
     {
         var tips = Enumerable.Range(0, 300).Select(i => new BranchTip($"{i:d4}-" + new string('n', 240), Commits.Id(i + 1))).ToList();
 
-        var built = StatementBuilder.Build(_authors["alice"], "repo-1", tips, 0, _time);
+        var built = StatementBuilder.Build(_authors["alice"], "test", "repo-1", tips, 0, _time);
 
         Assert.True(built.Statement.Encoded.Length <= SignedRefsLimits.MaxStatementBytes);
         Assert.True(built.Statement.Encoded.Length > SignedRefsLimits.MaxStatementBytes - 300, "filled up to the cap");
@@ -99,7 +109,7 @@ public sealed class StatementBuilderTests : IDisposable
     [Fact]
     public void Build_InvalidOrConflictingNames_LeftOutWithTheirReason()
     {
-        var built = StatementBuilder.Build(_authors["alice"], "repo-1",
+        var built = StatementBuilder.Build(_authors["alice"], "test", "repo-1",
             [
                 new BranchTip("main", Commits.Id(1)),
                 new BranchTip("main/sub", Commits.Id(2)),
@@ -126,7 +136,7 @@ public sealed class StatementBuilderTests : IDisposable
     public void Build_NameTwiceThenAFolderOfIt_FolderLeftOutStatementDecodes()
     {
         // Found by the round-trip property: the second "main" took the first one's place in the conflict check.
-        var built = StatementBuilder.Build(_authors["alice"], "repo-1",
+        var built = StatementBuilder.Build(_authors["alice"], "test", "repo-1",
             [new BranchTip("main", Commits.Id(1)), new BranchTip("main", Commits.Id(2)), new BranchTip("main/sub", Commits.Id(3))], 0, _time);
 
         Assert.Equal([new BranchTip("main", Commits.Id(1))], built.Statement.Branches);
@@ -137,7 +147,7 @@ public sealed class StatementBuilderTests : IDisposable
     [Fact]
     public void Build_UpperCaseCommitId_StoredLowerCase()
     {
-        var built = StatementBuilder.Build(_authors["alice"], "repo-1", [new BranchTip("main", Commits.Id(1).ToUpperInvariant())], 0, _time);
+        var built = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [new BranchTip("main", Commits.Id(1).ToUpperInvariant())], 0, _time);
 
         Assert.Equal(Commits.Id(1), built.Statement.Branches[0].CommitId);
     }
@@ -149,13 +159,13 @@ public sealed class StatementBuilderTests : IDisposable
     [InlineData("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz")]
     public void Build_NotACommitId_Throws(string commitId)
     {
-        Assert.Throws<ArgumentException>(() => StatementBuilder.Build(_authors["alice"], "repo-1", [new BranchTip("main", commitId)], 0, _time));
+        Assert.Throws<ArgumentException>(() => StatementBuilder.Build(_authors["alice"], "test", "repo-1", [new BranchTip("main", commitId)], 0, _time));
     }
 
     [Fact]
     public void Build_NotARepoId_Throws()
     {
-        Assert.Throws<ArgumentException>(() => StatementBuilder.Build(_authors["alice"], "../x", [], 0, _time));
+        Assert.Throws<ArgumentException>(() => StatementBuilder.Build(_authors["alice"], "test", "../x", [], 0, _time));
     }
 
     public void Dispose() => _authors.Dispose();

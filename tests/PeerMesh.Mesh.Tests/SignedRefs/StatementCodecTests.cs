@@ -22,6 +22,7 @@ public sealed class StatementCodecTests : IDisposable
         Assert.Equal(_authors["alice"].Id, statement!.AuthorId);
         Assert.Equal(_authors["alice"].PublicKey, statement.AuthorKey.ToArray());
         Assert.Equal("repo-1", statement.RepoId);
+        Assert.Equal("alice", statement.AuthorName);
         Assert.Equal(5_000, statement.Sequence);
         Assert.Equal(4_000, statement.SignedAtMs);
         Assert.Equal([new BranchTip("feature/x", Commits.Id(2)), new BranchTip("main", Commits.Id(1))], statement.Branches);
@@ -35,7 +36,7 @@ public sealed class StatementCodecTests : IDisposable
         var bytes = new RawStatement().Branch("a", Commits.Id(1)).Branch("b/c", Commits.Id(2)).SignedBy(_authors["alice"]);
         Assert.True(StatementCodec.TryDecode(bytes, out var s, out _));
 
-        var again = StatementCodec.EncodeSigned(s!.AuthorKey.AsSpan(), s.RepoId, s.Sequence, s.SignedAtMs, s.Branches);
+        var again = StatementCodec.EncodeSigned(s!.AuthorKey.AsSpan(), s.AuthorName, s.RepoId, s.Sequence, s.SignedAtMs, s.Branches);
 
         Assert.Equal(bytes[..^64], again);
     }
@@ -62,6 +63,10 @@ public sealed class StatementCodecTests : IDisposable
         { "repo id 65 bytes", StatementRejection.BadRepoId },
         { "repo id with a slash", StatementRejection.BadRepoId },
         { "repo id not ascii", StatementRejection.BadRepoId },
+        { "cut in the author name", StatementRejection.Truncated },
+        { "author name not utf-8", StatementRejection.BadAuthorName },
+        { "author name with a newline", StatementRejection.BadAuthorName },
+        { "author name 65 characters", StatementRejection.BadAuthorName },
         { "sequence 0", StatementRejection.BadSequence },
         { "sequence negative", StatementRejection.BadSequence },
         { "signed at negative", StatementRejection.BadTimestamp },
@@ -98,7 +103,16 @@ public sealed class StatementCodecTests : IDisposable
             .ToList();
 
         Assert.Equal(reasons.Count, reasons.Distinct(StringComparer.Ordinal).Count());
-        Assert.Equal(21, reasons.Count);
+        Assert.Equal(22, reasons.Count);
+    }
+
+    [Fact]
+    public void TryDecode_EmptyAuthorName_Accepted()
+    {
+        var bytes = new RawStatement { AuthorName = [] }.SignedBy(_authors["alice"]);
+
+        Assert.True(StatementCodec.TryDecode(bytes, out var statement, out var reason), reason);
+        Assert.Equal("", statement!.AuthorName);
     }
 
     [Fact]
@@ -137,6 +151,10 @@ public sealed class StatementCodecTests : IDisposable
             "repo id 65 bytes" => With(r => r.RepoId = Encoding.ASCII.GetBytes(new string('r', 65))),
             "repo id with a slash" => With(r => r.RepoId = Encoding.ASCII.GetBytes("a/b")),
             "repo id not ascii" => With(r => r.RepoId = [0x72, 0xC3, 0xA9]),
+            "cut in the author name" => With(r => r.AuthorName = Encoding.UTF8.GetBytes(new string('n', 200)))[..120],
+            "author name not utf-8" => With(r => r.AuthorName = [0x61, 0xC3]),
+            "author name with a newline" => With(r => r.AuthorName = Encoding.UTF8.GetBytes("a\nb")),
+            "author name 65 characters" => With(r => r.AuthorName = Encoding.UTF8.GetBytes(new string('n', 65))),
             "sequence 0" => With(r => (r.Sequence, r.SignedAt) = (0, 0)),
             "sequence negative" => With(r => r.Sequence = long.MinValue),
             "signed at negative" => With(r => r.SignedAt = -1),

@@ -142,7 +142,7 @@ public sealed class StatementLedgerTests : IDisposable
     public void Offer_ImplausibleSequence_RefusedThenAcceptedOnceTheClockIsThere()
     {
         var ahead = new FakeTimeProvider(_time.GetUtcNow() + TimeSpan.FromDays(2));
-        var future = StatementBuilder.Build(_authors["alice"], "repo-1", [new BranchTip("main", Commits.Id(1))], 0, ahead).Statement;
+        var future = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [new BranchTip("main", Commits.Id(1))], 0, ahead).Statement;
 
         Assert.Equal(StatementRejection.ImplausibleSequence, _ledger.Offer(future, Alice, "repo-1").Reason);
         Assert.Null(_ledger.Current(Alice, "repo-1"));
@@ -158,14 +158,14 @@ public sealed class StatementLedgerTests : IDisposable
         for (var i = 0; i < SignedRefsLimits.MaxAuthorsPerRepo; i++)
         {
             var author = many["n" + i];
-            var statement = StatementBuilder.Build(author, "repo-1", [], 0, _time).Statement;
+            var statement = StatementBuilder.Build(author, "test", "repo-1", [], 0, _time).Statement;
             Assert.Equal(AcceptOutcome.Accepted, _ledger.Offer(statement, author.Id, "repo-1").Outcome);
         }
 
         var refused = _ledger.Offer(Sign("alice", ("main", 1)), Alice, "repo-1");
         var pinned = _ledger.Offer(Sign("bob", ("main", 1)), _authors["bob"].Id, "repo-1", pinned: true);
         _time.Advance(TimeSpan.FromSeconds(1));
-        var known = StatementBuilder.Build(many["n0"], "repo-1", [new BranchTip("main", Commits.Id(2))], 0, _time).Statement;
+        var known = StatementBuilder.Build(many["n0"], "test", "repo-1", [new BranchTip("main", Commits.Id(2))], 0, _time).Statement;
 
         Assert.Equal(StatementRejection.AuthorCap, refused.Reason);
         Assert.Equal(AcceptOutcome.Accepted, pinned.Outcome);
@@ -191,7 +191,7 @@ public sealed class StatementLedgerTests : IDisposable
     private RefsStatement Sign(string author, long previous, params (string Name, int Commit)[] branches) => Sign(author, "repo-1", previous, branches);
 
     private RefsStatement Sign(string author, string repoId, long previous, params (string Name, int Commit)[] branches) =>
-        StatementBuilder.Build(_authors[author], repoId, branches.Select(b => new BranchTip(b.Name, Commits.Id(b.Commit))), previous, _time).Statement;
+        StatementBuilder.Build(_authors[author], "test", repoId, branches.Select(b => new BranchTip(b.Name, Commits.Id(b.Commit))), previous, _time).Statement;
 
     private static RefsStatement Decode(byte[] bytes)
     {

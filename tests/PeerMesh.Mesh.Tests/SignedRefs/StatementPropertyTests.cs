@@ -31,7 +31,7 @@ public sealed class StatementPropertyTests : IDisposable
         {
             var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(input.ClockMs));
             var author = _authors["author" + input.Author];
-            var built = StatementBuilder.Build(author, "repo-1", input.Tips, input.Previous, time);
+            var built = StatementBuilder.Build(author, "test", "repo-1", input.Tips, input.Previous, time);
 
             Assert.True(StatementCodec.TryDecode(built.Statement.Encoded.AsSpan(), out var decoded, out var reason), reason);
             Assert.Equal(built.Statement.Encoded, decoded!.Encoded);
@@ -54,9 +54,9 @@ public sealed class StatementPropertyTests : IDisposable
         var alice = _authors["alice"];
         var statements = new[]
         {
-            StatementBuilder.Build(alice, "repo-1", [], 0, time).Statement,
-            StatementBuilder.Build(alice, "repo-1", [new BranchTip("main", Commits.Id(1)), new BranchTip("feature/a", Commits.Id(2))], 0, time).Statement,
-            StatementBuilder.Build(alice, "repo-1", Enumerable.Range(0, 30).Select(i => new BranchTip($"topic/{i}", Commits.Id(i + 1))), 0, time).Statement,
+            StatementBuilder.Build(alice, "test", "repo-1", [], 0, time).Statement,
+            StatementBuilder.Build(alice, "test", "repo-1", [new BranchTip("main", Commits.Id(1)), new BranchTip("feature/a", Commits.Id(2))], 0, time).Statement,
+            StatementBuilder.Build(alice, "test", "repo-1", Enumerable.Range(0, 30).Select(i => new BranchTip($"topic/{i}", Commits.Id(i + 1))), 0, time).Statement,
         };
         var change = Gen.Int[0, statements.Length - 1].SelectMany(s => Gen.Select(Gen.Const(s), Gen.Int[0, statements[s].Encoded.Length - 1], Gen.Byte[1, 255]));
 
@@ -77,7 +77,7 @@ public sealed class StatementPropertyTests : IDisposable
     public void AnyProperPrefix_Truncated()
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
-        var statement = StatementBuilder.Build(_authors["alice"], "repo-1", [new BranchTip("main", Commits.Id(1))], 0, time).Statement;
+        var statement = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [new BranchTip("main", Commits.Id(1))], 0, time).Statement;
 
         for (var length = 0; length < statement.Encoded.Length; length++)
         {

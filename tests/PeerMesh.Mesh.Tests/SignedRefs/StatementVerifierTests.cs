@@ -52,7 +52,7 @@ public sealed class StatementVerifierTests : IDisposable
     public void Verify_SequenceMoreThanADayAhead_ImplausibleUntilTheClockCatchesUp()
     {
         var ahead = new FakeTimeProvider(_time.GetUtcNow() + TimeSpan.FromHours(25));
-        var statement = StatementBuilder.Build(_authors["alice"], "repo-1", [new BranchTip("main", Commits.Id(1))], 0, ahead).Statement;
+        var statement = StatementBuilder.Build(_authors["alice"], "test", "repo-1", [new BranchTip("main", Commits.Id(1))], 0, ahead).Statement;
 
         Assert.Equal(StatementRejection.ImplausibleSequence, StatementVerifier.Verify(statement, _authors["alice"].Id, "repo-1", _time.GetUtcNow()));
 
@@ -70,7 +70,7 @@ public sealed class StatementVerifierTests : IDisposable
     }
 
     private RefsStatement Build(string author, string branch, string repoId = "repo-1") =>
-        StatementBuilder.Build(_authors[author], repoId, [new BranchTip(branch, Commits.Id(1))], 0, _time).Statement;
+        StatementBuilder.Build(_authors[author], "test", repoId, [new BranchTip(branch, Commits.Id(1))], 0, _time).Statement;
 
     private static RefsStatement Decode(byte[] bytes)
     {

@@ -30,7 +30,7 @@ public sealed class StatementServingTests : IAsyncLifetime
         _author.Commit("feature work", branch: "feature");
         using (var repo = new Repository(_author.Path))
         {
-            _statement = StatementBuilder.Build(_identities["alice"], RepoId, OwnBranches.ByPriority(repo), 0, _time).Statement;
+            _statement = StatementBuilder.Build(_identities["alice"], "test", RepoId, OwnBranches.ByPriority(repo), 0, _time).Statement;
             StatementStore.Store(repo, RepoId, _statement, "peermesh: signed refs");
         }
 

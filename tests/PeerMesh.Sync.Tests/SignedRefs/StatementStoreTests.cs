@@ -87,7 +87,7 @@ public sealed class StatementStoreTests : IDisposable
         var bytes = genuine.Encoded.ToArray();
         bytes[^1] ^= 1;
         Assert.True(StatementCodec.TryDecode(bytes, out var forged, out _));
-        var otherRepo = StatementBuilder.Build(_identities["alice"], "other", [], 0, _time).Statement;
+        var otherRepo = StatementBuilder.Build(_identities["alice"], "test", "other", [], 0, _time).Statement;
         using var repo = new Repository(_repo.Path);
 
         Assert.Throws<ArgumentException>(() => StatementStore.Store(repo, RepoId, forged!, "test"));
@@ -156,7 +156,7 @@ public sealed class StatementStoreTests : IDisposable
     {
         using var repo = new Repository(_repo.Path);
         StatementStore.Store(repo, RepoId, OwnStatement(_repo), "test");
-        StatementStore.Store(repo, RepoId, StatementBuilder.Build(_identities["bob"], RepoId, [], 0, _time).Statement, "test");
+        StatementStore.Store(repo, RepoId, StatementBuilder.Build(_identities["bob"], "test", RepoId, [], 0, _time).Statement, "test");
         _repo.Git("update-ref", "refs/peermesh/not-a-node-id/statement", "HEAD");
         _repo.Git("update-ref", $"refs/peermesh/{Alice.ToUpperInvariant()}/statement", "HEAD");
         _repo.Git("update-ref", $"refs/peermesh/{Alice}/heads/main", "HEAD");
@@ -169,7 +169,7 @@ public sealed class StatementStoreTests : IDisposable
     {
         var head = _repo.Head();
         var blob = _repo.Git("rev-parse", "HEAD:" + _repo.Git("ls-tree", "--name-only", "HEAD").Split('\n')[0]).Trim();
-        var statement = StatementBuilder.Build(_identities["alice"], RepoId,
+        var statement = StatementBuilder.Build(_identities["alice"], "test", RepoId,
             [new BranchTip("main", head), new BranchTip("gone", "1234567890123456789012345678901234567890"), new BranchTip("blob", blob)],
             0, _time).Statement;
         using var repo = new Repository(_repo.Path);
@@ -195,7 +195,7 @@ public sealed class StatementStoreTests : IDisposable
     private RefsStatement OwnStatement(TempRepository temp, long previous = 0)
     {
         using var repo = new Repository(temp.Path);
-        return StatementBuilder.Build(_identities["alice"], RepoId, OwnBranches.ByPriority(repo), previous, _time).Statement;
+        return StatementBuilder.Build(_identities["alice"], "test", RepoId, OwnBranches.ByPriority(repo), previous, _time).Statement;
     }
 
     private static void PlantBlob(Repository repo, string authorId, byte[] bytes) =>
