@@ -95,6 +95,30 @@ internal static class StatementStore
             .Order(StringComparer.Ordinal)];
 
     /// <summary>
+    /// Offers every statement stored in the repository to <paramref name="ledger"/> (at start), so what was accepted
+    /// before a restart is the floor after it: a replay of an older statement is refused as it was before. Returns the
+    /// authors whose stored statement could not be taken, with the reason (left in place, never deleted: the next
+    /// verified statement of that author replaces it). What the repository already holds is not refused by the author cap.
+    /// </summary>
+    public static ImmutableArray<(string AuthorId, string Problem)> RestoreInto(Repository repo, string repoId, StatementLedger ledger)
+    {
+        var problems = ImmutableArray.CreateBuilder<(string, string)>();
+        foreach (var author in Authors(repo))
+        {
+            var stored = Read(repo, author);
+            var problem = stored.Statement is null
+                ? stored.Problem!
+                : ledger.Offer(stored.Statement, author, repoId, pinned: true) is { Outcome: AcceptOutcome.Rejected } refused ? refused.Reason! : null;
+            if (problem is not null)
+            {
+                problems.Add((author, problem));
+            }
+        }
+
+        return problems.ToImmutable();
+    }
+
+    /// <summary>
     /// The branches of <paramref name="statement"/> whose commit the repository does not hold as a commit: after a fetch,
     /// a statement is accepted only when this is empty.
     /// </summary>

@@ -165,6 +165,32 @@ public sealed class StatementStoreTests : IDisposable
     }
 
     [Fact]
+    public void RestoreInto_AfterARestart_StoredStatementsAreTheFloorAndBrokenOnesReported()
+    {
+        var older = OwnStatement(_repo);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var newer = OwnStatement(_repo, previous: older.Sequence);
+        var bob = StatementBuilder.Build(_identities["bob"], "test", RepoId, [], 0, _time).Statement;
+        var carol = _identities["carol"].Id;
+        using (var repo = new Repository(_repo.Path))
+        {
+            StatementStore.Store(repo, RepoId, newer, "test");
+            StatementStore.Store(repo, RepoId, bob, "test");
+            PlantBlob(repo, carol, "garbage"u8.ToArray());
+        }
+
+        // A new process: a new ledger, the same repository.
+        var ledger = new StatementLedger(_time);
+        using var reopened = new Repository(_repo.Path);
+        var problems = StatementStore.RestoreInto(reopened, RepoId, ledger);
+
+        Assert.Equal([(carol, StatementRejection.BadMagic)], problems);
+        Assert.Equal(newer.Digest, ledger.Current(Alice, RepoId)!.Digest);
+        Assert.Equal(bob.Digest, ledger.Current(_identities["bob"].Id, RepoId)!.Digest);
+        Assert.Equal(StatementRejection.Older, ledger.Offer(older, Alice, RepoId).Reason);
+    }
+
+    [Fact]
     public void MissingCommits_AbsentOrNotACommit_Named()
     {
         var head = _repo.Head();
