@@ -276,7 +276,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         Assert.Equal(2, _events.Count(Kind.FetchCompleted, "a")); // the cancelled one is no result of the peer's
         Assert.Equal([FetchTrigger.Joined, FetchTrigger.RefsChanged, FetchTrigger.Moved], _events.TriggersOf("a"));
         var remote = scheduler.GetStatus(null).Find(NodeA)!.Remotes[0];
-        Assert.Equal("closed", remote.Breaker);
+        Assert.Equal("closed", remote.Breaker.State);
         Assert.Equal(UrlAfter, remote.Url);
         Assert.True(remote.LastFetch!.Ok);
         Assert.Equal(_time.GetUtcNow(), remote.LastFetch.At); // at once: the clock never moved
@@ -312,7 +312,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
 
         Assert.True(report.Ok, report.Error);
         Assert.Equal([UrlBefore, UrlBefore, UrlAfter], _fetcher.UrlsFor("a"));
-        Assert.Equal("closed", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker);
+        Assert.Equal("closed", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
         Assert.Equal(2, _events.Count(Kind.FetchCompleted, "a"));
     }
 
