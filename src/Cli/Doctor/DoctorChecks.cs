@@ -39,6 +39,10 @@ internal static class DoctorChecks
         }
 
         yield return repoResult;
+        if (repo is { ShallowCut: true })
+        {
+            yield return CheckResult.Warn("project", "matches no full clone", LocalRepository.ShallowAdvice);
+        }
 
         NodeSettings? settings = null;
         CheckResult? settingsError = null;

@@ -6,8 +6,15 @@ namespace PeerMesh.Sync.LocalRepo;
 /// The repository a node serves, as found from a path: its work tree, its git directory and its
 /// repo id. Holds no open <see cref="Repository"/>; every user opens its own.
 /// </summary>
-public sealed record LocalRepository(string WorkingDirectory, string GitDirectory, string RepoId, string Name)
+/// <param name="ShallowCut">A shallow clone whose repo id is its cut, matching no full clone (<see cref="RepoIdentity"/>).</param>
+public sealed record LocalRepository(string WorkingDirectory, string GitDirectory, string RepoId, string Name, bool ShallowCut = false)
 {
+    /// <summary>Why a shallow clone matches no peer and what to do, one line for <c>up</c>, <c>status</c> and <c>doctor</c>.</summary>
+    public const string ShallowAdvice =
+        "this is a shallow clone (git clone --depth): its history is cut, so it cannot tell which project it belongs to and "
+        + "matches no full clone; run git fetch --unshallow, or set git config peermesh.repoId to the repo id a full clone's "
+        + "peermesh status shows";
+
     /// <summary>Where PeerMesh keeps its own files for this repository.</summary>
     public string StateDirectory => Path.Combine(GitDirectory, "peermesh");
 
@@ -35,9 +42,9 @@ public sealed record LocalRepository(string WorkingDirectory, string GitDirector
                 throw new RepositoryLookupException($"{Trim(gitDir)} is a bare repository; run peermesh in a repository with a work tree");
             }
 
-            var repoId = RepoIdResolver.Resolve(repo);
+            var identity = RepoIdResolver.Resolve(repo);
             var workDir = Trim(repo.Info.WorkingDirectory);
-            return new LocalRepository(workDir, Trim(repo.Info.Path), repoId, Path.GetFileName(workDir));
+            return new LocalRepository(workDir, Trim(repo.Info.Path), identity.Id, Path.GetFileName(workDir), identity.ShallowCut);
         }
         catch (RepositoryNotFoundException e)
         {

@@ -50,6 +50,19 @@ public sealed class DoctorChecksTests : IDisposable
     }
 
     [Fact]
+    public void Run_ShallowClone_WarnsItMatchesNoFullCloneAndSaysWhatToDo()
+    {
+        _repo.Commit("second");
+        using var shallow = TempRepository.ShallowCloneOf(_repo, depth: 1);
+
+        var result = DoctorChecks.Run(shallow.Path, new CommandLineSettings { GitPort = 0, GossipPort = 0 }).Single(r => r.Check == "project");
+
+        Assert.Equal(CheckOutcome.Warn, result.Outcome);
+        Assert.Contains("git fetch --unshallow", result.Fix, StringComparison.Ordinal);
+        Assert.DoesNotContain(Run(new CommandLineSettings { GitPort = 0, GossipPort = 0 }), r => r.Check == "project");
+    }
+
+    [Fact]
     public void Run_MeshKeyReadableByOthers_FailsWithChmodFix()
     {
         var key = Path.Combine(_repo.Root, "mesh.key");

@@ -54,6 +54,46 @@ public sealed class LocalRepositoryTests
     }
 
     [Fact]
+    public void Open_ShallowClone_SaysItsIdIsTheCutNotTheProjectsRoot()
+    {
+        using var origin = TempRepository.Create(commits: 3);
+        using var shallow = TempRepository.ShallowCloneOf(origin, depth: 1);
+
+        var local = LocalRepository.Open(shallow.Path);
+
+        Assert.True(local.ShallowCut);
+        Assert.Equal(shallow.Head(), local.RepoId);
+        Assert.NotEqual(LocalRepository.Open(origin.Path).RepoId, local.RepoId);
+        Assert.False(LocalRepository.Open(origin.Path).ShallowCut);
+    }
+
+    [Fact]
+    public void Open_ShallowCloneDeepEnoughToHoldTheRoot_IsNoCut()
+    {
+        using var origin = TempRepository.Create(commits: 2);
+        using var shallow = TempRepository.ShallowCloneOf(origin, depth: 5);
+
+        var local = LocalRepository.Open(shallow.Path);
+
+        Assert.False(local.ShallowCut);
+        Assert.Equal(LocalRepository.Open(origin.Path).RepoId, local.RepoId);
+    }
+
+    [Fact]
+    public void Open_ShallowCloneWithConfiguredRepoId_MatchesTheProject()
+    {
+        using var origin = TempRepository.Create(commits: 3);
+        using var shallow = TempRepository.ShallowCloneOf(origin, depth: 1);
+        var project = LocalRepository.Open(origin.Path).RepoId;
+        shallow.Git("config", "peermesh.repoId", project);
+
+        var local = LocalRepository.Open(shallow.Path);
+
+        Assert.False(local.ShallowCut);
+        Assert.Equal(project, local.RepoId);
+    }
+
+    [Fact]
     public void Open_ConfiguredRepoId_Overrides()
     {
         using var repo = TempRepository.Create();

@@ -42,6 +42,15 @@ public sealed class TempRepository : IDisposable
         return new TempRepository(root, path);
     }
 
+    /// <summary>A <c>git clone --depth</c> of <paramref name="source"/> (over file://: a plain path ignores the depth).</summary>
+    public static TempRepository ShallowCloneOf(TempRepository source, int depth, string name = "shallow")
+    {
+        var root = NewTempFolder();
+        var path = System.IO.Path.Combine(root, name);
+        GitCli.Run(root, "clone", "-q", "--depth", depth.ToString(System.Globalization.CultureInfo.InvariantCulture), new Uri(source.Path).AbsoluteUri, path);
+        return new TempRepository(root, path);
+    }
+
     public string Git(params string[] args) => GitCli.Run(Path, args);
 
     /// <summary>Writes a file named after the message and commits it; returns the new commit id.</summary>
