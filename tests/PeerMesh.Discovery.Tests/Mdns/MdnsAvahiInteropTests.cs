@@ -1,20 +1,19 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerMesh.Discovery.Mdns;
 using PeerMesh.Discovery.Mdns.Sockets;
-using PeerMesh.Discovery.Tests.Namespaces;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.TestSupport.Netns;
 using Xunit;
 
 namespace PeerMesh.Discovery.Tests.Mdns;
 
 /// <summary>
-/// A standard DNS-SD browser (avahi) lists our instances. avahi-daemon runs in one namespace, our node
-/// in another, joined by a veth pair; avahi talks over a private D-Bus bus the test starts, so the
-/// host's system bus and network are never touched.
+/// A standard DNS-SD browser (avahi) lists our instances. avahi-daemon runs in one host of a netns test
+/// bed, our node in the other; avahi talks over a private D-Bus bus the test starts, so the host's
+/// system bus and network are never touched.
 /// </summary>
 public sealed partial class MdnsAvahiInteropTests
 {
@@ -23,73 +22,58 @@ public sealed partial class MdnsAvahiInteropTests
     [Fact]
     public async Task AvahiBrowse_RunningNode_ListsPeerMeshAndGitInstances()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(ct);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
         var missing = new[] { "/usr/sbin/avahi-daemon", "/usr/bin/avahi-browse", "/usr/bin/dbus-daemon" }.FirstOrDefault(f => !File.Exists(f));
         Assert.SkipWhen(missing is not null, $"{missing} is not installed (apt-get install avahi-daemon avahi-utils dbus)");
 
-        var dir = Directory.CreateTempSubdirectory("pm-avahi-");
-        try
-        {
-            await using var link = await VethLink.CreateAsync();
-            var bus = Path.Combine(dir.FullName, "bus");
-            var environment = new Dictionary<string, string> { ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + bus };
-            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "bus.conf"), BusConfig(bus), TestContext.Current.CancellationToken);
-            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "avahi.conf"), AvahiConfig(link.SecondInterface.Name), TestContext.Current.CancellationToken);
-            using var dbus = new BackgroundProcess("dbus-daemon", environment, "--config-file=" + Path.Combine(dir.FullName, "bus.conf"), "--nofork");
-            await PollAsync(() => Task.FromResult(File.Exists(bus)), () => dbus.Output);
-            using var avahi = new BackgroundProcess(
-                "ip", environment, "netns", "exec", link.Second.Name, "avahi-daemon", "--no-drop-root", "--no-chroot", "--no-rlimits", "-f", Path.Combine(dir.FullName, "avahi.conf"));
-            await PollAsync(() => Task.FromResult(avahi.Output.Contains("Server startup complete", StringComparison.Ordinal)), () => avahi.Output);
+        // dbus-daemon and avahi-daemon run in the second host (the bed kills them and removes their folder).
+        await using var link = await MdnsLink.CreateAsync(ct);
+        var dir = link.Second.WorkDirectory;
+        var bus = Path.Combine(dir, "bus");
+        var environment = new Dictionary<string, string?> { ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + bus };
+        await File.WriteAllTextAsync(Path.Combine(dir, "bus.conf"), BusConfig(bus), ct);
+        await File.WriteAllTextAsync(Path.Combine(dir, "avahi.conf"), AvahiConfig(link.SecondInterface.Name), ct);
+        var dbus = link.Second.StartProcess(["dbus-daemon", "--config-file=" + Path.Combine(dir, "bus.conf"), "--nofork"], "dbus", environment: environment);
+        await PollAsync(() => Task.FromResult(File.Exists(bus)), () => Output(dbus));
+        var avahi = link.Second.StartProcess(
+            ["avahi-daemon", "--no-drop-root", "--no-chroot", "--no-rlimits", "-f", Path.Combine(dir, "avahi.conf")], "avahi", environment: environment);
+        await PollAsync(() => Task.FromResult(Output(avahi).Contains("Server startup complete", StringComparison.Ordinal)), () => Output(avahi));
 
-            using var thread = new NamespaceThread(link.First.Name);
-            var options = new MdnsOptions();
-            var counters = new MdnsCounters();
-            var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(thread), TimeProvider.System, NullLogger.Instance, counters);
-            var repo = new RepoAnnouncement(RepoId, "project", "/project", "digest", 1);
-            var advertisement = new MdnsAdvertisement("aa01", "node", "mesh", 7001, 9418, [repo]);
-            await using var node = new MdnsDiscovery(options, advertisement, new RecordingSink(), TimeProvider.System, NullLogger.Instance, transport, counters);
-            await node.StartAsync(TestContext.Current.CancellationToken);
+        using var thread = link.First.StartThread();
+        var options = new MdnsOptions();
+        var counters = new MdnsCounters();
+        var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(thread), TimeProvider.System, NullLogger.Instance, counters);
+        var repo = new RepoAnnouncement(RepoId, "project", "/project", "digest", 1);
+        var advertisement = new MdnsAdvertisement("aa01", "node", "mesh", 7001, 9418, [repo]);
+        await using var node = new MdnsDiscovery(options, advertisement, new RecordingSink(), TimeProvider.System, NullLogger.Instance, transport, counters);
+        await node.StartAsync(ct);
 
-            var address = link.FirstInterface.Addresses[0].ToString();
-            string[]? git = null;
-            await PollAsync(
-                async () => (git = await BrowseAsync(environment, "_git._tcp", "project @ node")) is not null,
-                () => avahi.Output);
-            Assert.Equal(["pm-aa01.local", address, "9418"], git![6..9]);
-            Assert.Contains($"\"repo={RepoId}\"", git[9], StringComparison.Ordinal);
-            Assert.Contains("\"path=/project\"", git[9], StringComparison.Ordinal);
+        var address = link.FirstInterface.Addresses[0].ToString();
+        string[]? git = null;
+        await PollAsync(
+            async () => (git = await BrowseAsync(environment, "_git._tcp", "project @ node")) is not null,
+            () => Output(avahi));
+        Assert.Equal(["pm-aa01.local", address, "9418"], git![6..9]);
+        Assert.Contains($"\"repo={RepoId}\"", git[9], StringComparison.Ordinal);
+        Assert.Contains("\"path=/project\"", git[9], StringComparison.Ordinal);
 
-            string[]? peer = null;
-            await PollAsync(async () => (peer = await BrowseAsync(environment, "_peermesh._udp", "node")) is not null, () => avahi.Output);
-            Assert.Equal(["pm-aa01.local", address, "7001"], peer![6..9]);
-            Assert.Contains("\"id=aa01\"", peer[9], StringComparison.Ordinal);
-            Assert.Contains("\"v=1\"", peer[9], StringComparison.Ordinal);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        string[]? peer = null;
+        await PollAsync(async () => (peer = await BrowseAsync(environment, "_peermesh._udp", "node")) is not null, () => Output(avahi));
+        Assert.Equal(["pm-aa01.local", address, "7001"], peer![6..9]);
+        Assert.Contains("\"id=aa01\"", peer[9], StringComparison.Ordinal);
+        Assert.Contains("\"v=1\"", peer[9], StringComparison.Ordinal);
     }
 
+    private static string Output(NetnsProcess process) => process.ReadStdout() + process.ReadStderr();
+
     /// <summary>Runs `avahi-browse -rtp TYPE` and returns the resolved ("=") line of the instance, split, or null.</summary>
-    private static async Task<string[]?> BrowseAsync(IReadOnlyDictionary<string, string> environment, string type, string instance)
+    private static async Task<string[]?> BrowseAsync(IReadOnlyDictionary<string, string?> environment, string type, string instance)
     {
-        var info = new ProcessStartInfo("avahi-browse") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-r", "-t", "-p", type })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return output.Split('\n')
+        var result = await CommandRunner.RunAsync(
+            CommandRunner.FindTool("avahi-browse"), ["-r", "-t", "-p", type], null, environment, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        return result.Stdout.Split('\n')
             .Where(l => l.StartsWith("=;", StringComparison.Ordinal))
             .Select(l => l.Split(';').Select(Unescape).ToArray())
             .FirstOrDefault(f => f.Length >= 10 && f[3] == instance && f[4] == type);

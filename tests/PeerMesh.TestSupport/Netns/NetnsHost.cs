@@ -9,6 +9,7 @@ namespace PeerMesh.TestSupport.Netns;
 public sealed class NetnsHost
 {
     private readonly List<NetnsProcess> _processes = [];
+    private readonly List<NetnsThread> _threads = [];
     private readonly Lock _gate = new();
 
     internal NetnsHost(int index, string ns, string switchPort, IPAddress address, string workDirectory)
@@ -33,8 +34,14 @@ public sealed class NetnsHost
     /// <summary>The veth end in the switch namespace, attached to the bridge.</summary>
     public string SwitchPort { get; }
 
-    /// <summary>The current IPv4 address of eth0 (changes with <see cref="NetnsTestBed.ChangeAddressAsync"/>).</summary>
+    /// <summary>
+    /// The current IPv4 address of eth0 (changes with <see cref="NetnsTestBed.ChangeAddressAsync"/>); on a bed made
+    /// without IPv4 (<see cref="NetnsTestBedOptions.Ipv4"/>), the fixed link-local address.
+    /// </summary>
     public IPAddress Address { get; internal set; }
+
+    /// <summary>eth0's fixed IPv6 link-local address fe80::N (no scope), when the bed has them (<see cref="NetnsTestBedOptions.FixedIpv6LinkLocal"/>).</summary>
+    public IPAddress? LinkLocalAddress { get; internal set; }
 
     /// <summary>A temp folder for this host (clones, logs); removed with the bed.</summary>
     public string WorkDirectory { get; }
@@ -58,6 +65,17 @@ public sealed class NetnsHost
             lock (_gate)
             {
                 return [.. _processes];
+            }
+        }
+    }
+
+    internal IReadOnlyList<NetnsThread> Threads
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _threads];
             }
         }
     }
@@ -92,6 +110,33 @@ public sealed class NetnsHost
         }
 
         return process;
+    }
+
+    /// <summary>
+    /// Starts a thread of this test process inside this host's namespace (setns), for in-process code that must run
+    /// there, such as creating a socket. The bed ends it at teardown if nobody did before.
+    /// </summary>
+    public NetnsThread StartThread()
+    {
+        var thread = new NetnsThread(Namespace);
+        lock (_gate)
+        {
+            _threads.Add(thread);
+        }
+
+        return thread;
+    }
+
+    /// <summary>Runs `ip -n NS ARGS` for this host's namespace; a failure throws with ip's message.</summary>
+    public Task IpAsync(CancellationToken cancellationToken, params string[] args) =>
+        Ip.RunAsync(cancellationToken, ["-n", Namespace, .. args]);
+
+    /// <summary>The interface index of <paramref name="device"/> inside this host's namespace.</summary>
+    public async Task<int> InterfaceIndexAsync(string device, CancellationToken cancellationToken)
+    {
+        var result = await Ip.TryRunAsync(cancellationToken, "-n", Namespace, "-o", "link", "show", "dev", device);
+        var line = result.EnsureSuccess($"ip -n {Namespace} link show dev {device}").Stdout;
+        return int.Parse(line[..line.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Every process currently in this namespace (including children of the ones started here).</summary>

@@ -23,11 +23,13 @@ public sealed class NetnsTestBed : IAsyncDisposable
     private readonly List<string> _namespaces = [];
     private readonly List<string> _partitionBridges = [];
     private readonly string _rand;
+    private readonly NetnsTestBedOptions _options;
     private int _nextAddress = 101;
     private int _disposed;
 
-    private NetnsTestBed()
+    private NetnsTestBed(NetnsTestBedOptions options)
     {
+        _options = options;
         _rand = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
         RunId = $"{Prefix}-{Environment.ProcessId}-{_rand}";
         SwitchNamespace = RunId + "-sw";
@@ -74,12 +76,21 @@ public sealed class NetnsTestBed : IAsyncDisposable
         }
     }
 
-    public static async Task<NetnsTestBed> CreateAsync(int hostCount, CancellationToken cancellationToken)
+    public static Task<NetnsTestBed> CreateAsync(int hostCount, CancellationToken cancellationToken) =>
+        CreateAsync(hostCount, new NetnsTestBedOptions(), cancellationToken);
+
+    /// <summary>As <see cref="CreateAsync(int, CancellationToken)"/>, with eth0 addressed as <paramref name="options"/> say.</summary>
+    public static async Task<NetnsTestBed> CreateAsync(int hostCount, NetnsTestBedOptions options, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hostCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(hostCount, MaxHosts);
+        if (!options.Ipv4 && !options.FixedIpv6LinkLocal)
+        {
+            throw new ArgumentException("A bed without IPv4 needs the fixed IPv6 link-local addresses.", nameof(options));
+        }
+
         await NetnsSweeper.SweepAsync(cancellationToken);
-        var bed = new NetnsTestBed();
+        var bed = new NetnsTestBed(options);
         try
         {
             await bed.BuildAsync(hostCount, cancellationToken);
@@ -240,6 +251,11 @@ public sealed class NetnsTestBed : IAsyncDisposable
     /// <summary>Gives the host a fresh address (198.18.0.101 and up), replacing its current one.</summary>
     public async Task<IPAddress> ChangeAddressAsync(NetnsHost host, CancellationToken cancellationToken)
     {
+        if (!_options.Ipv4)
+        {
+            throw new InvalidOperationException("This bed has no IPv4 addresses to change.");
+        }
+
         if (_nextAddress > 254)
         {
             throw new InvalidOperationException("No fresh address left in 198.18.0.0/24.");
@@ -279,6 +295,11 @@ public sealed class NetnsTestBed : IAsyncDisposable
         // Teardown must finish even when the test was cancelled, so it takes no caller token.
         foreach (var host in _hosts)
         {
+            foreach (var thread in host.Threads)
+            {
+                thread.Dispose();
+            }
+
             foreach (var process in host.Processes)
             {
                 await process.DisposeAsync();
@@ -338,16 +359,37 @@ public sealed class NetnsTestBed : IAsyncDisposable
             var ns = $"{RunId}-h{i}";
             var port = $"p{_rand}h{i}";
             var address = IPAddress.Parse($"198.18.0.{i}");
+            var linkLocal = _options.FixedIpv6LinkLocal ? IPAddress.Parse($"fe80::{i:x}") : null;
             await AddNamespaceAsync(ns, cancellationToken);
-            var host = new NetnsHost(i, ns, port, address, Path.Combine(WorkRoot, $"h{i}"));
+            var host = new NetnsHost(i, ns, port, _options.Ipv4 ? address : linkLocal!, Path.Combine(WorkRoot, $"h{i}")) { LinkLocalAddress = linkLocal };
             _hosts.Add(host);
             await Ip.RunAsync(cancellationToken, "-n", ns, "link", "set", "lo", "up");
             await Ip.RunAsync(cancellationToken, "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", port, "netns", SwitchNamespace);
-            await Ip.RunAsync(cancellationToken, "-n", ns, "addr", "add", $"{address}/24", "dev", "eth0");
+            if (linkLocal is not null)
+            {
+                // Before the link is up, or the kernel has already made its own link-local address.
+                await Ip.RunAsync(cancellationToken, "-n", ns, "link", "set", "eth0", "addrgenmode", "none");
+            }
+
+            if (_options.Ipv4)
+            {
+                await Ip.RunAsync(cancellationToken, "-n", ns, "addr", "add", $"{address}/24", "dev", "eth0");
+            }
+
             await Ip.RunAsync(cancellationToken, "-n", ns, "link", "set", "eth0", "up");
             await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", port, "master", Bridge);
             await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", port, "up");
-            await Ip.RunAsync(cancellationToken, "-n", ns, "route", "add", "224.0.0.0/4", "dev", "eth0");
+            if (_options.Ipv4)
+            {
+                await Ip.RunAsync(cancellationToken, "-n", ns, "route", "add", "224.0.0.0/4", "dev", "eth0");
+            }
+
+            if (linkLocal is not null)
+            {
+                await Ip.RunAsync(cancellationToken, "-n", ns, "-6", "addr", "add", $"{linkLocal}/64", "dev", "eth0", "nodad");
+                // The kernel may have added it with the link already.
+                await Ip.TryRunAsync(cancellationToken, "-n", ns, "-6", "route", "add", "ff02::/16", "dev", "eth0");
+            }
         }
     }
 
@@ -359,7 +401,7 @@ public sealed class NetnsTestBed : IAsyncDisposable
 
     private async Task EnsureMulticastRouteAsync(NetnsHost host, CancellationToken cancellationToken)
     {
-        if (!host.MulticastBlocked)
+        if (_options.Ipv4 && !host.MulticastBlocked)
         {
             await Ip.RunAsync(cancellationToken, "-n", host.Namespace, "route", "replace", "224.0.0.0/4", "dev", "eth0");
         }
