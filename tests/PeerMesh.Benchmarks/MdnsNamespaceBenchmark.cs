@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PeerMesh.Discovery.Mdns;
 using PeerMesh.Discovery.Mdns.Sockets;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Netns;
 
 namespace PeerMesh.Benchmarks;
@@ -44,16 +45,7 @@ internal static class MdnsNamespaceBenchmark
             await using var fresh = Create(threadB, b, nodeId, new Sink(), run);
             var started = Stopwatch.GetTimestamp();
             await fresh.StartAsync(cancellationToken);
-            while (!sinkA.Has(nodeId))
-            {
-                if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(30))
-                {
-                    throw new InvalidOperationException("not listed within 30 s");
-                }
-
-                await Task.Delay(2, cancellationToken);
-            }
-
+            await Poll.UntilAsync($"{nodeId} listed by the first node", () => sinkA.Has(nodeId), TimeSpan.FromSeconds(30), cancellationToken, TimeSpan.FromMilliseconds(2));
             samples.Add(Stopwatch.GetElapsedTime(started));
             await fresh.StopAsync(cancellationToken);
             await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);

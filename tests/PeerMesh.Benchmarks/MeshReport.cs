@@ -1,4 +1,5 @@
 using System.Globalization;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Netns;
 
 namespace PeerMesh.Benchmarks;
@@ -138,19 +139,23 @@ internal sealed class MeshReport : IBenchmark
             var commit = await author.CommitAsync($"round-{round}", cancellationToken);
             var start = TimeProvider.System.GetTimestamp();
             var pending = mesh.Nodes.Where(n => n != author).ToList();
-            while (pending.Count > 0 && TimeProvider.System.GetElapsedTime(start) < _phaseDeadline)
-            {
-                foreach (var receiver in pending.ToList())
+            await Poll.TryUntilAsync(
+                async c =>
                 {
-                    if (await receiver.HasRemoteRefAtAsync(commit, cancellationToken))
+                    foreach (var receiver in pending.ToList())
                     {
-                        samples.Add(TimeProvider.System.GetElapsedTime(start));
-                        pending.Remove(receiver);
+                        if (await receiver.HasRemoteRefAtAsync(commit, c))
+                        {
+                            samples.Add(TimeProvider.System.GetElapsedTime(start));
+                            pending.Remove(receiver);
+                        }
                     }
-                }
 
-                await Task.Delay(s_poll, TimeProvider.System, cancellationToken);
-            }
+                    return pending.Count == 0;
+                },
+                _phaseDeadline,
+                cancellationToken,
+                s_poll);
 
             missed += pending.Count;
             await CountDeathsAsync(mesh, falseDeaths, cancellationToken);
@@ -194,15 +199,13 @@ internal sealed class MeshReport : IBenchmark
     private async Task<TimeSpan?> TimeAsync(
         Func<CancellationToken, Task<bool>> condition, List<string> notes, string phase, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await Poll.UntilAsync(condition, _phaseDeadline, s_poll, () => phase, cancellationToken);
-        }
-        catch (TimeoutException)
+        var took = await Poll.TryUntilAsync(condition, _phaseDeadline, cancellationToken, s_poll);
+        if (took is null)
         {
             notes.Add($"{phase} not reached");
-            return null;
         }
+
+        return took;
     }
 
     private static async Task<bool> CountDeathsAsync(MeshCluster mesh, HashSet<string> falseDeaths, CancellationToken cancellationToken)

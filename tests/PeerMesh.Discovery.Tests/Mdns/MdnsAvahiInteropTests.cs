@@ -1,10 +1,12 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerMesh.Discovery.Mdns;
 using PeerMesh.Discovery.Mdns.Sockets;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Netns;
 using Xunit;
 
@@ -86,15 +88,8 @@ public sealed partial class MdnsAvahiInteropTests
     [GeneratedRegex(@"\\(\d{3})")]
     private static partial Regex EscapeRegex();
 
-    private static async Task PollAsync(Func<Task<bool>> condition, Func<string> diagnostics)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "not met before the deadline; helper output:\n" + diagnostics());
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, Func<string> diagnostics, [CallerArgumentExpression(nameof(condition))] string what = "") =>
+        Poll.UntilAsync(what, _ => condition(), TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken, TimeSpan.FromMilliseconds(200), () => "helper output:\n" + diagnostics());
 
     private static string BusConfig(string socketPath)
     {

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerMesh.Discovery.Dns;
 using PeerMesh.Discovery.Mdns;
 using PeerMesh.Discovery.Mdns.Sockets;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Netns;
 using Xunit;
 
@@ -412,13 +414,6 @@ public sealed class UdpMdnsTransportTests
         return (node, sink);
     }
 
-    private static async Task PollAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + s_deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "condition not met before the deadline");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task PollAsync(Func<bool> condition, [CallerArgumentExpression(nameof(condition))] string what = "") =>
+        Poll.UntilAsync(what, condition, s_deadline, TestContext.Current.CancellationToken);
 }

@@ -7,6 +7,7 @@ using PeerMesh.Mesh.Membership;
 using PeerMesh.Mesh.Options;
 using PeerMesh.Mesh.Transport;
 using PeerMesh.Mesh.Wire;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Mesh;
 using Xunit;
 
@@ -58,7 +59,7 @@ public sealed class GossipFloodTests : IAsyncDisposable
         var node = await StartAsync();
         var honest = await StartAsync();
         honest.OfferCandidate(node.LocalEndPoint, DiscoverySource.Seed);
-        Assert.True(await PollAsync(() => Alive(node, honest) && Alive(honest, node)));
+        await UntilAsync("the two nodes alive to each other", () => Alive(node, honest) && Alive(honest, node));
         var ping = new MeshCodec("peermesh", "0123456789abcdef0123456789abcdef", null, TimeSpan.FromSeconds(60), TimeProvider.System, 1400)
             .Encode(new PingMessage { Seq = 1, TargetId = node.LocalId });
         using var flooder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -77,7 +78,7 @@ public sealed class GossipFloodTests : IAsyncDisposable
             await Task.Delay(5, TestContext.Current.CancellationToken);
         }
 
-        Assert.True(await PollAsync(() => node.Statistics.DropsFor(DropReason.RateLimited) > 0));
+        await UntilAsync("the flood rate-limited", () => node.Statistics.DropsFor(DropReason.RateLimited) > 0);
         Assert.True(Alive(node, honest) && Alive(honest, node));
         Assert.True(sent > 5_000, $"only {sent} datagrams sent");
         // At most the burst plus the refill (1000/s) of the flooder's datagrams were processed.
@@ -104,21 +105,8 @@ public sealed class GossipFloodTests : IAsyncDisposable
 
     private static bool Alive(MeshNode observer, MeshNode other) => observer.Current.Find(other.LocalId)?.State == MemberState.Alive;
 
-    private static async Task<bool> PollAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-
-        return condition();
-    }
+    private static Task UntilAsync(string what, Func<bool> condition) =>
+        Poll.UntilAsync(what, condition, TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
     private async Task<MeshNode> StartAsync()
     {

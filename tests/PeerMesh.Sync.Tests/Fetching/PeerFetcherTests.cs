@@ -1,5 +1,3 @@
-using PeerMesh.TestSupport.Git;
-using PeerMesh.TestSupport.Mesh;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -10,6 +8,9 @@ using PeerMesh.Sync.Fetching;
 using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Tests.Support;
+using PeerMesh.TestSupport;
+using PeerMesh.TestSupport.Git;
+using PeerMesh.TestSupport.Mesh;
 using Xunit;
 
 namespace PeerMesh.Sync.Tests.Fetching;
@@ -438,7 +439,8 @@ public sealed class PeerFetcherTests
         var ct = TestContext.Current.CancellationToken;
         await using var setup = await PeerSetup.CreateAsync(ct);
         AddIncompressibleFiles(setup.Peer, files: 300, bytesPerFile: 4096);
-        await using var proxy = new ThrottledProxy(setup.Daemon.Port, chunkBytes: 16 * 1024, pause: TimeSpan.FromMilliseconds(20));
+        // Held after 256 KiB of the 1.2 MiB pack: the fetch is in the middle of the pack until released.
+        await using var proxy = new ThrottledProxy(setup.Daemon.Port, chunkBytes: 16 * 1024, pause: TimeSpan.FromMilliseconds(20), holdAfterBytes: 256 * 1024);
         var remote = setup.AddManagedRemote(port: proxy.Port);
         var options = PeerSetup.FastOptions();
         options.ProgressLogInterval = TimeSpan.FromMilliseconds(200);
@@ -447,10 +449,15 @@ public sealed class PeerFetcherTests
         Assert.Null(fetcher.Transfer(remote));
 
         var fetch = fetcher.FetchAsync(remote, ct);
+        await proxy.Held.WaitAsync(TimeSpan.FromMinutes(2), ct);
         FetchTransferStatus? seen = null;
-        await Eventually.TrueAsync(
+        await Poll.UntilAsync(
+            "the transfer shows the part of the pack received",
             () => (seen = fetcher.Transfer(remote)) is { TotalObjects: > 0, ReceivedObjects: > 0 } s && s.ReceivedObjects < s.TotalObjects,
-            "a transfer in the middle of the pack");
+            TimeSpan.FromSeconds(30),
+            ct,
+            describe: () => $"transfer {fetcher.Transfer(remote)}");
+        proxy.Release();
         await fetch;
 
         Assert.True(seen!.TotalObjects >= 300, $"total {seen.TotalObjects}");

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Sync.Serving;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Processes;
 using Xunit;
@@ -143,12 +144,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
 
         // The known point: the kernel has reaped the thread (a parent-death signal would have been sent by now).
         var taskDirectory = Path.Combine("/proc", task!);
-        var deadline = TimeProvider.System.GetTimestamp();
-        while (Directory.Exists(taskDirectory))
-        {
-            Assert.True(TimeProvider.System.GetElapsedTime(deadline) < s_deadline, "the starting thread did not exit");
-            await Task.Delay(10, Token);
-        }
+        await Poll.UntilAsync("the starting thread exited", () => !Directory.Exists(taskDirectory), s_deadline, Token, TimeSpan.FromMilliseconds(10));
 
         await Within(start!);
         var process = _supervisor.CurrentProcess!;

@@ -73,7 +73,7 @@ public sealed class MeshCluster : IAsyncDisposable
         Func<CancellationToken, Task<bool>> condition,
         TimeSpan deadline,
         CancellationToken cancellationToken) =>
-        Poll.UntilAsync(condition, deadline, s_pollInterval, () => what + "\n" + Describe(), cancellationToken);
+        Poll.UntilAsync(what, condition, deadline, cancellationToken, s_pollInterval, Describe);
 
     /// <summary>
     /// True when each of <paramref name="observers"/> lists each other node of <paramref name="members"/> and

@@ -170,11 +170,11 @@ if __name__ == "__main__":
         await using var receiver = to.StartProcess(
             [Python, ScriptPath(to), "mcast-recv", MulticastGroup, MulticastPort.ToString(), token, seconds], "mcast-recv");
         await Poll.UntilAsync(
-            _ => Task.FromResult(receiver.ReadStdout().Contains("ready", StringComparison.Ordinal) || receiver.HasExited),
+            $"the multicast receiver on {to} is ready",
+            () => receiver.ReadStdout().Contains("ready", StringComparison.Ordinal) || receiver.HasExited,
             TimeSpan.FromSeconds(10),
-            TimeSpan.FromMilliseconds(20),
-            () => $"multicast receiver on {to} not ready: {receiver.ReadStderr()}",
-            cancellationToken);
+            cancellationToken,
+            describe: receiver.ReadStderr);
         var sends = Math.Max(1, (int)(wait.TotalMilliseconds / 100));
         await from.RunAsync(
             [Python, ScriptPath(from), "mcast-send", MulticastGroup, MulticastPort.ToString(), token, sends.ToString(), "0.1"],

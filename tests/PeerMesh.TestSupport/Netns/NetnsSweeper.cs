@@ -31,13 +31,17 @@ internal static class NetnsSweeper
     /// <summary>Kills every process in the namespace, waits until it is empty, then deletes it (its veths go with it).</summary>
     public static async Task DeleteNamespaceAsync(string ns, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        // Deleted after at most 5 s even if something keeps respawning: the namespace then dies with its last process.
+        await Poll.TryUntilAsync(KilledAllAsync, TimeSpan.FromSeconds(5), cancellationToken, TimeSpan.FromMilliseconds(100));
+        await CommandRunner.RunAsync(Ip.Path, ["netns", "del", ns], cancellationToken);
+
+        async Task<bool> KilledAllAsync(CancellationToken ct)
         {
-            var pids = await CommandRunner.RunAsync(Ip.Path, ["netns", "pids", ns], cancellationToken);
+            var pids = await CommandRunner.RunAsync(Ip.Path, ["netns", "pids", ns], ct);
             var list = pids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (!pids.Succeeded || list.Length == 0)
             {
-                break;
+                return true;
             }
 
             foreach (var pid in list)
@@ -48,10 +52,8 @@ internal static class NetnsSweeper
                 }
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellationToken);
+            return false;
         }
-
-        await CommandRunner.RunAsync(Ip.Path, ["netns", "del", ns], cancellationToken);
     }
 
     public static void TryDeleteDirectory(string dir)
