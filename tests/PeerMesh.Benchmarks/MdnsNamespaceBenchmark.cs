@@ -30,8 +30,8 @@ internal static class MdnsNamespaceBenchmark
         }
 
         await using var bed = await NetnsTestBed.CreateAsync(2, cancellationToken);
-        var a = await InterfaceOfAsync(bed.Hosts[0], cancellationToken);
-        var b = await InterfaceOfAsync(bed.Hosts[1], cancellationToken);
+        var a = InterfaceOf(bed.Hosts[0]);
+        var b = InterfaceOf(bed.Hosts[1]);
         using var threadA = bed.Hosts[0].StartThread();
         using var threadB = bed.Hosts[1].StartThread();
         var sinkA = new Sink();
@@ -66,8 +66,7 @@ internal static class MdnsNamespaceBenchmark
         return new MdnsDiscovery(options, advertisement, sink, TimeProvider.System, NullLogger.Instance, transport, counters, new Random(seed));
     }
 
-    private static async Task<MdnsInterface> InterfaceOfAsync(NetnsHost host, CancellationToken cancellationToken) =>
-        new(await host.InterfaceIndexAsync("eth0", cancellationToken), "eth0", [host.Address]);
+    private static MdnsInterface InterfaceOf(NetnsHost host) => new(host.InterfaceIndex, "eth0", [host.Address]);
 
     private sealed class Factory(NetnsThread thread) : IMdnsSocketFactory
     {

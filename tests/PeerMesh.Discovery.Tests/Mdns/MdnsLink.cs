@@ -39,25 +39,15 @@ internal sealed class MdnsLink : IAsyncDisposable
     public static async Task<MdnsLink> CreateAsync(bool ipv4, bool ipv6, CancellationToken cancellationToken)
     {
         var bed = await NetnsTestBed.CreateAsync(2, new NetnsTestBedOptions { Ipv4 = ipv4, FixedIpv6LinkLocal = ipv6 }, cancellationToken);
-        try
-        {
-            var first = await InterfaceOfAsync(bed.Hosts[0], ipv4, cancellationToken);
-            var second = await InterfaceOfAsync(bed.Hosts[1], ipv4, cancellationToken);
-            return new MdnsLink(bed, first, second);
-        }
-        catch
-        {
-            await bed.DisposeAsync();
-            throw;
-        }
+        return new MdnsLink(bed, InterfaceOf(bed.Hosts[0], ipv4), InterfaceOf(bed.Hosts[1], ipv4));
     }
 
     public ValueTask DisposeAsync() => Bed.DisposeAsync();
 
-    private static async Task<MdnsInterface> InterfaceOfAsync(NetnsHost host, bool ipv4, CancellationToken cancellationToken)
+    private static MdnsInterface InterfaceOf(NetnsHost host, bool ipv4)
     {
         const string Device = "eth0";
-        var index = await host.InterfaceIndexAsync(Device, cancellationToken);
+        var index = host.InterfaceIndex;
         var addresses = ImmutableArray.CreateBuilder<IPAddress>();
         var networks = ImmutableArray.CreateBuilder<IPNetwork>();
         if (ipv4)

@@ -40,6 +40,9 @@ public sealed class NetnsHost
     /// </summary>
     public IPAddress Address { get; internal set; }
 
+    /// <summary>eth0's interface index inside the namespace.</summary>
+    public int InterfaceIndex { get; internal set; }
+
     /// <summary>eth0's fixed IPv6 link-local address fe80::N (no scope), when the bed has them (<see cref="NetnsTestBedOptions.FixedIpv6LinkLocal"/>).</summary>
     public IPAddress? LinkLocalAddress { get; internal set; }
 
@@ -131,27 +134,12 @@ public sealed class NetnsHost
     public Task IpAsync(CancellationToken cancellationToken, params string[] args) =>
         Ip.RunAsync(cancellationToken, ["-n", Namespace, .. args]);
 
-    /// <summary>The interface index of <paramref name="device"/> inside this host's namespace.</summary>
-    public async Task<int> InterfaceIndexAsync(string device, CancellationToken cancellationToken)
-    {
-        var result = await Ip.TryRunAsync(cancellationToken, "-n", Namespace, "-o", "link", "show", "dev", device);
-        var line = result.EnsureSuccess($"ip -n {Namespace} link show dev {device}").Stdout;
-        return int.Parse(line[..line.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     /// <summary>Every process currently in this namespace (including children of the ones started here).</summary>
     public async Task<IReadOnlyList<NetnsProcessInfo>> ListProcessesAsync(CancellationToken cancellationToken)
     {
-        var result = await CommandRunner.RunAsync(Ip.Path, ["netns", "pids", Namespace], cancellationToken);
-        result.EnsureSuccess($"ip netns pids {Namespace}");
         var list = new List<NetnsProcessInfo>();
-        foreach (var line in result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var pid in NetnsSweeper.ProcessesIn(Namespace))
         {
-            if (!int.TryParse(line, out var pid))
-            {
-                continue;
-            }
-
             try
             {
                 var comm = (await File.ReadAllTextAsync($"/proc/{pid}/comm", cancellationToken)).TrimEnd('\n');
