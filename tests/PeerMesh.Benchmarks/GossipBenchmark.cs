@@ -15,7 +15,8 @@ namespace PeerMesh.Benchmarks;
 /// <summary>
 /// Gossip mesh: join convergence, crash detection, traffic at rest, on the in-memory network in virtual time
 /// (LAN defaults, 1 ms latency) for several sizes and loss rates, then N in-process nodes on real UDP loopback.
-/// Usage: gossip [--sizes 10,100] [--loss 0,10,25] [--no-udp] [--no-verify] [--any-address]. N = 1000 takes minutes: --sizes 1000.
+/// Usage: gossip [--sizes 10,100] [--loss 0,10,25] [--repos 1,256] [--no-udp] [--no-verify] [--any-address]. N = 1000 takes minutes: --sizes 1000.
+/// --repos: the idle traffic of a mesh whose nodes each serve that many repositories (one table row per count).
 /// With --any-address nodes advertise no address, as <c>peermesh up</c> bound to every address does, so each
 /// address is proven by a challenge before it is believed.
 /// </summary>
@@ -48,6 +49,19 @@ internal sealed class GossipBenchmark : IBenchmark
                 await output.WriteLineAsync(row);
                 await output.FlushAsync(cancellationToken);
             }
+        }
+
+        var repoCounts = Option(args, "--repos", "1,256").Split(',').Select(s => int.Parse(s, s_inv)).ToArray();
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("## Repositories per node: idle gossip, in-memory network, virtual time (LAN defaults, 5 nodes, signatures verified)");
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("| repositories per node | every node holds every set after | bytes sent until then (all nodes) | idle bytes/node/s (10 min) | idle datagrams/node/s | largest datagram |");
+        await output.WriteLineAsync("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var count in repoCounts)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await output.WriteLineAsync(await IdleWithReposAsync(5, count));
+            await output.FlushAsync(cancellationToken);
         }
 
         if (!args.Contains("--no-udp"))
@@ -129,6 +143,45 @@ internal sealed class GossipBenchmark : IBenchmark
         return string.Create(
             s_inv,
             $"| {n} | {loss * 100:0}% | {Seconds(bootstrap)} | {Seconds(join)} | {Seconds(firstMean)} | {Seconds(allMean)} / {Seconds(allMax)} | {perNodeDatagrams:0.0} | {perNodeBytes:0} | {falseDeaths} | {wall.Elapsed.TotalSeconds:0.0} s ({trials} crash trial{(trials > 1 ? "s" : "")}{(verify ? "" : ", signatures not verified")}) |");
+    }
+
+    /// <summary>
+    /// N nodes each serving <paramref name="repos"/> repositories (given before joining, as <c>up</c> does); the time and
+    /// bytes until every node holds every other node's set, then the traffic of 10 idle minutes (push-pull rounds included).
+    /// </summary>
+    private static async Task<string> IdleWithReposAsync(int n, int repos)
+    {
+        await using var cluster = MeshCluster.WithSimulatedTime(seed: 7000 + repos, options: () => new MeshOptions());
+        var nodes = new List<MeshNode>();
+        for (var i = 0; i < n; i++)
+        {
+            var node = await cluster.AddNodeAsync();
+            node.SetLocalRepos(Enumerable.Range(0, repos)
+                .Select(r => new RepoAnnouncement($"project-{i}-{r}", $"project-{r}", $"/project-{r}", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 1))
+                .ToList());
+            if (nodes.Count > 0)
+            {
+                node.OfferCandidate(nodes[0].LocalEndPoint, DiscoverySource.Seed);
+            }
+
+            nodes.Add(node);
+        }
+
+        var converged = cluster.RunUntil(
+            () => nodes.All(o => nodes.Where(x => x != o).All(x => o.Current.Find(x.LocalId) is { State: MemberState.Alive } m && m.Repos.Length == repos)),
+            TimeSpan.FromSeconds(120),
+            TimeSpan.FromMilliseconds(10));
+        var bytesUntil = cluster.Network.BytesSent;
+
+        // Past the quick catch-up exchanges, then a quiet window long enough for many push-pull rounds.
+        cluster.Run(TimeSpan.FromSeconds(20));
+        var idle = TimeSpan.FromMinutes(10);
+        var datagrams = cluster.Network.DatagramsSent;
+        var bytes = cluster.Network.BytesSent;
+        cluster.Run(idle);
+        var perNodeBytes = (cluster.Network.BytesSent - bytes) / (double)n / idle.TotalSeconds;
+        var perNodeDatagrams = (cluster.Network.DatagramsSent - datagrams) / (double)n / idle.TotalSeconds;
+        return string.Create(s_inv, $"| {repos} | {Seconds(converged)} | {bytesUntil / 1024.0:0.0} KiB | {perNodeBytes:0} | {perNodeDatagrams:0.0} | {cluster.Network.LargestDatagram} B |");
     }
 
     private static async Task<string> RealUdpAsync(int n, bool anyAddress, CancellationToken cancellationToken)

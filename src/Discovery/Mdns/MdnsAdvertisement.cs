@@ -10,7 +10,7 @@ namespace PeerMesh.Discovery.Mdns;
 /// <param name="GossipPort">Port actually bound by the gossip transport.</param>
 /// <param name="GitPort">Port actually bound by the git daemon; 0 when nothing is served.</param>
 /// <param name="Repos">Served repositories, one <c>_git._tcp</c> instance each.</param>
-/// <param name="ProtocolVersion">The gossip protocol version, advertised as <c>v=</c>.</param>
+/// <param name="ProtocolVersion">The gossip wire format version (2: repositories as statements of their own), advertised as <c>v=</c>.</param>
 internal sealed record MdnsAdvertisement(
     string NodeId,
     string Name,
@@ -18,4 +18,4 @@ internal sealed record MdnsAdvertisement(
     int GossipPort,
     int GitPort,
     ImmutableArray<RepoAnnouncement> Repos,
-    int ProtocolVersion = 1);
+    int ProtocolVersion = 2);

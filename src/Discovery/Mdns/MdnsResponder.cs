@@ -22,8 +22,9 @@ internal sealed class MdnsResponder
     private readonly List<MdnsOwnedName> _owned = [];
     private readonly Dictionary<(int Interface, string Record), TimeSpan> _lastMulticast = [];
     private readonly Queue<TimeSpan> _recentConflicts = new();
-    private readonly Dictionary<int, (List<DnsRecord> Answers, List<DnsRecord> Additionals)> _pendingResponses = [];
+    private readonly Dictionary<int, PendingResponse> _pendingResponses = [];
     private readonly Dictionary<MdnsInterface, List<DnsRecord>> _recordsMemo = [];
+    private Dictionary<string, MdnsOwnedName>? _ownedByName;
     private MdnsAdvertisement _advertisement;
     private string _meshHash;
     private int _probeGeneration;
@@ -85,7 +86,7 @@ internal sealed class MdnsResponder
     {
         var before = _transport.Interfaces.ToDictionary(i => i.Index, EstablishedRecords);
         _advertisement = advertisement;
-        _recordsMemo.Clear();
+        InvalidateNames();
         _meshHash = MdnsMeshHash.Compute(advertisement.MeshId);
         var node = Find("node")!;
         var needsProbe = false;
@@ -98,23 +99,33 @@ internal sealed class MdnsResponder
         }
 
         needsProbe |= SyncRepoNames();
+        InvalidateNames();
         if (!_running)
         {
             return;
         }
 
-        // Goodbye for what is no longer ours; changed unique records are replaced by the cache-flush announcement.
+        // Goodbye for what is no longer ours (changed unique records are replaced by the cache-flush announcement);
+        // only what is new on the wire is announced: one repository added to 256 does not announce the 256 again, and a
+        // new refs digest, say, changes nothing here. Compared by key: with many repositories these lists are long.
+        var fresh = new HashSet<string>(StringComparer.Ordinal);
         foreach (var networkInterface in _transport.Interfaces)
         {
-            var after = EstablishedRecords(networkInterface);
-            var gone = before.GetValueOrDefault(networkInterface.Index, [])
-                .Where(r => !after.Any(a => a.IsSameRecord(r)) && !(r.CacheFlush && after.Any(a => a.Name.Equals(r.Name) && a.Type == r.Type)))
+            var was = before.GetValueOrDefault(networkInterface.Index, []);
+            var now = EstablishedRecords(networkInterface);
+            var nowKeys = now.Select(MdnsRecordBuilder.Key).ToHashSet(StringComparer.Ordinal);
+            var wasKeys = was.Select(MdnsRecordBuilder.Key).ToHashSet(StringComparer.Ordinal);
+            var replaced = now.Where(r => r.CacheFlush).Select(r => (r.Name.ToKey(), r.Type)).ToHashSet();
+            var gone = was
+                .Where(r => !nowKeys.Contains(MdnsRecordBuilder.Key(r)) && !(r.CacheFlush && replaced.Contains((r.Name.ToKey(), r.Type))))
                 .Select(r => r.WithTtl(0))
                 .ToList();
             if (gone.Count > 0)
             {
                 SendMulticast(networkInterface, DnsMessage.Response(gone));
             }
+
+            fresh.UnionWith(nowKeys.Where(k => !wasKeys.Contains(k)));
         }
 
         if (needsProbe)
@@ -122,16 +133,9 @@ internal sealed class MdnsResponder
             StartProbing(RandomDelay(TimeSpan.Zero, _options.ProbeInitialDelayMax));
         }
 
-        // Only a change in what is on the wire is announced: a new refs digest, say, changes nothing here.
-        var changed = _transport.Interfaces.Any(i =>
+        if (fresh.Count > 0)
         {
-            var was = before.GetValueOrDefault(i.Index, []);
-            var now = EstablishedRecords(i);
-            return was.Count != now.Count || now.Any(r => !was.Any(w => w.IsSameRecord(r)));
-        });
-        if (changed && _owned.Any(o => o.Established))
-        {
-            StartAnnouncing();
+            StartAnnouncing(fresh);
         }
     }
 
@@ -151,7 +155,8 @@ internal sealed class MdnsResponder
         // every received query needs them.
         if (!_recordsMemo.TryGetValue(networkInterface, out var records))
         {
-            records = _owned.Where(o => o.Established).SelectMany(o => Records(o, networkInterface)).ToList();
+            // Each repository instance brings the same service type PTR (to _git._tcp): said once.
+            records = _owned.Where(o => o.Established).SelectMany(o => Records(o, networkInterface)).DistinctBy(MdnsRecordBuilder.Key).ToList();
             if (_recordsMemo.Count > 64)
             {
                 _recordsMemo.Clear();
@@ -175,8 +180,32 @@ internal sealed class MdnsResponder
             return;
         }
 
+        // RFC 6762 7.1: known-answer suppression, when the querier's copy has at least half our TTL left.
+        var known = KnownAnswers(query);
+        if (query.Questions.Count == 0)
+        {
+            // RFC 6762 7.2: the rest of a truncated query's known answers; they trim the response waiting for them.
+            if (known.Count > 0 && _pendingResponses.TryGetValue(networkInterface.Index, out var waiting) && Equals(waiting.TruncatedFrom, packet.Source))
+            {
+                waiting.Answers.RemoveAll(r => IsKnown(known, r));
+                waiting.Additionals.RemoveAll(r => IsKnown(known, r));
+            }
+
+            return;
+        }
+
         var own = EstablishedRecords(networkInterface);
+        var byName = own.ToLookup(r => r.Name.ToKey());
         var answers = new List<DnsRecord>();
+        var chosen = new HashSet<string>(StringComparer.Ordinal);
+        void Answer(DnsRecord record)
+        {
+            if (chosen.Add(MdnsRecordBuilder.Key(record)))
+            {
+                answers.Add(record);
+            }
+        }
+
         foreach (var question in query.Questions)
         {
             if (question.Class is not DnsRecord.ClassIn and not 255)
@@ -184,30 +213,33 @@ internal sealed class MdnsResponder
                 continue;
             }
 
-            foreach (var record in own)
+            var named = byName[question.Name.ToKey()].ToList();
+            foreach (var record in named)
             {
-                if (record.Name.Equals(question.Name) && (question.Type == DnsRecordType.Any || question.Type == record.Type) && !answers.Contains(record))
+                if (question.Type == DnsRecordType.Any || question.Type == record.Type)
                 {
-                    answers.Add(record);
+                    Answer(record);
                 }
             }
 
             // RFC 6762 6.1: an address query for our host in a family it lacks gets the NSEC as a
             // definite negative answer.
-            if (question.Type is DnsRecordType.A or DnsRecordType.Aaaa && !own.Any(r => r.Name.Equals(question.Name) && r.Type == question.Type))
+            if (question.Type is DnsRecordType.A or DnsRecordType.Aaaa && !named.Any(r => r.Type == question.Type))
             {
-                answers.AddRange(own.Where(r => r.Name.Equals(question.Name) && r.Type == DnsRecordType.Nsec && !answers.Contains(r)));
+                foreach (var nsec in named.Where(r => r.Type == DnsRecordType.Nsec))
+                {
+                    Answer(nsec);
+                }
             }
         }
 
-        // RFC 6762 7.1: known-answer suppression, when the querier's copy has at least half our TTL left.
-        answers.RemoveAll(r => query.Answers.Any(k => k.IsSameRecord(r) && k.Ttl >= r.Ttl / 2));
+        answers.RemoveAll(r => IsKnown(known, r));
         if (answers.Count == 0)
         {
             return;
         }
 
-        var additionals = Additionals(answers, own).Where(r => !query.Answers.Any(k => k.IsSameRecord(r) && k.Ttl >= r.Ttl / 2)).ToList();
+        var additionals = Additionals(answers, byName).Where(r => !IsKnown(known, r)).ToList();
         if (packet.Source.Port != _options.Port)
         {
             // RFC 6762 6.7: a legacy one-shot resolver gets a conventional unicast reply: its id and
@@ -262,25 +294,30 @@ internal sealed class MdnsResponder
             return;
         }
 
-        _pendingResponses[index] = (answers, additionals);
-        _scheduler.Schedule(RandomDelay(_options.SharedResponseDelayMin, _options.SharedResponseDelayMax), () =>
+        // RFC 6762 7.2: a truncated query's known answers continue in the next packets: wait 400-500 ms for them.
+        var truncated = query.IsTruncated;
+        _pendingResponses[index] = new PendingResponse(answers, additionals, truncated ? packet.Source : null);
+        var delay = truncated
+            ? RandomDelay(TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(500))
+            : RandomDelay(_options.SharedResponseDelayMin, _options.SharedResponseDelayMax);
+        _scheduler.Schedule(delay, () =>
         {
-            _pendingResponses.Remove(index, out var due);
             var current = _transport.Interfaces.FirstOrDefault(i => i.Index == index);
-            if (!_running || current is null)
+            if (!_pendingResponses.Remove(index, out var due) || !_running || current is null)
             {
                 return;
             }
 
             var at = Now;
-            var stillOwn = EstablishedRecords(current);
+            var stillOwn = EstablishedRecords(current).Select(MdnsRecordBuilder.Key).ToHashSet(StringComparer.Ordinal);
             var fresh = due.Answers
-                .Where(r => stillOwn.Any(o => o.IsSameRecord(r)))
+                .Where(r => stillOwn.Contains(MdnsRecordBuilder.Key(r)))
                 .Where(r => !(_lastMulticast.TryGetValue((index, MdnsRecordBuilder.Key(r)), out var last) && at - last < _options.MulticastRateLimit))
                 .ToList();
             if (fresh.Count > 0)
             {
-                SendMulticast(current, DnsMessage.Response(fresh, due.Additionals.Where(r => !fresh.Any(f => f.IsSameRecord(r))).ToList()));
+                var freshKeys = fresh.Select(MdnsRecordBuilder.Key).ToHashSet(StringComparer.Ordinal);
+                SendMulticast(current, DnsMessage.Response(fresh, due.Additionals.Where(r => !freshKeys.Contains(MdnsRecordBuilder.Key(r))).ToList()));
             }
         });
     }
@@ -295,8 +332,7 @@ internal sealed class MdnsResponder
 
         foreach (var record in response.Answers.Concat(response.Additionals))
         {
-            var owned = _owned.FirstOrDefault(o => o.Name(_advertisement.NodeId).Equals(record.Name));
-            if (owned is null)
+            if (!OwnedByName().TryGetValue(record.Name.ToKey(), out var owned))
             {
                 continue;
             }
@@ -322,12 +358,13 @@ internal sealed class MdnsResponder
         MdnsRecordBuilder.Build(owned, _advertisement, HostName, _meshHash, networkInterface, Ttl);
 
     /// <summary>RFC 6763 12: with a PTR come its SRV and TXT; with an SRV the host's addresses.</summary>
-    private static List<DnsRecord> Additionals(List<DnsRecord> answers, List<DnsRecord> own)
+    private static List<DnsRecord> Additionals(List<DnsRecord> answers, ILookup<string, DnsRecord> own)
     {
         var result = new List<DnsRecord>();
+        var taken = answers.Select(MdnsRecordBuilder.Key).ToHashSet(StringComparer.Ordinal);
         void Add(DnsRecord r)
         {
-            if (!answers.Contains(r) && !result.Contains(r))
+            if (taken.Add(MdnsRecordBuilder.Key(r)))
             {
                 result.Add(r);
             }
@@ -338,7 +375,7 @@ internal sealed class MdnsResponder
         {
             if (answer.Data is PtrRecordData ptr)
             {
-                foreach (var r in own.Where(r => r.Name.Equals(ptr.Target) && r.Type is DnsRecordType.Srv or DnsRecordType.Txt))
+                foreach (var r in own[ptr.Target.ToKey()].Where(r => r.Type is DnsRecordType.Srv or DnsRecordType.Txt))
                 {
                     Add(r);
                     if (r.Data is SrvRecordData s)
@@ -359,9 +396,9 @@ internal sealed class MdnsResponder
             }
         }
 
-        foreach (var target in srvTargets)
+        foreach (var target in srvTargets.DistinctBy(t => t.ToKey()))
         {
-            foreach (var r in own.Where(r => r.Name.Equals(target) && r.Type is DnsRecordType.A or DnsRecordType.Aaaa or DnsRecordType.Nsec))
+            foreach (var r in own[target.ToKey()].Where(r => r.Type is DnsRecordType.A or DnsRecordType.Aaaa or DnsRecordType.Nsec))
             {
                 Add(r);
             }
@@ -369,6 +406,22 @@ internal sealed class MdnsResponder
 
         return result;
     }
+
+    /// <summary>The querier's known answers worth suppressing ours for (at least half our TTL left), by record key with the longest TTL.</summary>
+    private static Dictionary<string, uint> KnownAnswers(DnsMessage query)
+    {
+        var known = new Dictionary<string, uint>(StringComparer.Ordinal);
+        foreach (var record in query.Answers)
+        {
+            var key = MdnsRecordBuilder.Key(record);
+            known[key] = Math.Max(known.GetValueOrDefault(key), record.Ttl);
+        }
+
+        return known;
+    }
+
+    private static bool IsKnown(Dictionary<string, uint> known, DnsRecord record) =>
+        known.TryGetValue(MdnsRecordBuilder.Key(record), out var ttl) && ttl >= record.Ttl / 2;
 
     /// <summary>
     /// RFC 6762 8.2 simultaneous probe tie-break. Returns false when the query was a probe we must
@@ -415,7 +468,7 @@ internal sealed class MdnsResponder
         var oldName = owned.Name(_advertisement.NodeId).ToString();
         owned.Attempt++;
         owned.Established = false;
-        _recordsMemo.Clear();
+        InvalidateNames();
         _logger.NameConflict(oldName, owned.Name(_advertisement.NodeId).ToString());
         var now = Now;
         _recentConflicts.Enqueue(now);
@@ -456,40 +509,72 @@ internal sealed class MdnsResponder
                 return;
             }
 
-            _recordsMemo.Clear();
+            InvalidateNames();
+            var established = new HashSet<string>(StringComparer.Ordinal);
             foreach (var owned in probing)
             {
                 owned.Established = true;
                 _logger.NameEstablished(owned.Name(_advertisement.NodeId).ToString());
+                foreach (var networkInterface in _transport.Interfaces)
+                {
+                    established.UnionWith(Records(owned, networkInterface).Select(MdnsRecordBuilder.Key));
+                }
             }
 
-            StartAnnouncing();
+            // Only the names just established: the others were announced when they were.
+            StartAnnouncing(established);
         }
 
         _scheduler.Schedule(delay, Step);
     }
 
+    /// <summary>
+    /// Probes for <paramref name="probing"/>: a question per name with its proposed records in the same packet, as many
+    /// names per packet as fit <see cref="MdnsOptions.MaxPacketBytes"/> (256 repositories need several packets).
+    /// </summary>
     private void SendProbe(MdnsInterface networkInterface, List<MdnsOwnedName> probing)
     {
         var questions = new List<DnsQuestion>();
         var authorities = new List<DnsRecord>();
+        var size = DnsMessageEncoder.HeaderLength;
         foreach (var owned in probing)
         {
             var name = owned.Name(_advertisement.NodeId);
-            questions.Add(new DnsQuestion(name, DnsRecordType.Any, UnicastResponse: true));
-            authorities.AddRange(Records(owned, networkInterface).Where(r => r.Name.Equals(name)).Select(r => r with { CacheFlush = false }));
+            var question = new DnsQuestion(name, DnsRecordType.Any, UnicastResponse: true);
+            var proposed = Records(owned, networkInterface).Where(r => r.Name.Equals(name)).Select(r => r with { CacheFlush = false }).ToList();
+
+            // Without name compression across names: an upper bound of what this name adds to a packet.
+            var cost = DnsMessageEncoder.Encode(DnsMessage.Query([question], authorities: proposed)).Length - DnsMessageEncoder.HeaderLength;
+            if (questions.Count > 0 && size + cost > _options.MaxPacketBytes)
+            {
+                Send(networkInterface, DnsMessage.Query(questions, authorities: authorities), multicast: true, null);
+                questions = [];
+                authorities = [];
+                size = DnsMessageEncoder.HeaderLength;
+            }
+
+            questions.Add(question);
+            authorities.AddRange(proposed);
+            size += cost;
         }
 
-        Send(networkInterface, DnsMessage.Query(questions, authorities: authorities), multicast: true, null);
+        if (questions.Count > 0)
+        {
+            Send(networkInterface, DnsMessage.Query(questions, authorities: authorities), multicast: true, null);
+        }
     }
 
-    private void StartAnnouncing()
+    /// <param name="only">
+    /// Keys (<see cref="MdnsRecordBuilder.Key"/>) of the records to announce; null = everything we own (at start, on a
+    /// new interface; such an announcement replaces the previous full one). A partial announcement runs on its own.
+    /// </param>
+    private void StartAnnouncing(HashSet<string>? only = null)
     {
-        var generation = ++_announceGeneration;
+        var generation = only is null ? ++_announceGeneration : _announceGeneration;
         var left = _options.AnnounceCount;
         void Step()
         {
-            if (!_running || generation != _announceGeneration)
+            if (!_running || (only is null && generation != _announceGeneration))
             {
                 return;
             }
@@ -497,6 +582,11 @@ internal sealed class MdnsResponder
             foreach (var networkInterface in _transport.Interfaces)
             {
                 var records = EstablishedRecords(networkInterface);
+                if (only is not null)
+                {
+                    records.RemoveAll(r => !only.Contains(MdnsRecordBuilder.Key(r)));
+                }
+
                 if (records.Count > 0)
                 {
                     SendMulticast(networkInterface, DnsMessage.Response(records));
@@ -578,6 +668,20 @@ internal sealed class MdnsResponder
     }
 
     private MdnsOwnedName? Find(string key) => _owned.FirstOrDefault(o => o.Key == key);
+
+    /// <summary>Our names by their lower-case key: every received record is looked up, and 256 repositories make 258 names.</summary>
+    private Dictionary<string, MdnsOwnedName> OwnedByName() =>
+        _ownedByName ??= _owned.GroupBy(o => o.Name(_advertisement.NodeId).ToKey()).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+    /// <summary>A name, its state or the advertisement changed: the memoised records and the name index are rebuilt when next needed.</summary>
+    private void InvalidateNames()
+    {
+        _recordsMemo.Clear();
+        _ownedByName = null;
+    }
+
+    /// <summary>A shared response waiting to aggregate (and, after a truncated query, for the rest of its known answers).</summary>
+    private sealed record PendingResponse(List<DnsRecord> Answers, List<DnsRecord> Additionals, System.Net.IPEndPoint? TruncatedFrom);
 
     private TimeSpan RandomDelay(TimeSpan min, TimeSpan max) =>
         max <= min ? min : min + TimeSpan.FromTicks((long)(_random.NextDouble() * (max - min).Ticks));

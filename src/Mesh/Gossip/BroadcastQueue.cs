@@ -4,7 +4,7 @@ namespace PeerMesh.Mesh.Gossip;
 
 /// <summary>
 /// Updates waiting to be piggybacked (memberlist's TransmitLimitedQueue): a newer update about the same
-/// member (or the same member's repo) replaces the queued one; the least transmitted, then newest, go first;
+/// member (or the same member's repository: its statement or its removal) replaces the queued one; the least transmitted, then newest, go first;
 /// each is dropped after the retransmit limit. Bounded: past <see cref="Capacity"/> the most transmitted go.
 /// Not thread-safe; owned by the mesh node's lock.
 /// </summary>
@@ -20,7 +20,7 @@ internal sealed class BroadcastQueue(int capacity = 4096)
 
     public void Enqueue(MemberUpdate update)
     {
-        var key = update.Kind == UpdateKind.Repo && update.Repos is [var repo] ? update.NodeId + "/" + repo.RepoId : update.NodeId;
+        var key = (update.Kind is UpdateKind.Repo or UpdateKind.RepoRemoved) && update.Repos is [var repo] ? update.NodeId + "/" + repo.RepoId : update.NodeId;
         if (_byKey.Remove(key, out var old))
         {
             _order.Remove(old);

@@ -105,7 +105,7 @@ internal sealed partial class MeshNode
             return;
         }
 
-        ApplyAlive(alive, challenge.EndPoint, alive.NodeId, fromPushPull: false, proven: true);
+        ApplyAlive(alive, challenge.EndPoint, alive.NodeId, proven: true);
     }
 
     /// <summary>Challenges that got no answer in time are sent again; after the last try the address is not believed.</summary>

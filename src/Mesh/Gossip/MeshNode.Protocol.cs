@@ -25,6 +25,7 @@ internal sealed partial class MeshNode
 
             ExpireChallenges(now);
             RetryPendingRefutation();
+            RunRepoRepairs(now);
 
             if (_pendingProbe is { Acked: false } failed)
             {
@@ -214,31 +215,7 @@ internal sealed partial class MeshNode
             }
         }
 
-        const int PartOverhead = 48;
-        var budget = _codec.MaxPayloadBytes - PartOverhead;
-        var parts = new List<List<MemberUpdate>>();
-        var part = new List<MemberUpdate>();
-        var used = 0;
-        foreach (var state in states)
-        {
-            var size = MeshCodec.SizeOf(state);
-            if (size > budget)
-            {
-                continue;
-            }
-
-            if (used + size > budget || part.Count >= WireValidation.MaxUpdatesPerMessage)
-            {
-                parts.Add(part);
-                part = [];
-                used = 0;
-            }
-
-            part.Add(state);
-            used += size;
-        }
-
-        parts.Add(part);
+        var parts = Pack(states, _codec.MaxPayloadBytes - MessageOverhead);
         for (var i = 0; i < parts.Count; i++)
         {
             var message = new PushPullMessage { ExchangeId = exchangeId, IsReply = isReply, Part = i, PartCount = parts.Count, States = [.. parts[i]] };
@@ -311,6 +288,8 @@ internal sealed partial class MeshNode
             {
                 _table.Remove(entry.Id);
                 _ids.Remove(entry.Id);
+                _repoRepairs.Remove(entry.Id);
+                _repoRequestsAnswered.Remove(entry.Id);
             }
         }
 

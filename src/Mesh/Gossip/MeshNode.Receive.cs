@@ -69,7 +69,8 @@ internal sealed partial class MeshNode
         }
 
         _heardStaleClaimAboutUs = false;
-        foreach (var update in message.Updates ?? [])
+        _repoTouched.Clear();
+        foreach (var update in RemovalsFirst(message.Updates))
         {
             ApplyUpdate(update, source, sender, fromPushPull: false);
         }
@@ -142,8 +143,25 @@ internal sealed partial class MeshNode
                 }
 
                 break;
+            case RepoRequestMessage:
+                AnswerRepoRequest(sender, source);
+                break;
+            case RepoListMessage list:
+                if (list.Statements is { Length: > WireValidation.MaxUpdatesPerMessage })
+                {
+                    Statistics.CountDrop(DropReason.Invalid);
+                    break;
+                }
+
+                foreach (var statement in list.Statements ?? [])
+                {
+                    ApplyListedStatement(statement);
+                }
+
+                break;
         }
 
+        CheckTouchedRepoSets();
         NoteContact(sender, source);
     }
 
@@ -205,7 +223,7 @@ internal sealed partial class MeshNode
         switch (update.Kind)
         {
             case UpdateKind.Alive:
-                ApplyAlive(update, source, sender, fromPushPull);
+                ApplyAlive(update, source, sender);
                 break;
             case UpdateKind.Suspect or UpdateKind.Dead:
                 ApplyClaim(update, sender, fromPushPull);
@@ -214,7 +232,10 @@ internal sealed partial class MeshNode
                 ApplyLeft(update);
                 break;
             case UpdateKind.Repo:
-                ApplyRepo(update);
+                ApplyRepo(update, relay: true);
+                break;
+            case UpdateKind.RepoRemoved:
+                ApplyRepoRemoved(update, relay: true);
                 break;
             default:
                 Statistics.CountDrop(DropReason.Invalid);
@@ -222,14 +243,43 @@ internal sealed partial class MeshNode
         }
     }
 
+    /// <summary>A statement of a repository list: applied like a gossiped one, not relayed; nothing else belongs there.</summary>
+    private void ApplyListedStatement(MemberUpdate statement)
+    {
+        if (statement is null || !WireValidation.IsNodeId(statement.NodeId) || statement.Kind is not (UpdateKind.Repo or UpdateKind.RepoRemoved))
+        {
+            Statistics.CountDrop(DropReason.Invalid);
+            return;
+        }
+
+        if (statement.NodeId == _identity.Id)
+        {
+            HandleAboutSelf(statement);
+        }
+        else if (statement.Kind == UpdateKind.Repo)
+        {
+            ApplyRepo(statement, relay: false);
+        }
+        else
+        {
+            ApplyRepoRemoved(statement, relay: false);
+        }
+    }
+
     private static string ValidFrom(string? from, string sender) => WireValidation.IsNodeId(from) ? from! : sender;
 
     /// <param name="proven">Set when <paramref name="source"/> has just proven it is the member's address (see <see cref="AddressProof"/>).</param>
-    private void ApplyAlive(MemberUpdate update, IPEndPoint source, string sender, bool fromPushPull, bool proven = false)
+    private void ApplyAlive(MemberUpdate update, IPEndPoint source, string sender, bool proven = false)
     {
         if (!WireValidation.IsDisplayName(update.Name) || update.GitPort is < 0 or > 65535)
         {
             Statistics.CountDrop(DropReason.Invalid);
+            return;
+        }
+
+        if (!WireValidation.IsRepoSetSummary(update))
+        {
+            Statistics.CountDrop(DropReason.InvalidRepoSet);
             return;
         }
 
@@ -254,10 +304,6 @@ internal sealed partial class MeshNode
                 {
                     // Same incarnation from another address: two processes share an id, or a replay (HOSTILE 9, 20). Keep the first.
                     NoteConflict(current, endPoint);
-                }
-                else if (fromPushPull)
-                {
-                    MergeRepoVersions(current, update);
                 }
             }
 
@@ -294,7 +340,8 @@ internal sealed partial class MeshNode
             endPoint = current.Member.GossipEndPoint;
         }
 
-        var repos = ValidRepos(update.Repos);
+        // The alive carries only the summary of the member's repositories; those held stay until the summary says otherwise.
+        var repos = current?.Member.Repos ?? [];
         var now = MonotonicNow;
         if (current is not null && !current.Member.GossipEndPoint.Equals(endPoint))
         {
@@ -331,66 +378,14 @@ internal sealed partial class MeshNode
         }
 
         CancelSuspicion(update.NodeId);
-        _table.Set(new MemberEntry(member, relay, changedAt));
+        _table.Set(new MemberEntry(member, relay, changedAt) { RepoState = WithAliveSummary(current?.RepoState ?? MemberRepoState.Empty, update) });
+        _repoTouched.Add(update.NodeId);
         _broadcasts.Enqueue(relay);
         if (_catchUpExchanges == 0 && _table.LiveCount == 1 && _started)
         {
             // Our first member: start the quick catch-up exchanges now rather than after a full push-pull interval.
             _pushPullTimer?.Change(NextPushPullDelay(), Timeout.InfiniteTimeSpan);
         }
-    }
-
-    private void MergeRepoVersions(MemberEntry current, MemberUpdate update)
-    {
-        var repos = current.Member.Repos;
-        var changed = false;
-        foreach (var repo in ValidRepos(update.Repos))
-        {
-            var held = current.Member.FindRepo(repo.RepoId);
-            if (held is not null && repo.RefsVersion > held.RefsVersion)
-            {
-                repos = repos.Replace(held, repo);
-                changed = true;
-            }
-        }
-
-        if (changed)
-        {
-            _table.Set(current with { Member = current.Member with { Repos = repos } });
-        }
-    }
-
-    private ImmutableArray<RepoAnnouncement> ValidRepos(WireRepo[]? repos)
-    {
-        if (repos is null || repos.Length == 0)
-        {
-            return [];
-        }
-
-        var builder = ImmutableArray.CreateBuilder<RepoAnnouncement>(Math.Min(repos.Length, _options.MaxReposPerMember));
-        foreach (var repo in repos)
-        {
-            if (!WireValidation.IsRepo(repo))
-            {
-                Statistics.CountDrop(DropReason.InvalidRepo);
-                continue;
-            }
-
-            if (builder.Count >= _options.MaxReposPerMember)
-            {
-                Statistics.CountDrop(DropReason.RepoCap);
-                break;
-            }
-
-            if (builder.Any(r => r.RepoId == repo.RepoId))
-            {
-                continue;
-            }
-
-            builder.Add(WireValidation.ToAnnouncement(repo));
-        }
-
-        return builder.ToImmutable();
     }
 
     private static bool NeedsObservedAddress(MemberUpdate update, IPEndPoint source) =>
@@ -620,41 +615,6 @@ internal sealed partial class MeshNode
         _broadcasts.Enqueue(relay);
     }
 
-    private void ApplyRepo(MemberUpdate update)
-    {
-        if (update.Repos is not [var wire] || !WireValidation.IsRepo(wire))
-        {
-            Statistics.CountDrop(DropReason.InvalidRepo);
-            return;
-        }
-
-        var current = _table.Get(update.NodeId);
-        var repo = WireValidation.ToAnnouncement(wire);
-        if (MergeRules.DecideRepo(current?.Member, repo) != MergeDecision.Apply)
-        {
-            return;
-        }
-
-        var held = current!.Member.FindRepo(repo.RepoId);
-        if (held is null && current.Member.Repos.Length >= _options.MaxReposPerMember)
-        {
-            Statistics.CountDrop(DropReason.RepoCap);
-            return;
-        }
-
-        if (_options.RequireSignatures && !UpdateSigning.Verify(update))
-        {
-            Statistics.CountDrop(DropReason.BadSignature);
-            return;
-        }
-
-        var repos = held is null ? current.Member.Repos.Add(repo) : current.Member.Repos.Replace(held, repo);
-        _table.Set(current with { Member = current.Member with { Repos = repos } });
-        var relay = update.Clone();
-        relay.From = null;
-        _broadcasts.Enqueue(relay);
-    }
-
     /// <summary>
     /// Someone talks about us: refute a suspicion, death or stale alive by raising our incarnation. Only what can be
     /// genuine is refuted (HOSTILE 46): our own statements must carry our signature (a previous life, or another process
@@ -671,6 +631,12 @@ internal sealed partial class MeshNode
         switch (update.Kind)
         {
             case UpdateKind.Alive:
+                if (update.RepoSetVersion > _repoSetVersion && IsOwnStatement(update))
+                {
+                    // Our previous life's repository set is newer than ours: members would take our statements for old.
+                    RaiseRepoSetAbove(update.RepoSetVersion);
+                }
+
                 if ((update.Incarnation > _incarnation
                     || (update.Incarnation == _incarnation && !SameAnnouncement(update, _selfAlive)))
                     && CanRefuteAbove(update.Incarnation) && IsOwnStatement(update))
@@ -705,23 +671,16 @@ internal sealed partial class MeshNode
                 }
 
                 break;
-            case UpdateKind.Repo:
-                if (update.Repos is [var wire] && _localRepos.Find(r => r.RepoId == wire.RepoId) is { } mine && wire.RefsVersion >= mine.RefsVersion
-                    && wire.RefsDigest != mine.RefsDigest && IsOwnStatement(update))
-                {
-                    // Our previous life announced a higher version: go above it so peers take the current refs.
-                    mine.RefsVersion = IncarnationMath.Next(wire.RefsVersion);
-                    RebuildSelfAlive();
-                    _broadcasts.Enqueue(RepoUpdate(mine));
-                }
-
+            case UpdateKind.Repo or UpdateKind.RepoRemoved:
+                HandleOwnRepoStatement(update);
                 break;
         }
     }
 
-    /// <summary>Same address, ports and name: an echo of our own announcement rather than of a previous life.</summary>
+    /// <summary>Same address, ports, name and repository set: an echo of our own announcement rather than of a previous life.</summary>
     private static bool SameAnnouncement(MemberUpdate a, MemberUpdate b) =>
-        a.Port == b.Port && a.GitPort == b.GitPort && a.Name == b.Name && (a.Address ?? []).AsSpan().SequenceEqual(b.Address ?? []);
+        a.Port == b.Port && a.GitPort == b.GitPort && a.Name == b.Name && a.RepoSetVersion == b.RepoSetVersion
+        && (a.Address ?? []).AsSpan().SequenceEqual(b.Address ?? []);
 
     /// <summary>A statement about us that only our key can have signed; counted when it was not.</summary>
     private bool IsOwnStatement(MemberUpdate update)

@@ -41,7 +41,6 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private readonly Dictionary<string, long> _answeredExchanges = new(StringComparer.Ordinal);
     private readonly HashSet<(IPAddress Source, string Reason)> _warnedSources = [];
     private readonly List<string> _ids = [];
-    private readonly List<WireRepo> _localRepos = [];
     private readonly List<string> _probeOrder = [];
     private int _probeIndex;
     private PendingProbe? _pendingProbe;
@@ -218,102 +217,6 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
         }
     }
 
-    /// <summary>Replaces the repositories this node serves. Their refs versions are kept monotonic.</summary>
-    public void SetLocalRepos(IReadOnlyList<RepoAnnouncement> repos)
-    {
-        if (repos.Count > _options.MaxReposPerMember)
-        {
-            throw new ArgumentException($"at most {_options.MaxReposPerMember} repositories can be announced", nameof(repos));
-        }
-
-        var wire = new List<WireRepo>();
-        foreach (var repo in repos)
-        {
-            var item = WireValidation.ToWire(repo);
-            if (!WireValidation.IsRepo(item))
-            {
-                throw new ArgumentException($"repository '{repo.RepoId}' cannot be announced: invalid id, name, path or digest", nameof(repos));
-            }
-
-            wire.Add(item);
-        }
-
-        lock (_lock)
-        {
-            foreach (var item in wire)
-            {
-                var old = _localRepos.Find(r => r.RepoId == item.RepoId);
-                if (old is not null && item.RefsVersion <= old.RefsVersion)
-                {
-                    item.RefsVersion = old.RefsVersion;
-                }
-            }
-
-            var previous = _localRepos.ToList();
-            _localRepos.Clear();
-            _localRepos.AddRange(wire);
-            RebuildSelfAlive();
-            if (MeshCodec.SizeOf(_selfAlive) > _codec.MaxPayloadBytes - 64)
-            {
-                _localRepos.Clear();
-                _localRepos.AddRange(previous);
-                RebuildSelfAlive();
-                throw new ArgumentException("the repository announcements do not fit one datagram; use shorter names or fewer repositories", nameof(repos));
-            }
-
-            AnnounceSelf();
-        }
-    }
-
-    public IReadOnlyList<RepoAnnouncement> LocalRepos
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _localRepos.Select(WireValidation.ToAnnouncement).ToList();
-            }
-        }
-    }
-
-    public void PublishLocalRefs(string repoId, string refsDigest)
-    {
-        lock (_lock)
-        {
-            var repo = _localRepos.Find(r => r.RepoId == repoId);
-            if (repo is null)
-            {
-                LogUnknownLocalRepo(repoId);
-                return;
-            }
-
-            if (repo.RefsDigest == refsDigest)
-            {
-                return;
-            }
-
-            repo.RefsDigest = refsDigest;
-
-            // Wall-clock milliseconds (or +1): versions keep growing across restarts of this node.
-            repo.RefsVersion = Math.Max(IncarnationMath.Next(repo.RefsVersion), _time.GetUtcNow().ToUnixTimeMilliseconds());
-            RebuildSelfAlive();
-            var update = RepoUpdate(repo);
-            _broadcasts.Enqueue(update);
-            if (!_started || _stopped)
-            {
-                return;
-            }
-
-            foreach (var entry in _table.Entries)
-            {
-                if (entry.Member.IsLive && entry.Member.FindRepo(repoId) is not null)
-                {
-                    SendMessage(entry.Member.GossipEndPoint, new GossipMessage { Updates = [update] }, piggyback: false);
-                }
-            }
-        }
-    }
-
     public void OfferCandidate(IPEndPoint gossipEndPoint, DiscoverySource source, string? nodeId = null)
     {
         ArgumentNullException.ThrowIfNull(gossipEndPoint);
@@ -412,27 +315,13 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
             Address = advertised.Address.GetAddressBytes(),
             Port = advertised.Port,
             GitPort = _gitPort,
-            Repos = _localRepos.Select(Copy).ToArray(),
+            RepoSetVersion = _repoSetVersion,
+            RepoCount = _localRepos.Count,
+            RepoSetDigest = _localRepos.Count > 0 ? _repoSetDigest : null,
         };
         SignUpdate(alive);
         _selfAlive = alive;
     }
-
-    private MemberUpdate RepoUpdate(WireRepo repo)
-    {
-        var update = new MemberUpdate { Kind = UpdateKind.Repo, NodeId = _identity.Id, Incarnation = _incarnation, Repos = [Copy(repo)] };
-        SignUpdate(update);
-        return update;
-    }
-
-    private static WireRepo Copy(WireRepo repo) => new()
-    {
-        RepoId = repo.RepoId,
-        Name = repo.Name,
-        Path = repo.Path,
-        RefsDigest = repo.RefsDigest,
-        RefsVersion = repo.RefsVersion,
-    };
 
     private sealed record PendingProbe(string TargetId, long Seq, IPEndPoint EndPoint)
     {

@@ -13,6 +13,7 @@ internal sealed class MeshStatistics
     private long _bytesOut;
     private long _sendFailures;
     private long _conflicts;
+    private long _repoRequests;
 
     public long DatagramsIn => Interlocked.Read(ref _datagramsIn);
 
@@ -26,6 +27,9 @@ internal sealed class MeshStatistics
 
     /// <summary>Two claims for one node id that disagree (HOSTILE 20).</summary>
     public long Conflicts => Interlocked.Read(ref _conflicts);
+
+    /// <summary>Repository requests sent to members whose announced set we did not hold.</summary>
+    public long RepoRequests => Interlocked.Read(ref _repoRequests);
 
     public long TotalDrops => _drops.Values.Sum();
 
@@ -49,6 +53,8 @@ internal sealed class MeshStatistics
     internal void CountSendFailure() => Interlocked.Increment(ref _sendFailures);
 
     internal void CountConflict() => Interlocked.Increment(ref _conflicts);
+
+    internal void CountRepoRequest() => Interlocked.Increment(ref _repoRequests);
 
     internal void CountDrop(string reason) => _drops.AddOrUpdate(reason, 1, static (_, n) => n + 1);
 }

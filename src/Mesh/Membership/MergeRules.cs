@@ -42,15 +42,39 @@ internal static class MergeRules
         }
     }
 
-    /// <summary>A repo announcement applies to a live member when its refs version is newer than the one held.</summary>
-    public static MergeDecision DecideRepo(Member? current, RepoAnnouncement repo)
+    /// <summary>
+    /// A repository statement applies to a live member when it is newer than the statement held for that repository:
+    /// signed under a later set version, or under the same one with a higher refs version. For a repository not held it
+    /// applies only when signed under a set version at or above the floor (the highest heard from the member), so a
+    /// statement from before a removal, relayed late, cannot bring the repository back.
+    /// </summary>
+    public static MergeDecision DecideRepo(Member? current, RepoAnnouncement? held, long heldMark, long floor, long setVersion, long refsVersion)
     {
         if (current is null || !current.IsLive)
         {
             return MergeDecision.Ignore;
         }
 
-        var held = current.FindRepo(repo.RepoId);
-        return held is null || repo.RefsVersion > held.RefsVersion ? MergeDecision.Apply : MergeDecision.Ignore;
+        if (held is null)
+        {
+            return setVersion >= floor ? MergeDecision.Apply : MergeDecision.Ignore;
+        }
+
+        return setVersion > heldMark || (setVersion == heldMark && refsVersion > held.RefsVersion) ? MergeDecision.Apply : MergeDecision.Ignore;
+    }
+
+    /// <summary>
+    /// A removal applies to a live member's held repository when signed under a later set version than the statement
+    /// held (a re-added repository's statement is newer than the removal before it); for a repository not held it only
+    /// raises the floor, when above it.
+    /// </summary>
+    public static MergeDecision DecideRepoRemoval(Member? current, RepoAnnouncement? held, long heldMark, long floor, long setVersion)
+    {
+        if (current is null || !current.IsLive)
+        {
+            return MergeDecision.Ignore;
+        }
+
+        return (held is not null ? setVersion > heldMark : setVersion > floor) ? MergeDecision.Apply : MergeDecision.Ignore;
     }
 }

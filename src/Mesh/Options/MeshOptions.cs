@@ -72,8 +72,16 @@ internal sealed class MeshOptions
     /// <summary>Members kept at most (HOSTILE 17); updates about more are dropped. Default 4096.</summary>
     public int MaxMembers { get; set; } = 4096;
 
-    /// <summary>Repositories kept per member at most (HOSTILE 17). Default 8 (an announcement must fit one datagram).</summary>
-    public int MaxReposPerMember { get; set; } = 8;
+    /// <summary>
+    /// Repositories a node serves, and keeps per member, at most (HOSTILE 17). Default 256 (one node per person, serving
+    /// all of their repositories). At most 1024: a member's whole set (about 5 statements per datagram) then comes in at
+    /// most ~210 datagrams, well inside one burst of <see cref="MaxDatagramsPerSourcePerSecond"/>, and a full table
+    /// (<see cref="MaxMembers"/> members at the cap) stays bounded.
+    /// </summary>
+    public int MaxReposPerMember { get; set; } = 256;
+
+    /// <summary>Upper bound of <see cref="MaxReposPerMember"/>.</summary>
+    public const int MaxReposPerMemberLimit = 1024;
 
     /// <summary>
     /// Mesh key secrets (from key files); empty = open mesh. The first one seals what we send; all of them are
@@ -151,7 +159,7 @@ internal sealed class MeshOptions
         Require(DeadMemberRetention >= TimeSpan.Zero, "DeadMemberRetention must be >= 0");
         Require(MaxDatagramBytes is >= 512 and <= 65000, "MaxDatagramBytes must be 512..65000");
         Require(MaxMembers >= 1, "MaxMembers must be >= 1");
-        Require(MaxReposPerMember is >= 0 and <= 64, "MaxReposPerMember must be 0..64");
+        Require(MaxReposPerMember is >= 0 and <= MaxReposPerMemberLimit, "MaxReposPerMember must be 0..1024");
         Require(MaxDatagramsPerSourcePerSecond >= 0, "MaxDatagramsPerSourcePerSecond must be >= 0");
         Require(ReplayTolerance > TimeSpan.Zero, "ReplayTolerance must be positive");
         Require(MaxIncarnationLead >= TimeSpan.FromSeconds(1), "MaxIncarnationLead must be at least 1 s");

@@ -51,6 +51,9 @@ internal sealed class InMemoryNetwork : IDisposable
 
     public long DatagramsDelivered { get; private set; }
 
+    /// <summary>The largest datagram handed to the network so far (bytes), whatever became of it.</summary>
+    public int LargestDatagram { get; private set; }
+
     /// <summary>Creates a transport at a fresh address 10.x.y.z:7946 (or the given one).</summary>
     public InMemoryTransport CreateTransport(IPEndPoint? endPoint = null)
     {
@@ -115,6 +118,7 @@ internal sealed class InMemoryNetwork : IDisposable
         {
             DatagramsSent++;
             BytesSent += datagram.Length;
+            LargestDatagram = Math.Max(LargestDatagram, datagram.Length);
             if (_crashed.Contains(from) || _random.NextDouble() < LossRate)
             {
                 return;

@@ -16,6 +16,12 @@ internal static class DropReason
     public const string InvalidRepo = "invalid-repo";
     public const string MemberCap = "member-cap";
     public const string RepoCap = "repo-cap";
+
+    /// <summary>An alive whose repository-set summary cannot be (negative count or version, a digest that is not 16 bytes).</summary>
+    public const string InvalidRepoSet = "invalid-repo-set";
+
+    /// <summary>A repository request not from a live member at its known address, or again within a probe interval.</summary>
+    public const string RepoRequestRefused = "repo-request-refused";
     public const string Misdirected = "misdirected";
     public const string RateLimited = "rate-limited";
 

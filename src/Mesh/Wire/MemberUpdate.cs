@@ -3,8 +3,8 @@ using MessagePack;
 namespace PeerMesh.Mesh.Wire;
 
 /// <summary>
-/// A gossiped statement about one member: alive (with its address, git port and repos), suspect,
-/// dead, left, or a single repo announcement. All fields are untrusted until validated.
+/// A gossiped statement about one member: alive (with its address, git port and a summary of its repository set),
+/// suspect, dead, left, or one repository's announcement or removal. All fields are untrusted until validated.
 /// </summary>
 [MessagePackObject]
 public sealed class MemberUpdate
@@ -35,6 +35,7 @@ public sealed class MemberUpdate
     [Key(7)]
     public int GitPort { get; set; }
 
+    /// <summary>Repo and repo-removed: exactly one repository. Alive carries none (see <see cref="RepoSetVersion"/>).</summary>
     [Key(8)]
     public WireRepo[]? Repos { get; set; }
 
@@ -49,6 +50,22 @@ public sealed class MemberUpdate
     /// <summary>Set by a relay when the advertised address is unspecified: where the relay saw the member. Not signed.</summary>
     [Key(11)]
     public byte[]? ObservedAddress { get; set; }
+
+    /// <summary>
+    /// Alive: the version of the member's repository set (raised on every repository added or removed, never on a refs
+    /// change). Repo and repo-removed: the set version the statement was signed under (the owner signs its statements
+    /// again at every set change), so a statement older than a removal cannot bring the repository back.
+    /// </summary>
+    [Key(12)]
+    public long RepoSetVersion { get; set; }
+
+    /// <summary>Alive: how many repositories the member serves.</summary>
+    [Key(13)]
+    public int RepoCount { get; set; }
+
+    /// <summary>Alive: <see cref="RepoSetDigest"/> of the ids of the repositories the member serves (16 bytes; null = none).</summary>
+    [Key(14)]
+    public byte[]? RepoSetDigest { get; set; }
 
     public MemberUpdate Clone() => (MemberUpdate)MemberwiseClone();
 }

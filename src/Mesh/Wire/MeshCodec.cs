@@ -13,7 +13,8 @@ namespace PeerMesh.Mesh.Wire;
 /// </summary>
 internal sealed class MeshCodec
 {
-    public const byte FormatVersion = 1;
+    /// <summary>2: alives carry a repository-set summary instead of the repositories, which travel as their own statements.</summary>
+    public const byte FormatVersion = 2;
     public const int HeaderSize = 28;
     public const byte FlagSealed = 1;
     private const byte Magic0 = (byte)'P';

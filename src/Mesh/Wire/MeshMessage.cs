@@ -11,6 +11,8 @@ namespace PeerMesh.Mesh.Wire;
 [Union(2, typeof(PingReqMessage))]
 [Union(3, typeof(GossipMessage))]
 [Union(4, typeof(PushPullMessage))]
+[Union(5, typeof(RepoRequestMessage))]
+[Union(6, typeof(RepoListMessage))]
 public abstract class MeshMessage
 {
     /// <summary>Piggybacked membership and repo updates.</summary>

@@ -8,6 +8,9 @@ public enum UpdateKind : byte
     Dead = 2,
     Left = 3,
 
-    /// <summary>One repo announcement of a live member (new refs version); <see cref="MemberUpdate.Repos"/> holds exactly one.</summary>
+    /// <summary>One repository of a live member (served, or its refs moved); <see cref="MemberUpdate.Repos"/> holds exactly one.</summary>
     Repo = 4,
+
+    /// <summary>A repository the member no longer serves, at a new repository-set version; <see cref="MemberUpdate.Repos"/> holds exactly one (its id counts).</summary>
+    RepoRemoved = 5,
 }

@@ -4,7 +4,7 @@ using PeerMesh.Mesh.Identity;
 namespace PeerMesh.Mesh.Wire;
 
 /// <summary>
-/// Ed25519 signatures on what a node says about itself (alive, left, repo): the originator signs the
+/// Ed25519 signatures on what a node says about itself (alive, left, repo, repo removed): the originator signs the
 /// MessagePack form of the update without the signature and the relay-only fields, relays keep the
 /// signature, and a receiver accepts the id only if it is the hash of the carried public key.
 /// </summary>
@@ -12,7 +12,7 @@ internal static class UpdateSigning
 {
     public const int PublicKeySize = 32;
 
-    public static bool IsSelfStatement(UpdateKind kind) => kind is UpdateKind.Alive or UpdateKind.Left or UpdateKind.Repo;
+    public static bool IsSelfStatement(UpdateKind kind) => kind is UpdateKind.Alive or UpdateKind.Left or UpdateKind.Repo or UpdateKind.RepoRemoved;
 
     public static void Sign(MemberUpdate update, NodeIdentity identity)
     {

@@ -64,6 +64,36 @@ internal static class WireValidation
         return true;
     }
 
+    /// <summary>Largest repository count an alive may announce (a receiver keeps at most its own cap of them).</summary>
+    public const int MaxAnnouncedRepoCount = 65535;
+
+    public static bool IsRepoId(string? id)
+    {
+        if (id is not { Length: > 0 and <= MaxRepoIdLength })
+        {
+            return false;
+        }
+
+        foreach (var c in id)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The repository of a removal statement: only its id and version are read.</summary>
+    public static bool IsRepoRemoval(WireRepo? repo) => repo is not null && IsRepoId(repo.RepoId) && repo.RefsVersion >= 0;
+
+    /// <summary>An alive's repository-set summary: non-negative version and count, a 16-byte digest whenever the count is not 0.</summary>
+    public static bool IsRepoSetSummary(MemberUpdate alive) =>
+        alive.RepoSetVersion >= 0
+        && alive.RepoCount is >= 0 and <= MaxAnnouncedRepoCount
+        && (alive.RepoSetDigest is null ? alive.RepoCount == 0 : alive.RepoSetDigest.Length == RepoSetSummary.DigestSize);
+
     public static bool IsRepo(WireRepo? repo)
     {
         if (repo is null || !RepoPath.IsValid(repo.Path) || !IsDisplayName(repo.Name) || repo.RefsVersion < 0)
@@ -71,17 +101,9 @@ internal static class WireValidation
             return false;
         }
 
-        if (repo.RepoId is not { Length: > 0 and <= MaxRepoIdLength } || repo.RefsDigest is not { Length: <= MaxDigestLength })
+        if (!IsRepoId(repo.RepoId) || repo.RefsDigest is not { Length: <= MaxDigestLength })
         {
             return false;
-        }
-
-        foreach (var c in repo.RepoId)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-            {
-                return false;
-            }
         }
 
         foreach (var c in repo.RefsDigest)

@@ -3,22 +3,52 @@ using System.Globalization;
 namespace PeerMesh.Sync.Serving;
 
 /// <summary>
-/// The hardened command line of the git daemon (docs/ARCHITECTURE.md, Serving). Only the one repository is
-/// exported (<c>--strict-paths</c> with it as the base path and the only whitelisted directory), push
-/// and archive are refused even where the repository's own config enables them, and there is no
-/// <c>--informative-errors</c> (a refused path does not say whether it exists) and no <c>--user-path</c>.
+/// The hardened command lines of the git daemon (docs/ARCHITECTURE.md, Serving). Push and archive are refused even
+/// where a repository's own config enables them, there is no <c>--informative-errors</c> (a refused path does not say
+/// whether it exists) and no <c>--user-path</c> (no <c>~user</c>); connections are capped and timed out.
 /// </summary>
 internal static class DaemonArguments
 {
+    /// <summary>
+    /// A node serving many repositories: <c>/NAME</c> is <c>BASE/NAME</c>, a link to the repository
+    /// (<see cref="ServedList"/>), and the <see cref="AccessHook"/> allows exactly the names served at that moment and
+    /// only the directories they stand for. No <c>--strict-paths</c>: git daemon then wants every exported path listed
+    /// on its command line, fixed for its life, and adding a repository would restart it and cut every clone in
+    /// progress; the hook is stricter (it checks the directory git daemon entered, not the path string). The base path
+    /// is also the one whitelisted directory: nothing outside it is ever entered.
+    /// </summary>
+    public static IReadOnlyList<string> BuildForHome(GitDaemonOptions options, string basePath, int port, string pidFile)
+    {
+        var args = Common(options, port, pidFile);
+        args.Add($"--base-path={basePath}");
+        args.Add($"--access-hook={AccessHook.Command}");
+        args.Add("--");
+        args.Add(basePath);
+        return args;
+    }
+
+    /// <summary>
+    /// One repository at <c>/</c> (the node of one repository, until the Cli composes a node home): only that
+    /// repository is exported (<c>--strict-paths</c> with it as the base path and the only whitelisted directory).
+    /// </summary>
     public static IReadOnlyList<string> Build(GitDaemonOptions options, string gitDirectory, int port, string pidFile)
+    {
+        var args = Common(options, port, pidFile);
+        args.Add("--strict-paths");
+        args.Add($"--base-path={gitDirectory}");
+        // git daemon compares the requested directory with a trailing slash.
+        args.Add("--");
+        args.Add(gitDirectory + "/");
+        return args;
+    }
+
+    private static List<string> Common(GitDaemonOptions options, int port, string pidFile)
     {
         var args = new List<string>
         {
             "--reuseaddr",
-            "--strict-paths",
             "--export-all",
             "--verbose",
-            $"--base-path={gitDirectory}",
             $"--port={port.ToString(CultureInfo.InvariantCulture)}",
             $"--max-connections={options.MaxConnections.ToString(CultureInfo.InvariantCulture)}",
             $"--init-timeout={options.InitTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}",
@@ -35,9 +65,6 @@ internal static class DaemonArguments
             args.Add($"--listen={options.Listen}");
         }
 
-        // git daemon compares the requested directory with a trailing slash.
-        args.Add("--");
-        args.Add(gitDirectory + "/");
         return args;
     }
 }

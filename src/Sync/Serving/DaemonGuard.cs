@@ -57,7 +57,7 @@ internal static class DaemonGuard
     internal static IReadOnlyList<string> PerlSessionLeader(string perl) =>
         [perl, "-MPOSIX", "-e", "defined POSIX::setsid() or die qq(setsid: $!\\n); exec { $ARGV[0] } @ARGV or die qq(exec $ARGV[0]: $!\\n)"];
 
-    public static ProcessStartInfo StartInfo(IReadOnlyList<string> sessionLeader, string daemon, IEnumerable<string> daemonArguments)
+    public static ProcessStartInfo StartInfo(IReadOnlyList<string> sessionLeader, string daemon, IEnumerable<string> daemonArguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(sessionLeader[0])
         {
@@ -69,6 +69,11 @@ internal static class DaemonGuard
         foreach (var argument in sessionLeader.Skip(1).Concat(["/bin/sh", "-c", Script, Name, daemon]).Concat(daemonArguments))
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         return info;

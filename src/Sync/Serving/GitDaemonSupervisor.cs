@@ -7,33 +7,68 @@ using Microsoft.Extensions.Logging;
 namespace PeerMesh.Sync.Serving;
 
 /// <summary>
-/// Runs the stock <c>git daemon</c> as a child serving one repository read-only, restarts it with backoff when it
-/// dies, and never leaves it behind: it runs in a session of its own under a guard that ends it with every
-/// connection in progress when the node ends, however it ends (<see cref="DaemonGuard"/>). A daemon left by an
-/// older node, or by a guard killed on its own, is ended at the next start from its pid file (second line).
+/// Runs the stock <c>git daemon</c> as a child serving the node's repositories read-only on one port, each at
+/// <c>git://HOST:PORT/NAME</c> (<see cref="SetServedAsync"/> changes them while it runs, in force for the next
+/// connection), restarts it with backoff when it dies, and never leaves it behind: it runs in a session of its own
+/// under a guard that ends it with every connection in progress when the node ends, however it ends
+/// (<see cref="DaemonGuard"/>). A daemon left by an older node, or by a guard killed on its own, is ended at the next
+/// start from its pid file (second line).
 /// </summary>
 public sealed partial class GitDaemonSupervisor : IAsyncDisposable
 {
     private const string PidFileName = "git-daemon.pid";
 
     private readonly GitDaemonOptions _options;
-    private readonly string _gitDirectory;
+    private readonly string _basePath;
     private readonly string _pidFile;
+    private readonly ServedList? _served;
+    private readonly Func<int, IReadOnlyList<string>> _arguments;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
     private readonly TimeProvider _time;
     private readonly ILogger<GitDaemonSupervisor> _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _servedGate = new(1, 1);
     private readonly Lock _gate = new();
     private Task _loop = Task.CompletedTask;
     private DaemonProcess? _process;
     private ServingStatus _status;
     private TaskCompletionSource _statusChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// A node's daemon, serving what <see cref="SetServedAsync"/> says (nothing until then; it may be called before or
+    /// after <see cref="StartAsync"/>). Its files live in <paramref name="homeDirectory"/>, the node's state folder:
+    /// <c>serve/</c> (the daemon's base path: a link per served name), <c>serve.list</c> and <c>git-daemon.pid</c>.
+    /// </summary>
+    public GitDaemonSupervisor(GitDaemonOptions options, string homeDirectory, TimeProvider time, ILogger<GitDaemonSupervisor> logger)
+        : this(options, homeDirectory, time, logger, new ServedList(Path.GetFullPath(homeDirectory)))
+    {
+    }
+
+    /// <summary>
+    /// One repository served at <c>git://HOST:PORT/</c>, with <c>--strict-paths</c>: the node of one repository as the
+    /// Cli composes it today. Goes once the Cli runs a node home with the constructor above.
+    /// </summary>
     public GitDaemonSupervisor(GitDaemonOptions options, string gitDirectory, string stateDirectory, TimeProvider time, ILogger<GitDaemonSupervisor> logger)
     {
         options.Validate();
         _options = options;
-        _gitDirectory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(gitDirectory));
+        _basePath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(gitDirectory));
         _pidFile = Path.Combine(stateDirectory, PidFileName);
+        _arguments = port => DaemonArguments.Build(_options, _basePath, port, _pidFile);
+        _time = time;
+        _logger = logger;
+        _status = new ServingStatus(false, 0, 0, null);
+    }
+
+    private GitDaemonSupervisor(GitDaemonOptions options, string homeDirectory, TimeProvider time, ILogger<GitDaemonSupervisor> logger, ServedList served)
+    {
+        options.Validate();
+        _options = options;
+        _served = served;
+        _basePath = served.BasePath;
+        _pidFile = Path.Combine(Path.GetFullPath(homeDirectory), PidFileName);
+        _arguments = port => DaemonArguments.BuildForHome(_options, _basePath, port, _pidFile);
+        _environment = AccessHook.Environment(served.BasePath, served.ListFile);
         _time = time;
         _logger = logger;
         _status = new ServingStatus(false, 0, 0, null);
@@ -47,6 +82,61 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             {
                 return _status;
             }
+        }
+    }
+
+    /// <summary>
+    /// The repositories served, by name, each with whether a clone of it works now (the daemon up, its git directory
+    /// there). Empty for the one-repository constructor.
+    /// </summary>
+    public IReadOnlyList<ServedRepository> Served
+    {
+        get
+        {
+            var up = Status.Up;
+            return [.. (_served?.Current ?? new Dictionary<string, string>())
+                .OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => new ServedRepository(p.Key, p.Value,
+                    !ServedList.IsGitDirectory(p.Value) ? ServedRepositoryState.Missing
+                    : up ? ServedRepositoryState.Serving
+                    : ServedRepositoryState.DaemonDown))];
+        }
+    }
+
+    /// <summary>
+    /// Serves exactly <paramref name="served"/> (name to git directory; a work tree's <c>.git</c> or a bare repository)
+    /// from now on, without restarting the daemon: when this returns, a name no longer in the set is refused from the
+    /// next connection on (a clone of it already past the request runs to its end), and a new one can be cloned. The
+    /// whole set is checked first; on an error nothing changes. Names come from <see cref="ServedName"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is invalid, or two differ only in case.</exception>
+    /// <exception cref="ServeException">A directory is not a git repository, is served twice, or its name is held by a file or folder that is not ours.</exception>
+    /// <exception cref="InvalidOperationException">Made with the one-repository constructor.</exception>
+    public async Task SetServedAsync(IReadOnlyDictionary<string, string> served, CancellationToken cancellationToken)
+    {
+        var list = _served ?? throw new InvalidOperationException("this supervisor serves one repository; use the node home constructor");
+        await _servedGate.WaitAsync(cancellationToken);
+        try
+        {
+            var before = list.Current;
+            var after = list.Validate(served);
+            list.Apply(after);
+            foreach (var (name, directory) in after)
+            {
+                if (!before.TryGetValue(name, out var was) || was != directory)
+                {
+                    LogServingRepository(name, directory);
+                }
+            }
+
+            foreach (var name in before.Keys.Where(name => !after.ContainsKey(name)))
+            {
+                LogNoLongerServing(name);
+            }
+        }
+        finally
+        {
+            _servedGate.Release();
         }
     }
 
@@ -86,7 +176,7 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
         var executable = FindDaemonExecutable();
         var sessionLeader = DaemonGuard.FindSessionLeader();
         Directory.CreateDirectory(Path.GetDirectoryName(_pidFile)!);
-        StaleProcessReaper.EndStale(_pidFile, _gitDirectory, _logger);
+        StaleProcessReaper.EndStale(_pidFile, _basePath, _logger);
 
         var port = ChoosePort();
         string? lastError = null;
@@ -136,6 +226,7 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     {
         await StopAsync(CancellationToken.None);
         _stopping.Dispose();
+        _servedGate.Dispose();
     }
 
     private async Task SuperviseAsync(IReadOnlyList<string> sessionLeader, string executable, int port, DaemonProcess first, CancellationToken stopping)
@@ -224,8 +315,23 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     private async Task<(DaemonProcess? Process, string? Error)> LaunchAsync(IReadOnlyList<string> sessionLeader, string executable, int port, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_served is not null)
+        {
+            // git daemon wants its base path to exist; the folder and list say what is served now, whatever a previous
+            // run left there or someone removed since.
+            await _servedGate.WaitAsync(cancellationToken);
+            try
+            {
+                _served.Apply(_served.Current);
+            }
+            finally
+            {
+                _servedGate.Release();
+            }
+        }
+
         LogStarting(port);
-        var info = DaemonGuard.StartInfo(sessionLeader, executable, DaemonArguments.Build(_options, _gitDirectory, port, _pidFile));
+        var info = DaemonGuard.StartInfo(sessionLeader, executable, _arguments(port), _environment);
         var process = DaemonProcess.Start(info, _time, LogDaemonLine);
         using var timeout = new CancellationTokenSource(_options.StartTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -235,6 +341,9 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
             if (first == process.Ready)
             {
                 await process.DaemonIdKnown.WaitAsync(linked.Token);
+                // A wait on a task already done ignores the token: a daemon ready before the wait began is still a
+                // start cancelled (seen under load: "Ready to rumble" read before the first await).
+                cancellationToken.ThrowIfCancellationRequested();
                 LogServing(port);
                 return (process, null);
             }
@@ -358,6 +467,12 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "serving up again: git daemon restarted on port {Port}")]
     private partial void LogDaemonRestarted(int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving {Name} ({Directory})")]
+    private partial void LogServingRepository(string name, string directory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "no longer serving {Name}")]
+    private partial void LogNoLongerServing(string name);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "git daemon: {Line}")]
     private partial void LogDaemonLine(string line);

@@ -6,11 +6,11 @@ namespace PeerMesh.Sync.Serving;
 /// <summary>
 /// The second line behind <see cref="DaemonGuard"/>: ends a git daemon left running by a node of a version without
 /// the guard, or whose guard's watcher was killed on its own before the node died. The pid file names it, and it is
-/// ended (with its connections) only if that pid is still a git daemon serving this very repository (pids are reused).
+/// ended (with its connections) only if that pid is still a git daemon with this very base path (pids are reused).
 /// </summary>
 internal static partial class StaleProcessReaper
 {
-    public static void EndStale(string pidFile, string gitDirectory, ILogger logger)
+    public static void EndStale(string pidFile, string basePath, ILogger logger)
     {
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
         {
@@ -32,7 +32,7 @@ internal static partial class StaleProcessReaper
             return;
         }
 
-        if (!commandLine.Contains("git-daemon", StringComparison.Ordinal) || !commandLine.Contains($"--base-path={gitDirectory} ", StringComparison.Ordinal))
+        if (!commandLine.Contains("git-daemon", StringComparison.Ordinal) || !commandLine.Contains($"--base-path={basePath} ", StringComparison.Ordinal))
         {
             File.Delete(pidFile);
             return;

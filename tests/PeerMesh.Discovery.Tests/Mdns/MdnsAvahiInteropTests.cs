@@ -24,6 +24,50 @@ public sealed partial class MdnsAvahiInteropTests
     [Fact]
     public async Task AvahiBrowse_RunningNode_ListsPeerMeshAndGitInstances()
     {
+        var repo = new RepoAnnouncement(RepoId, "project", "/project", "digest", 1);
+        await WithNodeAndAvahiAsync(new MdnsAdvertisement("aa01", "node", "mesh", 7001, 9418, [repo]), async (environment, address, avahiOutput) =>
+        {
+            string[]? git = null;
+            await PollAsync(
+                async () => (git = (await BrowseAsync(environment, "_git._tcp")).FirstOrDefault(f => f[3] == "project @ node")) is not null,
+                avahiOutput);
+            Assert.Equal(["pm-aa01.local", address, "9418"], git![6..9]);
+            Assert.Contains($"\"repo={RepoId}\"", git[9], StringComparison.Ordinal);
+            Assert.Contains("\"path=/project\"", git[9], StringComparison.Ordinal);
+
+            string[]? peer = null;
+            await PollAsync(async () => (peer = (await BrowseAsync(environment, "_peermesh._udp")).FirstOrDefault(f => f[3] == "node")) is not null, avahiOutput);
+            Assert.Equal(["pm-aa01.local", address, "7001"], peer![6..9]);
+            Assert.Contains("\"id=aa01\"", peer[9], StringComparison.Ordinal);
+            Assert.Contains("\"v=2\"", peer[9], StringComparison.Ordinal);
+        });
+    }
+
+    /// <summary>One node serving 256 repositories over real multicast sockets: avahi resolves every instance.</summary>
+    [Fact]
+    public async Task AvahiBrowse_NodeServing256Repos_ResolvesEveryInstance()
+    {
+        var repos = Enumerable.Range(0, 256)
+            .Select(i => i.ToString("000", CultureInfo.InvariantCulture))
+            .Select(i => new RepoAnnouncement("repo-" + i, "project-" + i, "/project-" + i, "", 0))
+            .ToList();
+        await WithNodeAndAvahiAsync(new MdnsAdvertisement("aa01", "node", "mesh", 7001, 9418, [.. repos]), async (environment, address, avahiOutput) =>
+        {
+            List<string[]> found = [];
+            await PollAsync(async () => (found = await BrowseAsync(environment, "_git._tcp")).Count >= 256, () => $"{found.Count} resolved; " + avahiOutput());
+            Assert.Equal(repos.Select(r => $"{r.Name} @ node").Order(), found.Select(f => f[3]).Order());
+            Assert.All(found, f => Assert.Equal(["pm-aa01.local", address, "9418"], f[6..9]));
+            Assert.All(repos, r => Assert.Contains(found, f => f[3] == $"{r.Name} @ node" && f[9].Contains($"\"path={r.Path}\"", StringComparison.Ordinal)));
+        });
+    }
+
+    /// <summary>
+    /// avahi-daemon in the second host of a two-host bed (over a private D-Bus bus), our node in the first; runs
+    /// <paramref name="body"/> with avahi's environment, the node's address and avahi's output so far.
+    /// </summary>
+    private static async Task WithNodeAndAvahiAsync(
+        MdnsAdvertisement advertisement, Func<IReadOnlyDictionary<string, string?>, string, Func<string>, Task> body)
+    {
         var ct = TestContext.Current.CancellationToken;
         var unavailable = await NetnsTestBed.GetSkipReasonAsync(ct);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
@@ -47,38 +91,25 @@ public sealed partial class MdnsAvahiInteropTests
         var options = new MdnsOptions();
         var counters = new MdnsCounters();
         var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(thread), TimeProvider.System, NullLogger.Instance, counters);
-        var repo = new RepoAnnouncement(RepoId, "project", "/project", "digest", 1);
-        var advertisement = new MdnsAdvertisement("aa01", "node", "mesh", 7001, 9418, [repo]);
         await using var node = new MdnsDiscovery(options, advertisement, new RecordingSink(), TimeProvider.System, NullLogger.Instance, transport, counters);
         await node.StartAsync(ct);
 
-        var address = link.FirstInterface.Addresses[0].ToString();
-        string[]? git = null;
-        await PollAsync(
-            async () => (git = await BrowseAsync(environment, "_git._tcp", "project @ node")) is not null,
-            () => Output(avahi));
-        Assert.Equal(["pm-aa01.local", address, "9418"], git![6..9]);
-        Assert.Contains($"\"repo={RepoId}\"", git[9], StringComparison.Ordinal);
-        Assert.Contains("\"path=/project\"", git[9], StringComparison.Ordinal);
-
-        string[]? peer = null;
-        await PollAsync(async () => (peer = await BrowseAsync(environment, "_peermesh._udp", "node")) is not null, () => Output(avahi));
-        Assert.Equal(["pm-aa01.local", address, "7001"], peer![6..9]);
-        Assert.Contains("\"id=aa01\"", peer[9], StringComparison.Ordinal);
-        Assert.Contains("\"v=1\"", peer[9], StringComparison.Ordinal);
+        await body(environment, link.FirstInterface.Addresses[0].ToString(), () => Output(avahi));
     }
 
     private static string Output(NetnsProcess process) => process.ReadStdout() + process.ReadStderr();
 
-    /// <summary>Runs `avahi-browse -rtp TYPE` and returns the resolved ("=") line of the instance, split, or null.</summary>
-    private static async Task<string[]?> BrowseAsync(IReadOnlyDictionary<string, string?> environment, string type, string instance)
+    /// <summary>Runs `avahi-browse -rtp TYPE` and returns its resolved ("=") lines of that type, split, one per instance.</summary>
+    private static async Task<List<string[]>> BrowseAsync(IReadOnlyDictionary<string, string?> environment, string type)
     {
         var result = await CommandRunner.RunAsync(
             CommandRunner.FindTool("avahi-browse"), ["-r", "-t", "-p", type], null, environment, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         return result.Stdout.Split('\n')
             .Where(l => l.StartsWith("=;", StringComparison.Ordinal))
             .Select(l => l.Split(';').Select(Unescape).ToArray())
-            .FirstOrDefault(f => f.Length >= 10 && f[3] == instance && f[4] == type);
+            .Where(f => f.Length >= 10 && f[4] == type)
+            .DistinctBy(f => f[3])
+            .ToList();
     }
 
     /// <summary>avahi-browse -p writes special characters as \DDD (decimal).</summary>

@@ -38,7 +38,7 @@ public sealed class MdnsResponderTests
         Assert.Equal(120u, srv.Ttl);
         var txt = ((TxtRecordData)Assert.Single(announcement.Answers, r => r.Type == DnsRecordType.Txt).Data).ToDictionary();
         Assert.Equal("aa01", txt["id"]);
-        Assert.Equal("1", txt["v"]);
+        Assert.Equal("2", txt["v"]);
         Assert.Equal(MdnsMeshHash.Compute("mesh-1"), txt["mesh"]);
         var a = Assert.Single(announcement.Answers, r => r.Type == DnsRecordType.A);
         Assert.Equal(IPAddress.Parse(A), ((AddressRecordData)a.Data).Address);

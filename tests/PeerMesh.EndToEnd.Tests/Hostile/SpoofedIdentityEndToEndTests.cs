@@ -64,7 +64,7 @@ public sealed class SpoofedIdentityEndToEndTests : IAsyncDisposable
         var attackerPort = ((IPEndPoint)attacker.Client.LocalEndPoint!).Port;
         WireRepo[] repos = [new() { RepoId = (string)status["repos"]![0]!["id"]!, Name = "repo", Path = "/", RefsDigest = "", RefsVersion = 1 }];
         var alive = HandMadeGossip.SignedAlive(victim, IPAddress.Any.GetAddressBytes(), attackerPort, 1, "carol", attackerPort, repos);
-        var datagram = HandMadeGossip.Encode(victim.Id, new GossipMessage { Updates = [alive] });
+        var datagram = HandMadeGossip.Encode(victim.Id, new GossipMessage { Updates = [alive, .. HandMadeGossip.SignedRepos(victim, repos)] });
 
         for (var i = 0; i < 20; i++)
         {

@@ -39,11 +39,31 @@ internal static class GossipSeeds
             Address = [10, 0, 0, 2],
             Port = 7946,
             GitPort = 9418,
-            Repos = [new WireRepo { RepoId = "0123456789abcdef0123456789abcdef01234567", Name = "project", Path = "/project", RefsDigest = "d1", RefsVersion = 2 }],
+            RepoSetVersion = 7,
+            RepoCount = 2,
+            RepoSetDigest = RepoSetSummary.Digest(["0123456789abcdef0123456789abcdef01234567", "shop"]),
         };
         UpdateSigning.Sign(alive, Sender);
-        var repo = new MemberUpdate { Kind = UpdateKind.Repo, NodeId = Sender.Id, Incarnation = 4, Repos = alive.Repos };
+        var repo = new MemberUpdate
+        {
+            Kind = UpdateKind.Repo,
+            NodeId = Sender.Id,
+            Incarnation = 4,
+            RepoSetVersion = 7,
+            Repos = [new WireRepo { RepoId = "0123456789abcdef0123456789abcdef01234567", Name = "project", Path = "/project", RefsDigest = "d1", RefsVersion = 2 }],
+        };
         UpdateSigning.Sign(repo, Sender);
+        var shop = new MemberUpdate
+        {
+            Kind = UpdateKind.Repo,
+            NodeId = Sender.Id,
+            Incarnation = 4,
+            RepoSetVersion = 7,
+            Repos = [new WireRepo { RepoId = "shop", Name = "shop", Path = "/shop-2", RefsDigest = "d2", RefsVersion = 3 }],
+        };
+        UpdateSigning.Sign(shop, Sender);
+        var removed = new MemberUpdate { Kind = UpdateKind.RepoRemoved, NodeId = Sender.Id, Incarnation = 4, RepoSetVersion = 8, Repos = [new WireRepo { RepoId = "shop", RefsVersion = 3 }] };
+        UpdateSigning.Sign(removed, Sender);
 
         // A third member and the sender's signed claims about it (HOSTILE 46): the receiver knows both once the
         // message with both alives is in, so the claims reach the merge; plus claims about the receiver itself
@@ -52,7 +72,9 @@ internal static class GossipSeeds
         carol.NodeId = s_third.Value.Id;
         carol.Name = "carol";
         carol.Address = [10, 0, 0, 4];
-        carol.Repos = [];
+        carol.RepoSetVersion = 0;
+        carol.RepoCount = 0;
+        carol.RepoSetDigest = null;
         UpdateSigning.Sign(carol, s_third.Value);
         var suspect = ClaimSigning.Create(UpdateKind.Suspect, carol.NodeId, 3, Sender);
         var dead = ClaimSigning.Create(UpdateKind.Dead, carol.NodeId, 3, Sender);
@@ -81,6 +103,10 @@ internal static class GossipSeeds
             new GossipMessage { Updates = [absurd] },
             new PushPullMessage { ExchangeId = 9, IsReply = false, Part = 0, PartCount = 1, States = [alive, carol, suspect], Updates = [repo] },
             new PushPullMessage { ExchangeId = 9, IsReply = true, Part = 1, PartCount = 2, States = [dead] },
+            new GossipMessage { Updates = [alive, repo, shop] },
+            new GossipMessage { Updates = [alive, removed] },
+            new RepoRequestMessage { Updates = [alive] },
+            new RepoListMessage { Updates = [alive], Statements = [repo, shop] },
         ];
         return messages.Select(MeshCodec.SerializePayload);
     }

@@ -127,7 +127,7 @@ public sealed class MeshNodeHostileTests : IDisposable
     }
 
     [Fact]
-    public async Task Alive_InvalidRepoPathsAndTooManyRepos_RejectedMemberKept()
+    public async Task Repo_InvalidPathsAndMoreThanTheCap_RejectedAndCountedMemberKept()
     {
         await using var cluster = MeshCluster.WithFakeTime();
         var node = await cluster.AddNodeAsync(o => o.MaxReposPerMember = 2);
@@ -135,19 +135,52 @@ public sealed class MeshNodeHostileTests : IDisposable
         WireRepo[] repos =
         [
             new() { RepoId = "a", Name = "a", Path = "/../etc", RefsDigest = "00" },
-            new() { RepoId = "b", Name = "b", Path = "/b.git", RefsDigest = "00" },
+            new() { RepoId = "b", Name = "b", Path = "/b", RefsDigest = "00" },
             new() { RepoId = "c", Name = "c", Path = "~root", RefsDigest = "00" },
-            new() { RepoId = "d", Name = "d", Path = "/d.git", RefsDigest = "00" },
-            new() { RepoId = "e", Name = "e", Path = "/e.git", RefsDigest = "00" },
+            new() { RepoId = "d", Name = "d", Path = "/d", RefsDigest = "00" },
+            new() { RepoId = "e", Name = "e", Path = "/e", RefsDigest = "00" },
         ];
 
-        raw.Send(node.LocalEndPoint, Encode(new GossipMessage { Updates = [Alive(raw.LocalEndPoint, repos)] }));
+        raw.Send(node.LocalEndPoint, Encode(new GossipMessage { Updates = [Alive(raw.LocalEndPoint, repos), .. HandMadeGossip.SignedRepos(_attacker, repos)] }));
         cluster.Run(TimeSpan.FromMilliseconds(5));
 
         var member = Assert.Single(node.Current.Members);
         Assert.Equal(["b", "d"], member.Repos.Select(r => r.RepoId));
         Assert.Equal(2, node.Statistics.DropsFor(DropReason.InvalidRepo));
-        Assert.Equal(1, node.Statistics.DropsFor(DropReason.RepoCap));
+        // Once for the alive announcing 5, once for "e".
+        Assert.Equal(2, node.Statistics.DropsFor(DropReason.RepoCap));
+    }
+
+    [Theory]
+    [InlineData(-1, 0, false)]
+    [InlineData(1, -1, false)]
+    [InlineData(1, 2, false)] // a count without a digest
+    [InlineData(1, 2, true, 8)] // a digest of the wrong size
+    [InlineData(1, WireValidation.MaxAnnouncedRepoCount + 1, true)]
+    public async Task Alive_RepoSetSummaryThatCannotBe_DroppedAndCounted(long setVersion, int count, bool digest, int digestSize = RepoSetSummary.DigestSize)
+    {
+        await using var cluster = MeshCluster.WithFakeTime();
+        var node = await cluster.AddNodeAsync();
+        var raw = cluster.Network.CreateTransport();
+        var alive = new MemberUpdate
+        {
+            Kind = UpdateKind.Alive,
+            NodeId = _attacker.Id,
+            Incarnation = 5,
+            Name = "mallory",
+            Address = raw.LocalEndPoint.Address.GetAddressBytes(),
+            Port = raw.LocalEndPoint.Port,
+            RepoSetVersion = setVersion,
+            RepoCount = count,
+            RepoSetDigest = digest ? new byte[digestSize] : null,
+        };
+        UpdateSigning.Sign(alive, _attacker);
+
+        raw.Send(node.LocalEndPoint, Encode(new GossipMessage { Updates = [alive] }));
+        cluster.Run(TimeSpan.FromMilliseconds(5));
+
+        Assert.Empty(node.Current.Members);
+        Assert.Equal(1, node.Statistics.DropsFor(DropReason.InvalidRepoSet));
     }
 
     [Fact]

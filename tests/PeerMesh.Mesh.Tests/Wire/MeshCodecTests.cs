@@ -47,7 +47,17 @@ public sealed class MeshCodecTests
                     Address = [127, 0, 0, 1],
                     Port = 9419,
                     GitPort = 9418,
-                    Repos = [new WireRepo { RepoId = "abc", Name = "proj", Path = "/proj.git", RefsDigest = "00ff", RefsVersion = 9 }],
+                    RepoSetVersion = 11,
+                    RepoCount = 256,
+                    RepoSetDigest = RepoSetSummary.Digest(["abc"]),
+                },
+                new MemberUpdate
+                {
+                    Kind = UpdateKind.Repo,
+                    NodeId = SenderId,
+                    Incarnation = 3,
+                    RepoSetVersion = 11,
+                    Repos = [new WireRepo { RepoId = "abc", Name = "proj", Path = "/proj", RefsDigest = "00ff", RefsVersion = 9 }],
                 },
             ],
         };
@@ -57,9 +67,14 @@ public sealed class MeshCodecTests
         var decoded = Assert.IsType<PingReqMessage>(result.Message);
         Assert.Equal(new byte[] { 10, 0, 0, 1 }, decoded.TargetAddress);
         Assert.Equal(9419, decoded.TargetPort);
-        var update = Assert.Single(decoded.Updates!);
-        Assert.Equal("alice", update.Name);
-        Assert.Equal(9, Assert.Single(update.Repos!).RefsVersion);
+        Assert.Equal(2, decoded.Updates!.Length);
+        var alive = decoded.Updates[0];
+        Assert.Equal("alice", alive.Name);
+        Assert.Equal((11L, 256), (alive.RepoSetVersion, alive.RepoCount));
+        Assert.Equal(RepoSetSummary.Digest(["abc"]), alive.RepoSetDigest);
+        Assert.Null(alive.Repos);
+        Assert.Equal(11, decoded.Updates[1].RepoSetVersion);
+        Assert.Equal(9, Assert.Single(decoded.Updates[1].Repos!).RefsVersion);
     }
 
     [Fact]
@@ -71,6 +86,10 @@ public sealed class MeshCodecTests
         var pushPull = Assert.IsType<PushPullMessage>(receiver.Decode(sender.Encode(new PushPullMessage { ExchangeId = 5, IsReply = true, Part = 1, PartCount = 2, States = [] })).Message);
         var ack = Assert.IsType<AckMessage>(receiver.Decode(sender.Encode(new AckMessage { Seq = 8 })).Message);
         Assert.IsType<GossipMessage>(receiver.Decode(sender.Encode(new GossipMessage())).Message);
+        Assert.IsType<RepoRequestMessage>(receiver.Decode(sender.Encode(new RepoRequestMessage())).Message);
+        var removal = new MemberUpdate { Kind = UpdateKind.RepoRemoved, NodeId = SenderId, RepoSetVersion = 12, Repos = [new WireRepo { RepoId = "abc", RefsVersion = 9 }] };
+        var list = Assert.IsType<RepoListMessage>(receiver.Decode(sender.Encode(new RepoListMessage { Statements = [removal] })).Message);
+        Assert.Equal((UpdateKind.RepoRemoved, 12L, "abc"), (list.Statements![0].Kind, list.Statements[0].RepoSetVersion, list.Statements[0].Repos![0].RepoId));
 
         Assert.Equal((5, true, 1, 2), (pushPull.ExchangeId, pushPull.IsReply, pushPull.Part, pushPull.PartCount));
         Assert.Equal(8, ack.Seq);
@@ -111,11 +130,13 @@ public sealed class MeshCodecTests
         Assert.Equal(DropReason.Malformed, Codec(ReceiverId).Decode(datagram).DropReason);
     }
 
-    [Fact]
-    public void Decode_OtherFormatVersion_UnknownVersion()
+    [Theory]
+    [InlineData(1)] // repositories in the alive: no longer read
+    [InlineData(MeshCodec.FormatVersion + 1)]
+    public void Decode_OtherFormatVersion_UnknownVersion(byte version)
     {
         var datagram = Codec(SenderId).Encode(new AckMessage { Seq = 1 });
-        datagram[2] = 2;
+        datagram[2] = version;
 
         Assert.Equal(DropReason.UnknownVersion, Codec(ReceiverId).Decode(datagram).DropReason);
     }
@@ -183,7 +204,8 @@ public sealed class MeshCodecTests
             TargetPort = 1,
             Updates =
             [
-                new MemberUpdate { NodeId = SenderId, Name = "x", Repos = [new WireRepo { RepoId = "r" }] },
+                new MemberUpdate { NodeId = SenderId, Name = "x", RepoSetVersion = 3, RepoCount = 2, RepoSetDigest = new byte[16] },
+                new MemberUpdate { Kind = UpdateKind.Repo, NodeId = SenderId, RepoSetVersion = 3, Repos = [new WireRepo { RepoId = "r", Path = "/r", RefsVersion = 4 }] },
                 new MemberUpdate { Kind = UpdateKind.Dead, NodeId = ReceiverId, Incarnation = long.MaxValue, From = SenderId, PublicKey = new byte[32], Signature = new byte[64] },
             ],
         });

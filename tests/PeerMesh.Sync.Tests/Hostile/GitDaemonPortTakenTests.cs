@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Sync.Serving;
+using PeerMesh.Sync.Tests.Serving;
 using PeerMesh.TestSupport.Git;
 using Xunit;
 
@@ -17,35 +17,31 @@ namespace PeerMesh.Sync.Tests.Hostile;
 public sealed class GitDaemonPortTakenTests : IAsyncLifetime
 {
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
-    private readonly TempRepository _repo = TempRepository.Create(commits: 1);
-    private GitDaemonSupervisor? _supervisor;
+    private readonly FakeTimeProvider _time = new();
+    private readonly ServingHome _home;
+    private readonly TempRepository _repo;
+
+    public GitDaemonPortTakenTests()
+    {
+        _home = new ServingHome(time: _time);
+        _repo = _home.NewRepository("shop");
+    }
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_supervisor is not null)
-        {
-            await _supervisor.DisposeAsync();
-        }
-
-        _repo.Dispose();
-    }
+    public ValueTask DisposeAsync() => _home.DisposeAsync();
 
     [Fact]
     public async Task Supervise_PortTakenBeforeRestart_DownWithReasonBackoffDoublesThenServesAgain()
     {
-        var state = Path.Combine(_repo.GitDirectory, "peermesh");
-        Directory.CreateDirectory(state);
-        var time = new FakeTimeProvider();
-        var options = new GitDaemonOptions { Listen = IPAddress.Loopback, Port = 0 };
-        _supervisor = new GitDaemonSupervisor(options, _repo.GitDirectory, state, time, NullLogger<GitDaemonSupervisor>.Instance);
-        await _supervisor.StartAsync(Token);
-        var port = _supervisor.Status.Port;
+        var time = _time;
+        await _home.ServeAsync(("shop", _repo.GitDirectory));
+        await _home.StartAsync();
+        var port = _home.Port;
 
-        using (var daemon = Process.GetProcessById(_supervisor.CurrentProcess!.DaemonId!.Value))
+        using (var daemon = Process.GetProcessById(_home.Supervisor.CurrentProcess!.DaemonId!.Value))
         {
             daemon.Kill();
         }
@@ -75,9 +71,9 @@ public sealed class GitDaemonPortTakenTests : IAsyncLifetime
         var up = await WaitForAsync(s => s.Up);
         Assert.Equal(port, up.Port);
         Assert.Equal(4, up.Restarts);
-        Assert.Contains(_repo.Head(), GitCli.Run(_repo.Root, "ls-remote", $"git://127.0.0.1:{port}/"), StringComparison.Ordinal);
+        Assert.Contains(_repo.Head(), GitCli.Run(_repo.Root, "ls-remote", $"git://127.0.0.1:{port}/shop"), StringComparison.Ordinal);
     }
 
     private Task<ServingStatus> WaitForAsync(Func<ServingStatus, bool> condition) =>
-        _supervisor!.WaitForStatusAsync(condition, Token).WaitAsync(s_deadline, Token);
+        _home.Supervisor.WaitForStatusAsync(condition, Token).WaitAsync(s_deadline, Token);
 }

@@ -12,7 +12,10 @@ using Xunit;
 
 namespace PeerMesh.Sync.Tests.Serving;
 
-/// <summary>Real git daemon on loopback, real git clients; restarts driven by a fake clock.</summary>
+/// <summary>
+/// Real git daemon on loopback, real git clients; restarts driven by a fake clock. A node home serving one repository
+/// as <c>repo</c>; the one-repository constructor (the Cli's until it composes a node home) has its own test.
+/// </summary>
 public sealed class GitDaemonSupervisorTests : IAsyncLifetime
 {
     /// <summary>Real processes on a loaded machine: how long a known point may take to arrive.</summary>
@@ -23,7 +26,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private string StateDirectory => Path.Combine(_repo.GitDirectory, "peermesh");
+    private string StateDirectory => Path.Combine(_repo.Root, "home");
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
@@ -49,6 +52,24 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
         Assert.Equal(_repo.Head(), GitCli.Run(clone, "rev-parse", "HEAD").Trim());
     }
 
+    /// <summary>The transition: the node of one repository serves it at <c>/</c> with <c>--strict-paths</c>, as before.</summary>
+    [Fact]
+    public async Task StartAsync_OneRepositoryConstructor_ServesItAtTheRootAndNothingElse()
+    {
+        var state = Path.Combine(_repo.GitDirectory, "peermesh");
+        Directory.CreateDirectory(state);
+        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, state, TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
+        await _supervisor.StartAsync(Token);
+        var root = $"git://127.0.0.1:{_supervisor.Status.Port}/";
+
+        Assert.Contains(_repo.Head(), GitCli.Run(_repo.Root, "ls-remote", root), StringComparison.Ordinal);
+        Assert.NotEqual(0, GitCli.TryRun(_repo.Root, "ls-remote", root + "repo").ExitCode);
+        Assert.NotEqual(0, GitCli.TryRun(_repo.Root, "ls-remote", root + "../").ExitCode);
+        Assert.Empty(_supervisor.Served);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _supervisor.SetServedAsync(new Dictionary<string, string>(), Token));
+        Assert.True(File.Exists(Path.Combine(state, "git-daemon.pid")));
+    }
+
     [Fact]
     public async Task Serve_PushArchiveAndOtherPaths_AreRefusedEvenWhenTheRepositoryEnablesThem()
     {
@@ -62,7 +83,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
 
         var push = GitCli.TryRun(clone, "push", "origin", "HEAD:refs/heads/pushed");
         var archive = GitCli.TryRun(clone, "archive", "--remote", Url(supervisor), "HEAD");
-        var parent = GitCli.TryRun(_repo.Root, "ls-remote", Url(supervisor) + "../");
+        var parent = GitCli.TryRun(_repo.Root, "ls-remote", Url(supervisor) + "/../");
         var absolute = GitCli.TryRun(_repo.Root, "ls-remote", $"git://127.0.0.1:{supervisor.Status.Port}/etc");
 
         Assert.NotEqual(0, push.ExitCode);
@@ -130,7 +151,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
                 Interlocked.Increment(ref launches);
             }
         });
-        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, StateDirectory, TimeProvider.System, logger);
+        _supervisor = await CreateAsync(Options(), TimeProvider.System, logger);
         Task? start = null;
         string? task = null;
         // Runs until StartAsync's first await: the guard is forked on this thread.
@@ -179,7 +200,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     {
         var supervisor = await StartAsync();
         var guard = supervisor.CurrentProcess!.GuardId;
-        using var clone = await UploadPackConnection.OpenAsync(supervisor.Status.Port, Token);
+        using var clone = await UploadPackConnection.OpenAsync(supervisor.Status.Port, "/repo", Token);
         var session = DaemonProcesses.InSession(guard);
         Assert.True(session.Count >= 4, $"guard, watcher, daemon, connection and upload-pack expected: {DaemonProcesses.Describe(session)}");
         Assert.NotEqual(DaemonProcesses.SessionOf(Environment.ProcessId), guard);
@@ -204,11 +225,11 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
                 stop.Cancel();
             }
         });
-        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, StateDirectory, TimeProvider.System, logger);
+        _supervisor = await CreateAsync(Options(), TimeProvider.System, logger);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _supervisor.StartAsync(stop.Token));
 
-        Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync(DaemonProcesses.Mentioning(_repo.GitDirectory), s_deadline, Token));
+        Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync(DaemonProcesses.Mentioning(StateDirectory), s_deadline, Token));
         Assert.False(_supervisor.Status.Up);
     }
 
@@ -216,11 +237,11 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     public async Task StartAsync_StaleDaemonFromAKilledNode_IsEnded()
     {
         // A node of a version without the guard, killed with -9, left its daemon running with its pid file: start one the same way.
-        Directory.CreateDirectory(StateDirectory);
+        Directory.CreateDirectory(Path.Combine(StateDirectory, "serve"));
         var pidFile = Path.Combine(StateDirectory, "git-daemon.pid");
         var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardError = true };
         info.ArgumentList.Add("daemon");
-        foreach (var arg in DaemonArguments.Build(Options(), _repo.GitDirectory, FreePort(), pidFile))
+        foreach (var arg in DaemonArguments.BuildForHome(Options(), Path.Combine(StateDirectory, "serve"), FreePort(), pidFile))
         {
             info.ArgumentList.Add(arg);
         }
@@ -247,7 +268,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var options = Options();
         options.Port = port;
-        _supervisor = new GitDaemonSupervisor(options, _repo.GitDirectory, StateDirectory, TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
+        _supervisor = await CreateAsync(options, TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
 
         var error = await Assert.ThrowsAsync<DaemonStartException>(() => _supervisor.StartAsync(Token));
         Assert.Contains($"git port {port} is already in use", error.Message, StringComparison.Ordinal);
@@ -294,7 +315,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     private async Task<GitDaemonSupervisor> StartAsync(TimeProvider? time = null)
     {
         Directory.CreateDirectory(StateDirectory);
-        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, StateDirectory, time ?? TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
+        _supervisor = await CreateAsync(Options(), time ?? TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
         await _supervisor.StartAsync(Token);
         return _supervisor;
     }
@@ -306,7 +327,15 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    private static string Url(GitDaemonSupervisor supervisor) => $"git://127.0.0.1:{supervisor.Status.Port}/";
+    private static string Url(GitDaemonSupervisor supervisor) => $"git://127.0.0.1:{supervisor.Status.Port}/repo";
+
+    /// <summary>A node home's supervisor serving the repository as <c>repo</c>.</summary>
+    private async Task<GitDaemonSupervisor> CreateAsync(GitDaemonOptions options, TimeProvider time, ILogger<GitDaemonSupervisor> logger)
+    {
+        var supervisor = new GitDaemonSupervisor(options, StateDirectory, time, logger);
+        await supervisor.SetServedAsync(new Dictionary<string, string> { ["repo"] = _repo.GitDirectory }, Token);
+        return supervisor;
+    }
 
     /// <summary>Calls back with every message, on the thread that logs it.</summary>
     private sealed class CallbackLogger(Action<string> onMessage) : ILogger<GitDaemonSupervisor>
