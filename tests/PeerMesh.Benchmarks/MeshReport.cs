@@ -81,7 +81,7 @@ internal sealed class MeshReport : IBenchmark
 
     private async Task<MeshReportRow> MeasureAsync(double loss, int hosts, int rounds, CancellationToken cancellationToken)
     {
-        await using var mesh = await MeshCluster.CreateAsync(hosts, _command, cancellationToken);
+        await using var mesh = await NetnsMesh.CreateAsync(hosts, _command, cancellationToken);
         if (loss > 0)
         {
             foreach (var host in mesh.Bed.Hosts)
@@ -109,16 +109,16 @@ internal sealed class MeshReport : IBenchmark
         await victim.KillAsync(cancellationToken);
         var start = TimeProvider.System.GetTimestamp();
         var notAlive = await TimeAsync(
-            c => MeshCluster.AllSeeEachOtherAsync(survivors, [victim], p => !p.IsAlive, c), notes, "crash detection", cancellationToken);
+            c => NetnsMesh.AllSeeEachOtherAsync(survivors, [victim], p => !p.IsAlive, c), notes, "crash detection", cancellationToken);
         var dead = notAlive is null
             ? null
-            : await TimeAsync(c => MeshCluster.AllSeeEachOtherAsync(survivors, [victim], p => p.State == "dead", c), notes, "crash declared dead", cancellationToken);
+            : await TimeAsync(c => NetnsMesh.AllSeeEachOtherAsync(survivors, [victim], p => p.State == "dead", c), notes, "crash declared dead", cancellationToken);
         if (dead is not null)
         {
             dead = TimeProvider.System.GetElapsedTime(start);
         }
 
-        await victim.RestartAsync(MeshCluster.ReadyTimeout, cancellationToken);
+        await victim.RestartAsync(NetnsMesh.ReadyTimeout, cancellationToken);
         if (await TimeAsync(mesh.AllAliveAsync, notes, "rejoin after crash", cancellationToken) is null)
         {
             return new MeshReportRow(loss, hosts, discover, propagation, missed, notAlive, dead, null, falseDeaths.Count, string.Join("; ", notes));
@@ -129,7 +129,7 @@ internal sealed class MeshReport : IBenchmark
     }
 
     private async Task<(List<TimeSpan> Samples, int Missed)> MeasurePropagationAsync(
-        MeshCluster mesh, int rounds, HashSet<string> falseDeaths, CancellationToken cancellationToken)
+        NetnsMesh mesh, int rounds, HashSet<string> falseDeaths, CancellationToken cancellationToken)
     {
         var samples = new List<TimeSpan>();
         var missed = 0;
@@ -164,7 +164,7 @@ internal sealed class MeshReport : IBenchmark
         return (samples, missed);
     }
 
-    private async Task<TimeSpan?> MeasureHealAsync(MeshCluster mesh, List<string> notes, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> MeasureHealAsync(NetnsMesh mesh, List<string> notes, CancellationToken cancellationToken)
     {
         var left = mesh.Nodes.Take(2).ToList();
         var right = mesh.Nodes.Skip(2).ToList();
@@ -174,10 +174,10 @@ internal sealed class MeshReport : IBenchmark
 
         // Let the partition be noticed (each side stops seeing the other as alive) before healing.
         var split = await TimeAsync(
-            async c => await MeshCluster.AllSeeEachOtherAsync(left, right, p => !p.IsAlive, c)
-                && await MeshCluster.AllSeeEachOtherAsync(right, left, p => !p.IsAlive, c)
-                && await MeshCluster.ArrivedAsync(left.Skip(1), [leftCommit], c)
-                && await MeshCluster.ArrivedAsync(right.Skip(1), [rightCommit], c),
+            async c => await NetnsMesh.AllSeeEachOtherAsync(left, right, p => !p.IsAlive, c)
+                && await NetnsMesh.AllSeeEachOtherAsync(right, left, p => !p.IsAlive, c)
+                && await NetnsMesh.ArrivedAsync(left.Skip(1), [leftCommit], c)
+                && await NetnsMesh.ArrivedAsync(right.Skip(1), [rightCommit], c),
             notes,
             "partition noticed",
             cancellationToken);
@@ -189,8 +189,8 @@ internal sealed class MeshReport : IBenchmark
 
         return await TimeAsync(
             async c => await mesh.AllAliveAsync(c)
-                && await MeshCluster.ArrivedAsync(right, [leftCommit], c)
-                && await MeshCluster.ArrivedAsync(left, [rightCommit], c),
+                && await NetnsMesh.ArrivedAsync(right, [leftCommit], c)
+                && await NetnsMesh.ArrivedAsync(left, [rightCommit], c),
             notes,
             "convergence after heal",
             cancellationToken);
@@ -208,7 +208,7 @@ internal sealed class MeshReport : IBenchmark
         return took;
     }
 
-    private static async Task<bool> CountDeathsAsync(MeshCluster mesh, HashSet<string> falseDeaths, CancellationToken cancellationToken)
+    private static async Task<bool> CountDeathsAsync(NetnsMesh mesh, HashSet<string> falseDeaths, CancellationToken cancellationToken)
     {
         foreach (var node in mesh.Nodes)
         {

@@ -10,6 +10,7 @@ using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Tests.Support;
 using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
+using PeerMesh.TestSupport.Logging;
 using PeerMesh.TestSupport.Mesh;
 using Xunit;
 
@@ -444,7 +445,7 @@ public sealed class PeerFetcherTests
         var remote = setup.AddManagedRemote(port: proxy.Port);
         var options = PeerSetup.FastOptions();
         options.ProgressLogInterval = TimeSpan.FromMilliseconds(200);
-        var logger = new ListLogger<PeerFetcher>();
+        var logger = new RecordingLogger<PeerFetcher>();
         var fetcher = new PeerFetcher(setup.Local.GitDir, options, TimeProvider.System, logger);
         Assert.Null(fetcher.Transfer(remote));
 
@@ -476,7 +477,7 @@ public sealed class PeerFetcherTests
         await using var setup = await PeerSetup.CreateAsync(ct);
         var remote = setup.AddManagedRemote();
         setup.Peer.Commit("small");
-        var logger = new ListLogger<PeerFetcher>();
+        var logger = new RecordingLogger<PeerFetcher>();
 
         await new PeerFetcher(setup.Local.GitDir, PeerSetup.FastOptions(), TimeProvider.System, logger).FetchAsync(remote, ct);
 
@@ -489,7 +490,7 @@ public sealed class PeerFetcherTests
         var ct = TestContext.Current.CancellationToken;
         await using var setup = await PeerSetup.CreateAsync(ct);
         var remote = setup.AddManagedRemote();
-        var logger = new ListLogger<PeerFetcher>();
+        var logger = new RecordingLogger<PeerFetcher>();
         var fetcher = new PeerFetcher(setup.Local.GitDir, PeerSetup.FastOptions(), TimeProvider.System, logger);
 
         await fetcher.FetchAsync(remote, ct);
@@ -533,7 +534,8 @@ public sealed class PeerFetcherTests
 
         var started = server.Now;
         var fetch = Fetcher(setup).FetchAsync(remote, ct);
-        await Task.Delay(250, ct);
+        // The known point: the fetch's first SYN met the full queue.
+        await Poll.UntilAsync("the fetch's connect waits in SYN-SENT", server.HasDroppedConnect, TimeSpan.FromSeconds(30), ct);
         server.Drain();
         await fetch;
 
