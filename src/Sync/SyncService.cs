@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Text;
 using PeerMesh.Sync.Fetching;
 using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Status;
@@ -157,14 +158,14 @@ internal sealed class SyncService : IAsyncDisposable
                     var removed = StaleLocks.Remove(GitDir, remote.Name, _options.StartupStaleLockAge, _timeProvider.GetUtcNow());
                     if (removed > 0)
                     {
-                        _logger.LogInformation("Removed {Count} lock file(s) left under refs/remotes/{Remote} by a previous run", removed, remote.Name);
+                        _logger.LogInformation("removed {Locks} left under refs/remotes/{Remote} by a previous run", Plural.Count(removed, "lock file", "lock files"), remote.Name);
                     }
                 }
             }
         }
         catch (Exception e) when (e is LibGit2SharpException or IOException or UnauthorizedAccessException)
         {
-            _logger.LogWarning("Could not look for stale locks: {Reason}", e.Message);
+            _logger.LogWarning("could not look for stale locks: {Reason}", e.Message);
         }
     }
 

@@ -61,7 +61,10 @@ internal static class MdnsNamespaceBenchmark
     {
         var options = new MdnsOptions();
         var counters = new MdnsCounters();
+        // The MdnsDiscovery returned below owns the transport and disposes it.
+#pragma warning disable CA2000
         var transport = new UdpMdnsTransport(options, new Fixed(networkInterface), new Factory(thread), TimeProvider.System, NullLogger.Instance, counters);
+#pragma warning restore CA2000
         var advertisement = new MdnsAdvertisement(nodeId, "bench", "mesh", 9419, 0, []);
         return new MdnsDiscovery(options, advertisement, sink, TimeProvider.System, NullLogger.Instance, transport, counters, new Random(seed));
     }

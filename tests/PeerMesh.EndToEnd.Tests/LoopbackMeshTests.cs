@@ -97,7 +97,7 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
             Assert.Equal(before[i].Refs, repo.LocalRefs());
             Assert.Equal(before[i].Head, repo.Head());
             Assert.Equal(before[i].Tree, repo.Git("status", "--porcelain"));
-            Assert.Equal(before[i].Index, File.ReadAllBytes(Path.Combine(repo.GitDirectory, "index")));
+            Assert.Equal(before[i].Index, await File.ReadAllBytesAsync(Path.Combine(repo.GitDirectory, "index"), Token));
             Assert.Equal(aliceId, repo.Git("config", "--get", "remote.alice.peermeshNode").Trim());
         }
 

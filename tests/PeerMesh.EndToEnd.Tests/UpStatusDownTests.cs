@@ -91,7 +91,8 @@ public sealed class UpStatusDownTests : IDisposable
 
         first.KillHard();
 
-        Assert.True(first.Process.WaitForExit(30_000), "the node did not die");
+        // A TimeoutException here: the node did not die.
+        await first.Process.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
         Assert.Empty(await DaemonProcesses.WaitUntilGoneAsync(serving, TimeSpan.FromSeconds(10), Token));
         Assert.Empty(DaemonsServing(_repo.GitDirectory));
         Assert.NotEqual(0, GitCli.TryRun(_repo.Root, "ls-remote", $"git://127.0.0.1:{port}/").ExitCode);
@@ -116,7 +117,7 @@ public sealed class UpStatusDownTests : IDisposable
             await kill.WaitForExitAsync(Token);
         }
 
-        Assert.True(node.Process.WaitForExit(5000));
+        await node.Process.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(5), Token);
         stopwatch.Stop();
         Assert.Equal(0, node.Process.ExitCode);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"stopping took {stopwatch.Elapsed}");

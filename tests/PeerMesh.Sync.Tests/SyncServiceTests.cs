@@ -44,7 +44,7 @@ public sealed class SyncServiceTests
         await using var setup = await PeerSetup.CreateAsync(ct);
         var view = new FakeMembershipView();
         var publisher = new FakePublisher();
-        File.WriteAllText(Path.Combine(setup.Local.WorkDir, "untracked.txt"), "mine\n");
+        await File.WriteAllTextAsync(Path.Combine(setup.Local.WorkDir, "untracked.txt"), "mine\n", ct);
         var fingerprint = setup.Local.Fingerprint(includeConfig: false);
         await using var service = Service(setup, view, publisher);
         await service.StartAsync(ct);
@@ -138,7 +138,10 @@ public sealed class SyncServiceTests
         view.Set(setup.PeerMember(port: GitDaemon.FreePort()));
         Assert.Equal("connection refused", (await _events.FetchedAsync("peer")).Error);
         Assert.Equal("connection refused", service.GetStatus().Peers[0].Remotes[0].LastFetch!.Error);
-        Assert.Equal("open", service.GetStatus().Peers[0].Remotes[0].Breaker);
+        var breaker = service.GetStatus().Peers[0].Remotes[0].Breaker;
+        Assert.Equal("open", breaker.State);
+        Assert.True(breaker.Failures > 0, $"{breaker.Failures} failures");
+        Assert.True(breaker.RetryAt > service.GetStatus().Peers[0].Remotes[0].LastFetch!.At, $"retry at {breaker.RetryAt}");
 
         var report = Assert.Single(await service.FetchNowAsync("peer", ct));
 
@@ -273,7 +276,7 @@ public sealed class SyncServiceTests
         var remote = setup.AddManagedRemote();
         var lockFile = Path.Combine(setup.Local.GitDir, "refs", "remotes", remote, "main.lock");
         Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
-        File.WriteAllText(lockFile, "killed\n");
+        await File.WriteAllTextAsync(lockFile, "killed\n", ct);
         File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow.AddSeconds(-10));
         var commit = setup.Peer.Commit("after restart");
         await using var service = Service(setup, new FakeMembershipView(), new FakePublisher());

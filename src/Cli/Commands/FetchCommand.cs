@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PeerMesh.Cli.Control;
+using PeerMesh.Mesh.Text;
 
 namespace PeerMesh.Cli.Commands;
 
@@ -20,7 +21,7 @@ internal static class FetchCommand
         foreach (var report in reports)
         {
             await output.WriteLineAsync(report.Ok
-                ? $"{report.Remote}: {report.UpdatedRefs} ref(s) updated"
+                ? $"{report.Remote}: {Plural.Count(report.UpdatedRefs, "ref", "refs")} updated"
                 : $"{report.Remote}: failed: {report.Error}");
         }
 

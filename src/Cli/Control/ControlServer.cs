@@ -53,7 +53,15 @@ internal sealed partial class ControlServer : IAsyncDisposable
         {
         }
 
-        File.Delete(_path);
+        try
+        {
+            File.Delete(_path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The repository was moved away with the socket's folder (case 35); the socket went with it, and the
+            // next start there replaces it. The rest of the node's stop must still run.
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -6,6 +6,7 @@ using PeerMesh.Cli.Node;
 using PeerMesh.Cli.Settings;
 using PeerMesh.Discovery.Mdns;
 using PeerMesh.Discovery.Mdns.Sockets;
+using PeerMesh.Mesh.Text;
 using PeerMesh.Sync.Health;
 using PeerMesh.Sync.LocalRepo;
 
@@ -75,7 +76,7 @@ internal static class DoctorChecks
     }
 
     private static CheckResult Trust(NodeSettings settings) => settings.Trust.IsPinned
-        ? CheckResult.Pass("trust", $"only {settings.Trust.NodeIds.Length} pinned node(s) are fetched: {string.Join(", ", settings.Trust.NodeIds)}")
+        ? CheckResult.Pass("trust", $"only {Plural.Count(settings.Trust.NodeIds.Length, "pinned node is", "pinned nodes are")} fetched: {string.Join(", ", settings.Trust.NodeIds)}")
         : CheckResult.Pass("trust", "no peermesh.trust: every node admitted to the mesh is fetched");
 
     private static CheckResult Git()

@@ -31,7 +31,7 @@ internal static class DiscoveryStatusMapper
         var live = members.Where(m => m.IsLive).ToList();
         var silent = uptime > MdnsGracePeriod && mdns.PeersFound == 0 && live.Count > 0 && !live.Any(m => m.FoundBy.HasFlag(DiscoverySource.Mdns));
         return silent
-            ? new DiscoveryInfo("degraded", $"no mDNS answer from any of the {live.Count} peer(s) known through gossip or seeds; multicast may be blocked here", seeds, seedInfo)
+            ? new DiscoveryInfo("degraded", $"no mDNS answer from {(live.Count == 1 ? "the 1 peer" : $"any of the {live.Count} peers")} known through gossip or seeds; multicast may be blocked here", seeds, seedInfo)
             : new DiscoveryInfo("on", null, seeds, seedInfo);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -28,6 +29,7 @@ namespace PeerMesh.Cli.Node;
 /// which read the others through <see cref="NodeStatusBuilder"/> and <see cref="ControlDispatcher"/>); stopping
 /// runs in reverse.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A hosted service: the parts live from StartAsync to StopAsync, which the host runs on every path, also after a failed or cancelled start (UpCommand).")]
 internal sealed partial class NodeService : IHostedService
 {
     /// <summary>The git daemon serves the one repository at its root.</summary>

@@ -56,5 +56,9 @@ internal static class PeerStatusMapper
         [.. remote.Branches.Select(b => new BranchStatus(b.Name, b.Ahead, b.Behind, b.Local))],
         remote.InProgress,
         remote.Rewritten,
-        remote.Progress is { } p ? new FetchProgressInfo(p.ReceivedObjects, p.TotalObjects, p.ReceivedBytes, Math.Round(p.BytesPerSecond)) : null);
+        remote.Progress is { } p ? new FetchProgressInfo(p.ReceivedObjects, p.TotalObjects, p.ReceivedBytes, Math.Round(p.BytesPerSecond)) : null,
+        remote.Breaker.State,
+        remote.Breaker.Failures,
+        remote.Breaker.RetryAt,
+        remote.AddressConflict);
 }

@@ -16,12 +16,15 @@ internal sealed class StopSignals : IDisposable
 
     public StopSignals()
     {
+        // The registrations go into a field and are disposed in Dispose; the analyzer does not follow them into the array.
+#pragma warning disable CA2000
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
             PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal),
         ];
+#pragma warning restore CA2000
     }
 
     /// <summary>Cancelled when the first stop signal arrives.</summary>

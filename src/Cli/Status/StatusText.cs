@@ -1,4 +1,5 @@
 using System.Globalization;
+using PeerMesh.Mesh.Text;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -17,7 +18,7 @@ internal static class StatusText
         console.MarkupLineInterpolated($"[bold]node[/]      {node.Name} ({node.Id}), gossip UDP {node.GossipPort}, mesh {node.Mesh}");
         if (node.Trust is { Count: > 0 } trust)
         {
-            console.MarkupLineInterpolated($"[bold]trust[/]     only {trust.Count} pinned node(s) are fetched (peermesh.trust)");
+            console.MarkupLineInterpolated($"[bold]trust[/]     only {Plural.Count(trust.Count, "pinned node is", "pinned nodes are")} fetched (peermesh.trust)");
         }
 
         var serving = status.Serving switch
@@ -87,6 +88,11 @@ internal static class StatusText
         {
             var name = Printable(peer.Name).PadRight(width);
             var marker = peer.Trusted ? "" : "  [yellow]not trusted[/]";
+            if (peer.Remotes?.Any(r => r.AddressConflict) == true)
+            {
+                marker += "  [red]two addresses take turns claiming this id; its remote keeps its URL[/]";
+            }
+
             if (peer.Conflict is { } conflict)
             {
                 marker += $"  [red]conflict: also claimed from {Markup.Escape(conflict.Address)} {Ago(now - conflict.At)}, not believed[/]";
@@ -110,11 +116,27 @@ internal static class StatusText
                 new Text(string.Join(",", peer.FoundBy)),
                 new Text(Ago(now - peer.LastSeen)),
                 peer.Trusted ? LastFetch(remote, now) : new Markup("[yellow]not trusted (peermesh.trust)[/]"),
-                new Text(peer.Trusted && remote?.NextFetch is { } next ? In(next - now) : "-"),
+                Next(peer.Trusted ? remote : null, now),
                 Branches(peer.Id, remote, newest));
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// When the peer is fetched next; with its breaker open, why it waits: "paused after 3 failures; next try in 25 s"
+    /// (the first fetch once the breaker lets one through).
+    /// </summary>
+    private static IRenderable Next(PeerRemoteStatus? remote, DateTimeOffset now)
+    {
+        if (remote is { Breaker: "open" })
+        {
+            var paused = $"paused after {Plural.Count(remote.BreakerFailures, "failure", "failures")}";
+            DateTimeOffset? retry = remote.BreakerNextTry is { } until && remote.NextFetch is { } fetch && fetch > until ? fetch : remote.BreakerNextTry;
+            return new Markup($"[yellow]{Markup.Escape(retry is { } at ? $"{paused}; next try {In(at - now)}" : paused)}[/]");
+        }
+
+        return new Text(remote?.NextFetch is { } next ? In(next - now) : "-");
     }
 
     /// <summary>For each branch, the peer whose copy has the most commits you lack (ties: none).</summary>

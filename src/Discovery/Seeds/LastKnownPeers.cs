@@ -106,8 +106,10 @@ internal sealed partial class LastKnownPeers : IAsyncDisposable
         var file = new LastKnownPeersFile(LastKnownPeersFile.CurrentVersion, [.. byId.Values.OrderByDescending(p => p.LastSeen).Take(MaxPeers)]);
         try
         {
+            // Only the file's own folder is made: a repository moved away or deleted (case 35) must not get its old
+            // place back as a stray folder holding nothing but this file; the write fails and is logged instead.
             var directory = Path.GetDirectoryName(Path.GetFullPath(_path));
-            if (directory is not null)
+            if (directory is not null && Directory.Exists(Path.GetDirectoryName(directory)))
             {
                 Directory.CreateDirectory(directory);
             }

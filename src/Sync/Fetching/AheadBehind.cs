@@ -124,9 +124,9 @@ internal sealed partial class AheadBehind
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not compute ahead/behind for {Remote}: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not compute ahead/behind for {Remote}: {Reason}")]
     private static partial void LogDivergenceFailed(ILogger logger, string remote, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Recomputing ahead/behind failed")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "recomputing ahead/behind failed")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 }

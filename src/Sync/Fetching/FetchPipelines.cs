@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PeerMesh.Sync.Status;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
@@ -19,11 +20,14 @@ internal sealed partial class FetchPipelines : IDisposable
     private readonly SyncOptions _options;
     private readonly ILogger _logger;
     private readonly ResiliencePipelineRegistry<string> _registry;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, CircuitBreakerStateProvider> _breakers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, BreakerWatch> _watches = new(StringComparer.Ordinal);
 
     public FetchPipelines(SyncOptions options, TimeProvider timeProvider, ILogger<FetchPipelines>? logger = null)
     {
         _options = options;
+        _time = timeProvider;
         _logger = logger ?? NullLogger<FetchPipelines>.Instance;
         _registry = new ResiliencePipelineRegistry<string>(new ResiliencePipelineRegistryOptions<string>
         {
@@ -35,7 +39,8 @@ internal sealed partial class FetchPipelines : IDisposable
         _registry.GetOrAddPipeline(peerKey, (builder, _) =>
         {
             var breaker = _breakers.GetOrAdd(peerKey, _ => new CircuitBreakerStateProvider());
-            Configure(builder, _options, breaker, args =>
+            var watch = _watches.GetOrAdd(peerKey, _ => new BreakerWatch(_time));
+            Configure(builder, _options, breaker, watch, args =>
             {
                 // Retries are otherwise silent: a fetch that lands a second late should say why.
                 LogRetry(_logger, peerKey, args.AttemptNumber + 1, (int)args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "unknown error");
@@ -55,13 +60,28 @@ internal sealed partial class FetchPipelines : IDisposable
             }
             : "closed";
 
+    /// <summary>The breaker's state with its failures and, while open, when it lets a fetch through again.</summary>
+    public BreakerStatus Breaker(string peerKey)
+    {
+        var state = BreakerState(peerKey);
+        return _watches.TryGetValue(peerKey, out var watch)
+            ? new BreakerStatus(state, watch.Failures, state == "open" ? watch.RetryAt : null)
+            : BreakerStatus.Closed;
+    }
+
     /// <summary>Builds the strategies in order (outermost first); public for the pipeline's own tests.</summary>
     public static void Configure(
         ResiliencePipelineBuilder builder,
         SyncOptions options,
         CircuitBreakerStateProvider? breakerState,
+        BreakerWatch? breakerWatch = null,
         Func<OnRetryArguments<object>, ValueTask>? onRetry = null)
     {
+        // The peer's fault only: a lock held by the user's own git, a refused config, our repository gone or our disk full is not the peer's.
+        Func<CircuitBreakerPredicateArguments<object>, ValueTask<bool>> peerFault = new PredicateBuilder()
+            .Handle<FetchFailedException>(e => !e.IsLocal && e.Kind is not (FetchErrorKind.LockContention or FetchErrorKind.NotManaged or FetchErrorKind.Cancelled))
+            .Handle<TimeoutRejectedException>();
+
         builder.AddTimeout(new TimeoutStrategyOptions { Name = "overall", Timeout = options.OverallTimeout });
         if (options.RetryAttempts > 0)
         {
@@ -81,11 +101,31 @@ internal sealed partial class FetchPipelines : IDisposable
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
             Name = "breaker",
+            ShouldHandle = async args =>
+            {
+                var handled = await peerFault(args);
+                if (handled)
+                {
+                    breakerWatch?.Failed();
+                }
 
-            // The peer's fault only: a lock held by the user's own git, a refused config, our repository gone or our disk full is not the peer's.
-            ShouldHandle = new PredicateBuilder()
-                .Handle<FetchFailedException>(e => !e.IsLocal && e.Kind is not (FetchErrorKind.LockContention or FetchErrorKind.NotManaged or FetchErrorKind.Cancelled))
-                .Handle<TimeoutRejectedException>(),
+                return handled;
+            },
+            OnOpened = args =>
+            {
+                breakerWatch?.Opened(args.BreakDuration);
+                return ValueTask.CompletedTask;
+            },
+            OnHalfOpened = _ =>
+            {
+                breakerWatch?.HalfOpened();
+                return ValueTask.CompletedTask;
+            },
+            OnClosed = _ =>
+            {
+                breakerWatch?.Closed();
+                return ValueTask.CompletedTask;
+            },
             FailureRatio = options.BreakerFailureRatio,
             MinimumThroughput = options.BreakerMinimumThroughput,
             SamplingDuration = options.BreakerSamplingDuration,
@@ -97,6 +137,6 @@ internal sealed partial class FetchPipelines : IDisposable
 
     public void Dispose() => _registry.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fetch from peer {Peer} failed ({Error}); retry {Attempt} in {DelayMs} ms")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "fetch from peer {Peer} failed ({Error}); retry {Attempt} in {DelayMs} ms")]
     private static partial void LogRetry(ILogger logger, string peer, int attempt, int delayMs, string error);
 }

@@ -1,3 +1,5 @@
+using PeerMesh.Mesh.Text;
+
 namespace PeerMesh.Sync.Fetching;
 
 /// <summary>How the <see cref="LocalErrorHold"/> reaches the peers: held peers, the probe, the release.</summary>
@@ -24,7 +26,7 @@ internal sealed partial class FetchScheduler
     {
         if (!_stopping && _hold.Fail(kind) is { } delay)
         {
-            LogLocalHold(_logger, _hold.Failures, (int)delay.TotalSeconds);
+            LogLocalHold(_logger, Plural.Count(_hold.Failures, "failure", "failures"), (int)delay.TotalSeconds);
             RaiseLocked(FetchSchedulerEventKind.LocalHoldArmed, due: _hold.Until, failures: _hold.Failures);
         }
 

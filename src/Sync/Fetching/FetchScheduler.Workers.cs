@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using PeerMesh.Mesh.Text;
 using PeerMesh.Sync.Status;
 
 namespace PeerMesh.Sync.Fetching;
@@ -25,7 +26,7 @@ internal sealed partial class FetchScheduler
             return;
         }
 
-        LogTriggered(_logger, state.RemoteName, trigger);
+        LogTriggered(_logger, state.RemoteName, FetchTriggers.Describe(trigger));
         state.Pending = true;
         if (state.Running)
         {
@@ -173,7 +174,7 @@ internal sealed partial class FetchScheduler
 
         if (report.Ok)
         {
-            LogFetched(_logger, remote, report.UpdatedRefs, result.Outcome!.ReceivedBytes);
+            LogFetched(_logger, remote, Plural.Count(report.UpdatedRefs, "ref", "refs"), PeerFetcher.FormatBytes(result.Outcome!.ReceivedBytes));
         }
         else
         {

@@ -40,7 +40,7 @@ internal static class FetchStatusProjection
                             p.Rewritten,
                             p.RewrittenRefs,
                             p.InFlight,
-                            pipelines.BreakerState(p.NodeId),
+                            pipelines.Breaker(p.NodeId),
                             remotes.HasConflict(p.NodeId),
                             p.InFlight ? fetcher.Transfer(p.RemoteName!) : null),
                     ]))

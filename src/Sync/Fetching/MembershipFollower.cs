@@ -227,6 +227,6 @@ internal sealed partial class MembershipFollower : IAsyncDisposable
         _observe(FetchSchedulerEventKind.MembershipRetryArmed, 0, due, false);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the membership failed; retrying")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "reading the membership failed; retrying")]
     private static partial void LogMembershipFailed(ILogger logger, Exception exception);
 }

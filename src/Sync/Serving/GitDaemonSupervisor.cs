@@ -332,7 +332,35 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
 
         LogStarting(port);
         var info = DaemonGuard.StartInfo(sessionLeader, executable, _arguments(port), _environment);
-        var process = DaemonProcess.Start(info, _time, LogDaemonLine);
+        // Ours until it is returned running: ended on every other path (cancelled, failed to start, or a fault here).
+        // The analyzer does not see the running process leave in the returned tuple, to the caller that ends it.
+        DaemonProcess? process = null;
+        try
+        {
+#pragma warning disable CA2000
+            process = DaemonProcess.Start(info, _time, LogDaemonLine);
+#pragma warning restore CA2000
+            if (await WaitUntilServingAsync(process, port, cancellationToken) is { } error)
+            {
+                return (null, error);
+            }
+
+            var running = process;
+            process = null;
+            return (running, null);
+        }
+        finally
+        {
+            if (process is not null)
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Null once the daemon serves; else why it did not (it is ended then). Throws when the start is cancelled.</summary>
+    private async Task<string?> WaitUntilServingAsync(DaemonProcess process, int port, CancellationToken cancellationToken)
+    {
         using var timeout = new CancellationTokenSource(_options.StartTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
@@ -345,24 +373,17 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
                 // start cancelled (seen under load: "Ready to rumble" read before the first await).
                 cancellationToken.ThrowIfCancellationRequested();
                 LogServing(port);
-                return (process, null);
+                return null;
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
-        catch (OperationCanceledException)
-        {
-            await process.DisposeAsync();
-            throw;
-        }
 
         var exited = process.Exited.IsCompleted;
         // Ended first: its last line (why it failed) may still be on its way through stderr.
         await process.EndAsync();
-        var error = exited ? process.LastLine ?? process.ExitReason : "did not start listening in time";
-        await process.DisposeAsync();
-        return (null, error);
+        return exited ? process.LastLine ?? process.ExitReason : "did not start listening in time";
     }
 
     private void SetStatus(ServingStatus status)

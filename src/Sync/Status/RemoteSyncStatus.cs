@@ -12,7 +12,7 @@ namespace PeerMesh.Sync.Status;
 /// <param name="Rewritten">True once the peer rewrote the history of a branch we track (force update seen).</param>
 /// <param name="RewrittenRefs">The tracking refs of the last rewrite.</param>
 /// <param name="InProgress">A fetch is running now.</param>
-/// <param name="Breaker">"closed", "open", "half-open" or "isolated".</param>
+/// <param name="Breaker">The peer's circuit breaker: its state, failures, and while open when it lets a fetch through.</param>
 /// <param name="AddressConflict">Two nodes claim this peer's id (its URL is held still).</param>
 /// <param name="Progress">The running fetch's transfer, null when idle.</param>
 internal sealed record RemoteSyncStatus(
@@ -25,6 +25,6 @@ internal sealed record RemoteSyncStatus(
     bool Rewritten,
     ImmutableArray<string> RewrittenRefs,
     bool InProgress,
-    string Breaker,
+    BreakerStatus Breaker,
     bool AddressConflict,
     FetchTransferStatus? Progress = null);

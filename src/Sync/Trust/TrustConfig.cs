@@ -74,9 +74,9 @@ internal sealed partial class TrustConfig
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}; keeping the previous trust list until it is fixed")]
     private static partial void LogInvalid(ILogger logger, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Trusted nodes now: {Nodes}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "trusted nodes now: {Nodes}")]
     private static partial void LogChanged(ILogger logger, string nodes);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read peermesh.trust: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "could not read peermesh.trust: {Reason}")]
     private static partial void LogReadFailed(ILogger logger, string reason);
 }

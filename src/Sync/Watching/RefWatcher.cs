@@ -258,18 +258,18 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Local refs changed; published digest {Digest}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "local refs changed; published digest {Digest}")]
     private static partial void LogPublished(ILogger logger, string digest);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot watch {Directory} ({Reason}); changes are found by polling only")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot watch {Directory} ({Reason}); changes are found by polling only")]
     private static partial void LogWatchFailed(ILogger logger, string directory, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The refs of {GitDir} can be read again")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "the refs of {GitDir} can be read again")]
     private static partial void LogReadableAgain(ILogger logger, string gitDir);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot read the refs of {GitDir}: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "cannot read the refs of {GitDir}: {Reason}")]
     private static partial void LogDigestFailed(ILogger logger, string gitDir, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refs change handler failed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "refs change handler failed")]
     private static partial void LogCallbackFailed(ILogger logger, Exception exception);
 }

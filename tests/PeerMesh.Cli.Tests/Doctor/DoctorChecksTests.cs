@@ -69,7 +69,7 @@ public sealed class DoctorChecksTests : IDisposable
 
         var result = Run(new CommandLineSettings { GitPort = 0, GossipPort = 0 }).Single(r => r.Check == "trust");
 
-        Assert.Equal(CheckResult.Pass("trust", "only 1 pinned node(s) are fetched: 0123456789abcdef0123456789abcdef"), result);
+        Assert.Equal(CheckResult.Pass("trust", "only 1 pinned node is fetched: 0123456789abcdef0123456789abcdef"), result);
     }
 
     [Fact]

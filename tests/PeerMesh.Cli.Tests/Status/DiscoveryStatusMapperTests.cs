@@ -54,7 +54,7 @@ public sealed class DiscoveryStatusMapperTests
         var json = Json(s_mdnsOn, [], [Bob(DiscoverySource.Seed)]);
 
         Assert.Equal("degraded", (string?)json["mdns"]);
-        Assert.Equal("no mDNS answer from any of the 1 peer(s) known through gossip or seeds; multicast may be blocked here", (string?)json["mdnsProblem"]);
+        Assert.Equal("no mDNS answer from the 1 peer known through gossip or seeds; multicast may be blocked here", (string?)json["mdnsProblem"]);
         Assert.Equal("on", (string?)Json(s_mdnsOn, [], [Bob(DiscoverySource.Seed)], uptime: TimeSpan.FromSeconds(5))["mdns"]);
         Assert.Equal("on", (string?)Json(s_mdnsOn, [], [Bob(DiscoverySource.Seed | DiscoverySource.Mdns)])["mdns"]);
     }

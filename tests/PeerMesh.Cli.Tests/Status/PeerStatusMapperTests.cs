@@ -19,7 +19,7 @@ public sealed class PeerStatusMapperTests
         DiscoverySource.Seed, s_now);
 
     private static RemoteSyncStatus Remote(FetchTransferStatus? progress, ImmutableArray<BranchDivergence> branches) => new(
-        "repo", "bob", "git://127.0.0.1:9418/", null, null, branches, false, [], progress is not null, "closed", false, progress);
+        "repo", "bob", "git://127.0.0.1:9418/", null, null, branches, false, [], progress is not null, BreakerStatus.Closed, false, progress);
 
     private static JsonNode Json(RemoteSyncStatus remote)
     {
@@ -60,6 +60,29 @@ public sealed class PeerStatusMapperTests
         Assert.Equal("198.18.0.66:9419", (string)json["conflict"]!["address"]!);
         Assert.Equal(at, (DateTimeOffset)json["conflict"]!["at"]!);
         Assert.Null(JsonNode.Parse(JsonSerializer.Serialize(PeerStatusMapper.Map(Bob(), null), ControlJson.Options))!["conflict"]);
+    }
+
+    [Fact]
+    public void Map_BreakerOpen_StateFailuresAndNextTryInJson()
+    {
+        var retryAt = s_now.AddSeconds(25);
+        var remote = Json(Remote(null, []) with { Breaker = new BreakerStatus("open", 3, retryAt), AddressConflict = true });
+
+        Assert.Equal("open", (string)remote["breaker"]!);
+        Assert.Equal(3, (int)remote["breakerFailures"]!);
+        Assert.Equal(retryAt, (DateTimeOffset)remote["breakerNextTry"]!);
+        Assert.True((bool)remote["addressConflict"]!);
+    }
+
+    [Fact]
+    public void Map_BreakerClosed_ClosedWithNoNextTry()
+    {
+        var remote = Json(Remote(null, []));
+
+        Assert.Equal("closed", (string)remote["breaker"]!);
+        Assert.Equal(0, (int)remote["breakerFailures"]!);
+        Assert.Null(remote["breakerNextTry"]);
+        Assert.False((bool)remote["addressConflict"]!);
     }
 
     [Fact]

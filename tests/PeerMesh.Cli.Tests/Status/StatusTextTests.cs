@@ -88,6 +88,39 @@ public sealed class StatusTextTests
     }
 
     [Fact]
+    public void Render_BreakerOpen_PausedAfterFailuresWithTheNextTry()
+    {
+        var carol = KnownMesh().Peers[1];
+        var open = carol.Remotes![0] with { Breaker = "open", BreakerFailures = 3, BreakerNextTry = s_now.AddSeconds(25), NextFetch = s_now.AddSeconds(5) };
+        var status = KnownMesh() with { Peers = [carol with { Remotes = [open] }] };
+
+        var line = Assert.Single(Render(status, width: 250).Split('\n'), l => l.Contains("carol", StringComparison.Ordinal) && l.Contains("suspect", StringComparison.Ordinal));
+
+        Assert.Contains("paused after 3 failures; next try in 25 s", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_BreakerOpenNextFetchLater_NextTryIsThatFetch()
+    {
+        var carol = KnownMesh().Peers[1];
+        var open = carol.Remotes![0] with { Breaker = "open", BreakerFailures = 1, BreakerNextTry = s_now.AddSeconds(25), NextFetch = s_now.AddSeconds(70) };
+        var status = KnownMesh() with { Peers = [carol with { Remotes = [open] }] };
+
+        Assert.Contains("paused after 1 failure; next try in 70 s", Render(status, width: 250), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_AddressConflict_MarkedOnThePeersIdLine()
+    {
+        var carol = KnownMesh().Peers[1];
+        var status = KnownMesh() with { Peers = [carol with { Remotes = [carol.Remotes![0] with { AddressConflict = true }] }] };
+
+        var line = Assert.Single(Render(status, width: 250).Split('\n'), l => l.Contains(carol.Id, StringComparison.Ordinal));
+
+        Assert.Contains("two addresses take turns claiming this id; its remote keeps its URL", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_BranchOnlyOnPeer_MarkedNewWithCommitsAhead()
     {
         Assert.Contains("feature/y (new) +2", Render(KnownMesh(), width: 250), StringComparison.Ordinal);
@@ -114,7 +147,7 @@ public sealed class StatusTextTests
         Assert.Equal(2, lines.Count);
         Assert.Contains("not trusted (peermesh.trust)", lines[0], StringComparison.Ordinal);
         Assert.Equal("  mallory   5555666677778888999900001111aaaa  not trusted", lines[1]);
-        Assert.Contains("only 4 pinned node(s) are fetched (peermesh.trust)", text, StringComparison.Ordinal);
+        Assert.Contains("only 4 pinned nodes are fetched (peermesh.trust)", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -90,7 +90,10 @@ public sealed partial class MdnsAvahiInteropTests
         using var thread = link.First.StartThread();
         var options = new MdnsOptions();
         var counters = new MdnsCounters();
+        // The MdnsDiscovery made next owns the transport and disposes it.
+#pragma warning disable CA2000
         var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(thread), TimeProvider.System, NullLogger.Instance, counters);
+#pragma warning restore CA2000
         await using var node = new MdnsDiscovery(options, advertisement, new RecordingSink(), TimeProvider.System, NullLogger.Instance, transport, counters);
         await node.StartAsync(ct);
 

@@ -81,7 +81,10 @@ public sealed class UdpMdnsTransportTests
         var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200), ReceiveRestartDelay = TimeSpan.FromMilliseconds(100) };
         var counters = new MdnsCounters();
         var sinkA = new RecordingSink();
+        // The MdnsDiscovery made next owns the transport and disposes it.
+#pragma warning disable CA2000
         var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), factoryA, TimeProvider.System, NullLogger.Instance, counters);
+#pragma warning restore CA2000
         await using var a = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01", "node"), sinkA, TimeProvider.System, NullLogger.Instance, transport, counters);
         await a.StartAsync(TestContext.Current.CancellationToken);
 
@@ -216,7 +219,10 @@ public sealed class UdpMdnsTransportTests
         var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
         var counters = new MdnsCounters();
         var sinkA = new RecordingSink();
+        // The MdnsDiscovery made next owns the transport and disposes it.
+#pragma warning disable CA2000
         var transportA = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(threadA), TimeProvider.System, NullLogger.Instance, counters);
+#pragma warning restore CA2000
         await using var a = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01", "node"), sinkA, TimeProvider.System, NullLogger.Instance, transportA, counters);
         var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
         await using (b)
@@ -274,7 +280,10 @@ public sealed class UdpMdnsTransportTests
         var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
         var counters = new MdnsCounters();
         var sinkA = new RecordingSink();
+        // The MdnsDiscovery made next owns the transport and disposes it.
+#pragma warning disable CA2000
         var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NoIpv6SocketFactory(new NamespaceSocketFactory(threadA)), TimeProvider.System, NullLogger.Instance, counters);
+#pragma warning restore CA2000
         await using var a = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01", "node"), sinkA, TimeProvider.System, NullLogger.Instance, transport, counters);
         var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
         await using (b)
@@ -375,7 +384,10 @@ public sealed class UdpMdnsTransportTests
         var counters = new MdnsCounters();
 
         // No interfaces: nothing is ever joined or sent on the host.
+        // The MdnsDiscovery made next owns the transport and disposes it.
+#pragma warning disable CA2000
         var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(), new MdnsSocketFactory(), TimeProvider.System, NullLogger.Instance, counters);
+#pragma warning restore CA2000
         await using var node = new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01"), new RecordingSink(), TimeProvider.System, NullLogger.Instance, transport, counters);
 
         await node.StartAsync(TestContext.Current.CancellationToken);
@@ -409,7 +421,10 @@ public sealed class UdpMdnsTransportTests
         var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
         var counters = new MdnsCounters();
         var sink = new RecordingSink();
+        // The MdnsDiscovery made next owns the transport and disposes it.
+#pragma warning disable CA2000
         var transport = new UdpMdnsTransport(options, provider, new NamespaceSocketFactory(thread), TimeProvider.System, NullLogger.Instance, counters);
+#pragma warning restore CA2000
         var node = new MdnsDiscovery(options, MdnsTestBed.Advertisement(nodeId, "node", gossipPort: gossipPort), sink, TimeProvider.System, NullLogger.Instance, transport, counters);
         return (node, sink);
     }

@@ -17,6 +17,12 @@ public sealed class LastKnownPeersTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly FakeMembershipView _view = new();
 
+    public LastKnownPeersTests()
+    {
+        // The git directory: the node's state folder is made inside it.
+        Directory.CreateDirectory(_dir);
+    }
+
     private string FilePath => Path.Combine(_dir, "peermesh", "peers.json");
 
     private LastKnownPeers Store() => new(FilePath, _view, _time, NullLogger<LastKnownPeers>.Instance);
@@ -60,6 +66,18 @@ public sealed class LastKnownPeersTests : IDisposable
         File.WriteAllText(FilePath, content);
 
         Assert.Empty(Store().Load());
+    }
+
+    /// <summary>The repository was moved away (case 35): saving must not bring its old place back as a stray folder.</summary>
+    [Fact]
+    public async Task Save_GitDirectoryGone_NothingCreatedAtTheOldPlace()
+    {
+        var gone = Path.Combine(_dir, "moved-away");
+        await using var store = new LastKnownPeers(Path.Combine(gone, "peermesh", "peers.json"), _view, _time, NullLogger<LastKnownPeers>.Instance);
+
+        store.Save(new MembershipSnapshot(1, [FakeMembershipView.Alive(IdA, new IPEndPoint(IPAddress.Parse("192.0.2.1"), 9419))]));
+
+        Assert.False(Directory.Exists(gone));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class KillDuringFetchTests : IAsyncDisposable
         // 48 MB that does not compress: the pack takes long enough to be caught half written.
         for (var i = 0; i < 3; i++)
         {
-            File.WriteAllBytes(Path.Combine(alice.Path, $"big{i}.bin"), RandomNumberGenerator.GetBytes(16 * 1024 * 1024));
+            await File.WriteAllBytesAsync(Path.Combine(alice.Path, $"big{i}.bin"), RandomNumberGenerator.GetBytes(16 * 1024 * 1024), Token);
         }
 
         var big = alice.Commit("big files");

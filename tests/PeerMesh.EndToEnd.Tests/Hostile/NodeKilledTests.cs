@@ -56,7 +56,7 @@ public sealed class NodeKilledTests : IDisposable
         var port = await ServingAsync(node);
         using var clone = await UploadPackConnection.OpenAsync(port, Token);
         var processes = DaemonProcesses.ServingTree(_repo.GitDirectory);
-        File.WriteAllText($"/proc/{node.Process.Id}/oom_score_adj", "1000");
+        await File.WriteAllTextAsync($"/proc/{node.Process.Id}/oom_score_adj", "1000", Token);
 
         using var cgroup = MemoryCgroup.TryCreate();
         if (cgroup is null)
@@ -99,7 +99,8 @@ public sealed class NodeKilledTests : IDisposable
 
     private static async Task AssertNothingLeftAsync(NodeProcess node, List<int> processes, int port, UploadPackConnection clone)
     {
-        Assert.True(node.Process.WaitForExit(30_000), "the node did not die");
+        // A TimeoutException here: the node did not die.
+        await node.Process.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
         Assert.Equal(137, node.Process.ExitCode);
         Assert.True(processes.Count >= 3, $"daemon, connection and upload-pack (and the guard) expected: {DaemonProcesses.Describe(processes)}");
 

@@ -75,6 +75,37 @@ public sealed class RepositoryMovedTests : IAsyncDisposable
         Assert.False(a.Process.HasExited);
     }
 
+    /// <summary>
+    /// Stopped while its repository is away, the node cannot delete its control socket (the folder went with the
+    /// repository): it still stops cleanly and the rest of the stop runs, so its peers see it leave.
+    /// </summary>
+    [Fact]
+    public async Task Up_SigtermWhileRepositoryMovedAway_Exits0AndPeersSeeItLeave()
+    {
+        var repoA = _mesh.Clone("alice");
+        var a = _mesh.Start(repoA, "alice");
+        await a.WaitUntilUpAsync(Token);
+        var (b, _) = await _mesh.StartCloneAsync("bob", a, null, Token);
+        await b.WaitForStatusAsync(s => AlivePeers(s).Contains("alice"), s_deadline, Token);
+
+        var moved = repoA.Path + "-moved";
+        Directory.Move(repoA.Path, moved);
+        try
+        {
+            await a.SignalAsync("TERM", group: false, Token);
+            await a.Process.WaitForExitAsync(Token).WaitAsync(s_deadline, Token);
+
+            Assert.True(a.Process.ExitCode == 0, $"exit {a.Process.ExitCode}:\n{a.Log}");
+            Assert.DoesNotContain("Unhandled", a.Log, StringComparison.Ordinal);
+            // Left, not suspect or dead: the leave was sent, so the stop went past the control socket.
+            await b.WaitForStatusAsync(s => (string?)Peer(s, "alice")?["state"] == "left", s_deadline, Token);
+        }
+        finally
+        {
+            Directory.Move(moved, repoA.Path);
+        }
+    }
+
     /// <summary>Polls <c>peermesh status --json</c> run in <paramref name="directory"/> (the repository's new place).</summary>
     private async Task<JsonNode> WaitForStatusAtAsync(string directory, Func<JsonNode, bool> condition, string what)
     {

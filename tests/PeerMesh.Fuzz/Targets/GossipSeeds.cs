@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Mesh.Identity;
@@ -24,6 +25,7 @@ internal static class GossipSeeds
 
     public static FakeTimeProvider NewTime() => new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "A fuzzing process makes a few codecs and keeps them until it exits; the key ring goes with the process.")]
     public static MeshCodec Codec(string localId, TimeProvider time, bool sealedMesh, int maxDatagramBytes = MaxDatagramBytes) =>
         new(MeshId, localId, sealedMesh ? new MeshKeyRing([MeshKey], MeshId) : null, TimeSpan.FromSeconds(60), time, maxDatagramBytes);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Mesh.Gossip;
@@ -12,6 +13,7 @@ namespace PeerMesh.Fuzz.Targets;
 /// makes up (bounded by its caps). A finding is an exception the node caught and logged (it counts those as
 /// malformed) or one that escaped.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "Started once per fuzzing process and alive until it exits: there is no point at which to release the node.")]
 internal sealed class MeshNodeReceiveTarget : IFuzzTarget
 {
     private static readonly IPEndPoint[] s_sources =

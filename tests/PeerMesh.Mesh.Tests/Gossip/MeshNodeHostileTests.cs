@@ -207,7 +207,8 @@ public sealed class MeshNodeHostileTests : IDisposable
         var key = Encoding.ASCII.GetBytes("a shared mesh key for the replay");
         var node = await cluster.AddNodeAsync(o => o.MeshKeys = [key]);
         var raw = cluster.Network.CreateTransport();
-        var codec = new MeshCodec("peermesh", _attacker.Id, new PeerMesh.Mesh.Security.MeshKeyRing([key], "peermesh"), TimeSpan.FromSeconds(60), cluster.Time, 1400);
+        using var ring = new PeerMesh.Mesh.Security.MeshKeyRing([key], "peermesh");
+        var codec = new MeshCodec("peermesh", _attacker.Id, ring, TimeSpan.FromSeconds(60), cluster.Time, 1400);
         var datagram = codec.Encode(new GossipMessage { Updates = [Alive(raw.LocalEndPoint)] });
 
         raw.Send(node.LocalEndPoint, datagram);

@@ -7,12 +7,17 @@ using Xunit;
 namespace PeerMesh.Mesh.Tests.Hostile;
 
 /// <summary>HOSTILE-INPUTS 8 on <see cref="MeshCodec"/> (sealed mesh): timestamps far off are stale, clock jumps do not reopen replays.</summary>
-public sealed class ClockToleranceTests
+public sealed class ClockToleranceTests : IDisposable
 {
     private const string SenderId = "00112233445566778899aabbccddeeff";
     private const string ReceiverId = "ffeeddccbbaa99887766554433221100";
     private static readonly byte[] s_key = Encoding.ASCII.GetBytes("the mesh key for the clock tests");
     private static readonly DateTimeOffset s_now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    // One ring for the sender's and the receiver's codec: the codec does not own its ring (in the product the node does).
+    private readonly MeshKeyRing _ring = new([s_key], "peermesh");
+
+    public void Dispose() => _ring.Dispose();
 
     [Theory]
     [InlineData(61, true)]
@@ -62,6 +67,6 @@ public sealed class ClockToleranceTests
         Assert.True(guard.TryAccept(Now + 11, [9, 1], Now + 11));
     }
 
-    private static MeshCodec Codec(string id, TimeProvider time) =>
-        new("peermesh", id, new MeshKeyRing([s_key], "peermesh"), TimeSpan.FromSeconds(60), time, 1400);
+    private MeshCodec Codec(string id, TimeProvider time) =>
+        new("peermesh", id, _ring, TimeSpan.FromSeconds(60), time, 1400);
 }

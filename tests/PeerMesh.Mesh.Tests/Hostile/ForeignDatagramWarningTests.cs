@@ -31,7 +31,7 @@ public sealed class ForeignDatagramWarningTests : IDisposable
         var newerVersion = (byte[])ours.Clone();
         newerVersion[2] = MeshCodec.FormatVersion + 1;
         var otherMesh = new MeshCodec("someone-else", OtherId, null, TimeSpan.FromSeconds(60), cluster.Time, 1400).Encode(new GossipMessage());
-        var key = new MeshKeyRing([Encoding.ASCII.GetBytes("a key this node does not have...")], "peermesh");
+        using var key = new MeshKeyRing([Encoding.ASCII.GetBytes("a key this node does not have...")], "peermesh");
         var otherKey = new MeshCodec("peermesh", OtherId, key, TimeSpan.FromSeconds(60), cluster.Time, 1400).Encode(new GossipMessage());
 
         for (var i = 0; i < 10; i++)

@@ -7,16 +7,33 @@ using Xunit;
 namespace PeerMesh.Mesh.Tests.Security;
 
 /// <summary>Sealing through the codec: AES-GCM under HKDF-derived keys, mesh id bound, replay bounded.</summary>
-public sealed class MeshKeyRingTests
+public sealed class MeshKeyRingTests : IDisposable
 {
     private const string SenderId = "00112233445566778899aabbccddeeff";
     private const string ReceiverId = "ffeeddccbbaa99887766554433221100";
     private static readonly byte[] s_keyA = Encoding.ASCII.GetBytes("correct horse battery staple A");
     private static readonly byte[] s_keyB = Encoding.ASCII.GetBytes("correct horse battery staple B");
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly List<MeshKeyRing> _rings = [];
+
+    public void Dispose()
+    {
+        foreach (var ring in _rings)
+        {
+            ring.Dispose();
+        }
+    }
 
     private MeshCodec Codec(string localId, params byte[][] keys) =>
-        new("peermesh", localId, keys.Length == 0 ? null : new MeshKeyRing(keys, "peermesh"), TimeSpan.FromSeconds(60), _time, 1400);
+        new("peermesh", localId, keys.Length == 0 ? null : Ring(keys, "peermesh"), TimeSpan.FromSeconds(60), _time, 1400);
+
+    /// <summary>A key ring disposed with the test (the codec does not own it: in the product the node does).</summary>
+    private MeshKeyRing Ring(byte[][] keys, string meshId)
+    {
+        var ring = new MeshKeyRing(keys, meshId);
+        _rings.Add(ring);
+        return ring;
+    }
 
     [Fact]
     public void Decode_SameKey_Opens()
@@ -112,7 +129,7 @@ public sealed class MeshKeyRingTests
     [Fact]
     public void Decode_OtherMeshIdSameKey_NotOpened()
     {
-        var other = new MeshCodec("other", SenderId, new MeshKeyRing([s_keyA], "other"), TimeSpan.FromSeconds(60), _time, 1400);
+        var other = new MeshCodec("other", SenderId, Ring([s_keyA], "other"), TimeSpan.FromSeconds(60), _time, 1400);
 
         Assert.Equal(DropReason.WrongMesh, Codec(ReceiverId, s_keyA).Decode(other.Encode(new AckMessage())).DropReason);
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using PeerMesh.Sync.Fetching;
+using PeerMesh.Sync.Status;
 using Xunit;
 
 namespace PeerMesh.Sync.Tests.Fetching;
@@ -119,6 +120,23 @@ public sealed class FetchPipelinesTests : IDisposable
         Assert.Equal("closed", _pipelines.BreakerState("p"));
     }
 
+    /// <summary>Status shows why a peer waits: the failures that opened its breaker and when it lets a fetch through.</summary>
+    [Fact]
+    public async Task Breaker_OpenedByFailures_CountsThemAndSaysWhenItLetsAFetchThrough()
+    {
+        Assert.Equal(BreakerStatus.Closed, _pipelines.Breaker("p"));
+
+        await Assert.ThrowsAsync<FetchFailedException>(() => RunAsync("p", Refused));
+        var openedAt = _time.GetUtcNow();
+
+        Assert.Equal(new BreakerStatus("open", 3, openedAt + _options.BreakerBreakDuration), _pipelines.Breaker("p"));
+
+        _time.Advance(_options.BreakerBreakDuration);
+        await RunAsync("p", _ => Task.FromResult(s_ok));
+
+        Assert.Equal(BreakerStatus.Closed, _pipelines.Breaker("p"));
+    }
+
     [Fact]
     public async Task Execute_OnePeerDown_OtherPeersBreakerUnaffected()
     {
@@ -149,7 +167,7 @@ public sealed class FetchPipelinesTests : IDisposable
         for (var peer = 0; peer < 50; peer++)
         {
             var builder = new Polly.ResiliencePipelineBuilder { TimeProvider = _time };
-            FetchPipelines.Configure(builder, options, null, args =>
+            FetchPipelines.Configure(builder, options, null, onRetry: args =>
             {
                 delays.Add(args.RetryDelay);
                 return ValueTask.CompletedTask;

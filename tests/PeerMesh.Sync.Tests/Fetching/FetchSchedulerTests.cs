@@ -313,7 +313,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         Assert.Equal([1, 2, 3, 4], _events.Of(Kind.LocalHoldArmed).Select(e => e.Failures));
 
         // Four failures in the breaker's window would open it, were they counted against the peer.
-        Assert.Equal("closed", RemoteA().Breaker);
+        Assert.Equal("closed", RemoteA().Breaker.State);
         Assert.Equal(0, _fetcher.CallsFor("b"));
         Assert.Equal(3, Held());
 

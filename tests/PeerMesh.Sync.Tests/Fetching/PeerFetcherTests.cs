@@ -27,7 +27,7 @@ public sealed class PeerFetcherTests
         var ct = TestContext.Current.CancellationToken;
         await using var setup = await PeerSetup.CreateAsync(ct);
         var remote = setup.AddManagedRemote();
-        File.WriteAllText(Path.Combine(setup.Local.WorkDir, "dirty.txt"), "uncommitted\n");
+        await File.WriteAllTextAsync(Path.Combine(setup.Local.WorkDir, "dirty.txt"), "uncommitted\n", ct);
         Git.Run(setup.Local.WorkDir, "add", "dirty.txt");
         var localMain = setup.Local.Head();
         var fingerprint = setup.Local.Fingerprint();
@@ -98,7 +98,7 @@ public sealed class PeerFetcherTests
         var fetchHead = Path.Combine(setup.Local.GitDir, "FETCH_HEAD");
         var written = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(fetchHead, written);
-        var content = File.ReadAllBytes(fetchHead);
+        var content = await File.ReadAllBytesAsync(fetchHead, ct);
         var fetcher = Fetcher(setup);
 
         for (var i = 0; i < 3; i++)
@@ -108,7 +108,7 @@ public sealed class PeerFetcherTests
             Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
         }
 
-        Assert.Equal(content, File.ReadAllBytes(fetchHead));
+        Assert.Equal(content, await File.ReadAllBytesAsync(fetchHead, ct));
         Assert.Equal(written, File.GetLastWriteTimeUtc(fetchHead));
     }
 
@@ -136,7 +136,7 @@ public sealed class PeerFetcherTests
             await Task.WhenAll(nodes, user);
 
             // Only the user's fetch wrote FETCH_HEAD, and what it wrote is still there.
-            var lines = File.ReadAllLines(fetchHead);
+            var lines = await File.ReadAllLinesAsync(fetchHead, ct);
             Assert.Contains(lines, l => l.StartsWith(userCommit + "\t", StringComparison.Ordinal));
             Assert.DoesNotContain(lines, l => l.Contains(peerCommit, StringComparison.Ordinal));
             Assert.All(remotes, r => Assert.Equal(peerCommit, setup.Local.RefTarget($"refs/remotes/{r}/main")));
@@ -268,7 +268,7 @@ public sealed class PeerFetcherTests
         var random = new Random(42);
         var big = new byte[512 * 1024];
         random.NextBytes(big);
-        File.WriteAllBytes(Path.Combine(setup.Peer.WorkDir, "big.bin"), big);
+        await File.WriteAllBytesAsync(Path.Combine(setup.Peer.WorkDir, "big.bin"), big, ct);
         setup.Peer.Commit("big");
         var before = setup.Local.AllRefs();
         var packsBefore = Directory.GetFiles(Path.Combine(setup.Local.GitDir, "objects"), "*", SearchOption.AllDirectories).Length;
@@ -292,7 +292,7 @@ public sealed class PeerFetcherTests
         var remote = setup.AddManagedRemote();
         var lockFile = Path.Combine(setup.Local.GitDir, "refs", "remotes", "peer", "main.lock");
         Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
-        File.WriteAllText(lockFile, "crashed\n");
+        await File.WriteAllTextAsync(lockFile, "crashed\n", ct);
         File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow.AddHours(-1));
         var commit = setup.Peer.Commit("after crash");
 
@@ -310,7 +310,7 @@ public sealed class PeerFetcherTests
         var remote = setup.AddManagedRemote();
         var lockFile = Path.Combine(setup.Local.GitDir, "refs", "remotes", "peer", "main.lock");
         Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
-        File.WriteAllText(lockFile, "busy\n");
+        await File.WriteAllTextAsync(lockFile, "busy\n", ct);
         setup.Peer.Commit("while locked");
 
         var error = await Assert.ThrowsAsync<FetchFailedException>(() => Fetcher(setup).FetchAsync(remote, ct));
@@ -385,7 +385,7 @@ public sealed class PeerFetcherTests
             packed.Append(CultureInfo.InvariantCulture, $"{head} {name}\n");
         }
 
-        File.WriteAllText(Path.Combine(setup.Peer.GitDir, "packed-refs"), packed.ToString());
+        await File.WriteAllTextAsync(Path.Combine(setup.Peer.GitDir, "packed-refs"), packed.ToString(), ct);
         Assert.Equal(100_006, Git.Run(setup.Peer.WorkDir, "for-each-ref", "--format=%(refname)").Split('\n').Length);
         var before = Git.Run(setup.Local.WorkDir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags", "refs/notes");
 

@@ -96,7 +96,7 @@ public sealed class DiskFullTests
         Assert.Equal([1d, 2, 4, 4, 4], holds.Select(h => (h.Due!.Value - h.At).TotalSeconds));
         var tries = events.Of(FetchSchedulerEventKind.FetchCompleted).Select(e => e.At).ToList();
         Assert.Equal([1d, 2, 4, 4], tries.Zip(tries.Skip(1), (a, b) => (b - a).TotalSeconds));
-        Assert.Equal("closed", Remote().Breaker);
+        Assert.Equal("closed", Remote().Breaker.State);
 
         // Space is back: the next local retry, not a `peermesh fetch`, brings the commit.
         disk.Grow();

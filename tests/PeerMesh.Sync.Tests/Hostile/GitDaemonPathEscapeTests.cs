@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using PeerMesh.Sync.Serving;
 using PeerMesh.Sync.Tests.Serving;
 using PeerMesh.TestSupport.Git;
@@ -16,8 +17,11 @@ public sealed class GitDaemonPathEscapeTests : IAsyncLifetime
     private const string Refused = "access denied or repository not exported";
 
     private readonly ServingHome _home = new();
+    [SuppressMessage("Usage", "CA2213:Disposable fields should be disposed", Justification = "Made by the serving home, which disposes the repositories it made.")]
     private TempRepository _shop = null!;
+    [SuppressMessage("Usage", "CA2213:Disposable fields should be disposed", Justification = "Made by the serving home, which disposes the repositories it made.")]
     private TempRepository _web = null!;
+    [SuppressMessage("Usage", "CA2213:Disposable fields should be disposed", Justification = "Made by the serving home, which disposes the repositories it made.")]
     private TempRepository _secret = null!;
     private string _secretHead = "";
 

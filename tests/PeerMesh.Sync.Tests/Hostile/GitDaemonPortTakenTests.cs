@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
@@ -19,6 +20,7 @@ public sealed class GitDaemonPortTakenTests : IAsyncLifetime
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider _time = new();
     private readonly ServingHome _home;
+    [SuppressMessage("Usage", "CA2213:Disposable fields should be disposed", Justification = "Made by the serving home, which disposes the repositories it made.")]
     private readonly TempRepository _repo;
 
     public GitDaemonPortTakenTests()

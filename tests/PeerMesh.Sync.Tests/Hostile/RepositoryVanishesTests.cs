@@ -63,7 +63,7 @@ public sealed class RepositoryVanishesTests
         // Back in place: a local problem did not open the peer's breaker, and nothing was lost.
         var again = Assert.Single(await service.FetchNowAsync("peer", ct));
         Assert.True(again.Ok, again.Error);
-        Assert.Equal("closed", service.GetStatus().Peers[0].Remotes[0].Breaker);
+        Assert.Equal("closed", service.GetStatus().Peers[0].Remotes[0].Breaker.State);
         Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
         Git.Run(setup.Local.WorkDir, "fsck", "--full", "--strict");
     }
@@ -115,6 +115,6 @@ public sealed class RepositoryVanishesTests
         Assert.True(time.GetUtcNow() < hold.Due, "the fetch waited for the hold to end");
         Assert.Equal(3, events.Count(FetchSchedulerEventKind.FetchStarted)); // no probe in between
         Assert.Equal(commit, setup.Local.RefTarget("refs/remotes/peer/main"));
-        Assert.Equal("closed", service.GetStatus().Peers[0].Remotes[0].Breaker);
+        Assert.Equal("closed", service.GetStatus().Peers[0].Remotes[0].Breaker.State);
     }
 }

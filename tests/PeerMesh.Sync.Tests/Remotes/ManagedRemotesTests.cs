@@ -139,7 +139,7 @@ public sealed class ManagedRemotesTests : IDisposable
         watcher.EnableRaisingEvents = true;
 
         _remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId)));
-        File.WriteAllText(Path.Combine(_repo.GitDir, "sentinel"), "");
+        await File.WriteAllTextAsync(Path.Combine(_repo.GitDir, "sentinel"), "", TestContext.Current.CancellationToken);
         await sentinelSeen.Task.WaitAsync(TestContext.Current.CancellationToken);
 
         // libgit2 writes the config by renaming config.lock over it: one rename = one write.

@@ -201,14 +201,14 @@ public sealed class GitDaemonSupervisorServingTests : IAsyncLifetime
         var shop = _home.NewRepository("shop");
         Directory.CreateDirectory(_home.ServeFolder);
         File.CreateSymbolicLink(Path.Combine(_home.ServeFolder, "old"), old.GitDirectory);
-        File.WriteAllText(Path.Combine(_home.Directory, "serve.list"), $"old\t{old.GitDirectory}\n");
+        await File.WriteAllTextAsync(Path.Combine(_home.Directory, "serve.list"), $"old\t{old.GitDirectory}\n", TestContext.Current.CancellationToken);
         await _home.ServeAsync(("shop", shop.GitDirectory));
 
         await _home.StartAsync();
 
         Assert.NotEqual(0, _home.LsRemote("/old").ExitCode);
         Assert.Equal(["shop"], Directory.GetFileSystemEntries(_home.ServeFolder).Select(Path.GetFileName));
-        Assert.Equal($"shop\t{shop.GitDirectory}\n", File.ReadAllText(Path.Combine(_home.Directory, "serve.list")));
+        Assert.Equal($"shop\t{shop.GitDirectory}\n", await File.ReadAllTextAsync(Path.Combine(_home.Directory, "serve.list"), TestContext.Current.CancellationToken));
         Assert.Equal(shop.Head(), _home.CloneHead("shop"));
     }
 

@@ -253,12 +253,13 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
         {
         }
 
-        using var orphanDaemon = Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture));
+        using var orphanDaemon = Process.GetProcessById(int.Parse((await File.ReadAllTextAsync(pidFile, Token)).Trim(), System.Globalization.CultureInfo.InvariantCulture));
 
         await StartAsync();
 
-        Assert.True(orphanDaemon.WaitForExit(5000), "the stale daemon is still running");
-        Assert.True(orphan.WaitForExit(5000), "the stale git wrapper is still running");
+        // A TimeoutException here: the stale daemon (then its git wrapper) is still running.
+        await orphanDaemon.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(5), Token);
+        await orphan.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(5), Token);
     }
 
     [Fact]

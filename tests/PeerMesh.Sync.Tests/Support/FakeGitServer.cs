@@ -87,7 +87,7 @@ internal sealed class FakeGitServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Stop();
+        _listener.Dispose();
         await _serving;
         _stop.Dispose();
     }

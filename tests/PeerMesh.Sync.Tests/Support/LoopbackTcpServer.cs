@@ -29,7 +29,7 @@ internal abstract class LoopbackTcpServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Stop();
+        _listener.Dispose();
         await _accepting;
         Task[] connections;
         lock (_connections)

@@ -44,7 +44,7 @@ internal sealed class SilentServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Stop();
+        _listener.Dispose();
         await _accepting;
         foreach (var client in _clients)
         {

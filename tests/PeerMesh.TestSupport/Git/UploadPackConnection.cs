@@ -155,7 +155,7 @@ public sealed class UploadPackConnection : IDisposable
                 return false;
             }
 
-            _received.Write(buffer, 0, count);
+            await _received.WriteAsync(buffer.AsMemory(0, count), cancellationToken);
         }
 
         return true;

@@ -36,7 +36,10 @@ public sealed class NetnsMesh : IAsyncDisposable
     /// (an argv prefix; null means `dotnet peermesh.dll`).</summary>
     public static async Task<NetnsMesh> CreateAsync(int hostCount, IReadOnlyList<string>? command, CancellationToken cancellationToken)
     {
+        // Handed to the NetnsMesh, which disposes it; disposed here when the rest of the setup fails.
+#pragma warning disable CA2000
         var bed = await NetnsTestBed.CreateAsync(hostCount, cancellationToken);
+#pragma warning restore CA2000
         try
         {
             var source = await TestRepository.CreateAsync(Path.Combine(bed.WorkRoot, "source"), cancellationToken);
