@@ -7,6 +7,7 @@ using PeerMesh.Mesh.Identity;
 using PeerMesh.Mesh.Membership;
 using PeerMesh.Mesh.Options;
 using PeerMesh.Mesh.Transport;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Mesh;
 
 namespace PeerMesh.Benchmarks;
@@ -252,19 +253,6 @@ internal sealed class GossipBenchmark : IBenchmark
         }
     }
 
-    private static async Task<TimeSpan?> PollAsync(Func<bool> condition, TimeSpan limit, CancellationToken cancellationToken)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < limit)
-        {
-            if (condition())
-            {
-                return watch.Elapsed;
-            }
-
-            await Task.Delay(10, cancellationToken);
-        }
-
-        return null;
-    }
+    private static Task<TimeSpan?> PollAsync(Func<bool> condition, TimeSpan limit, CancellationToken cancellationToken) =>
+        Poll.TryUntilAsync(condition, limit, cancellationToken, TimeSpan.FromMilliseconds(10));
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Netns;
 
 namespace PeerMesh.Benchmarks;
@@ -80,7 +81,7 @@ internal sealed class MeshReport : IBenchmark
 
     private async Task<MeshReportRow> MeasureAsync(double loss, int hosts, int rounds, CancellationToken cancellationToken)
     {
-        await using var mesh = await MeshCluster.CreateAsync(hosts, _command, cancellationToken);
+        await using var mesh = await NetnsMesh.CreateAsync(hosts, _command, cancellationToken);
         if (loss > 0)
         {
             foreach (var host in mesh.Bed.Hosts)
@@ -108,16 +109,16 @@ internal sealed class MeshReport : IBenchmark
         await victim.KillAsync(cancellationToken);
         var start = TimeProvider.System.GetTimestamp();
         var notAlive = await TimeAsync(
-            c => MeshCluster.AllSeeEachOtherAsync(survivors, [victim], p => !p.IsAlive, c), notes, "crash detection", cancellationToken);
+            c => NetnsMesh.AllSeeEachOtherAsync(survivors, [victim], p => !p.IsAlive, c), notes, "crash detection", cancellationToken);
         var dead = notAlive is null
             ? null
-            : await TimeAsync(c => MeshCluster.AllSeeEachOtherAsync(survivors, [victim], p => p.State == "dead", c), notes, "crash declared dead", cancellationToken);
+            : await TimeAsync(c => NetnsMesh.AllSeeEachOtherAsync(survivors, [victim], p => p.State == "dead", c), notes, "crash declared dead", cancellationToken);
         if (dead is not null)
         {
             dead = TimeProvider.System.GetElapsedTime(start);
         }
 
-        await victim.RestartAsync(MeshCluster.ReadyTimeout, cancellationToken);
+        await victim.RestartAsync(NetnsMesh.ReadyTimeout, cancellationToken);
         if (await TimeAsync(mesh.AllAliveAsync, notes, "rejoin after crash", cancellationToken) is null)
         {
             return new MeshReportRow(loss, hosts, discover, propagation, missed, notAlive, dead, null, falseDeaths.Count, string.Join("; ", notes));
@@ -128,7 +129,7 @@ internal sealed class MeshReport : IBenchmark
     }
 
     private async Task<(List<TimeSpan> Samples, int Missed)> MeasurePropagationAsync(
-        MeshCluster mesh, int rounds, HashSet<string> falseDeaths, CancellationToken cancellationToken)
+        NetnsMesh mesh, int rounds, HashSet<string> falseDeaths, CancellationToken cancellationToken)
     {
         var samples = new List<TimeSpan>();
         var missed = 0;
@@ -138,19 +139,23 @@ internal sealed class MeshReport : IBenchmark
             var commit = await author.CommitAsync($"round-{round}", cancellationToken);
             var start = TimeProvider.System.GetTimestamp();
             var pending = mesh.Nodes.Where(n => n != author).ToList();
-            while (pending.Count > 0 && TimeProvider.System.GetElapsedTime(start) < _phaseDeadline)
-            {
-                foreach (var receiver in pending.ToList())
+            await Poll.TryUntilAsync(
+                async c =>
                 {
-                    if (await receiver.HasRemoteRefAtAsync(commit, cancellationToken))
+                    foreach (var receiver in pending.ToList())
                     {
-                        samples.Add(TimeProvider.System.GetElapsedTime(start));
-                        pending.Remove(receiver);
+                        if (await receiver.HasRemoteRefAtAsync(commit, c))
+                        {
+                            samples.Add(TimeProvider.System.GetElapsedTime(start));
+                            pending.Remove(receiver);
+                        }
                     }
-                }
 
-                await Task.Delay(s_poll, TimeProvider.System, cancellationToken);
-            }
+                    return pending.Count == 0;
+                },
+                _phaseDeadline,
+                cancellationToken,
+                s_poll);
 
             missed += pending.Count;
             await CountDeathsAsync(mesh, falseDeaths, cancellationToken);
@@ -159,7 +164,7 @@ internal sealed class MeshReport : IBenchmark
         return (samples, missed);
     }
 
-    private async Task<TimeSpan?> MeasureHealAsync(MeshCluster mesh, List<string> notes, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> MeasureHealAsync(NetnsMesh mesh, List<string> notes, CancellationToken cancellationToken)
     {
         var left = mesh.Nodes.Take(2).ToList();
         var right = mesh.Nodes.Skip(2).ToList();
@@ -169,10 +174,10 @@ internal sealed class MeshReport : IBenchmark
 
         // Let the partition be noticed (each side stops seeing the other as alive) before healing.
         var split = await TimeAsync(
-            async c => await MeshCluster.AllSeeEachOtherAsync(left, right, p => !p.IsAlive, c)
-                && await MeshCluster.AllSeeEachOtherAsync(right, left, p => !p.IsAlive, c)
-                && await MeshCluster.ArrivedAsync(left.Skip(1), [leftCommit], c)
-                && await MeshCluster.ArrivedAsync(right.Skip(1), [rightCommit], c),
+            async c => await NetnsMesh.AllSeeEachOtherAsync(left, right, p => !p.IsAlive, c)
+                && await NetnsMesh.AllSeeEachOtherAsync(right, left, p => !p.IsAlive, c)
+                && await NetnsMesh.ArrivedAsync(left.Skip(1), [leftCommit], c)
+                && await NetnsMesh.ArrivedAsync(right.Skip(1), [rightCommit], c),
             notes,
             "partition noticed",
             cancellationToken);
@@ -184,8 +189,8 @@ internal sealed class MeshReport : IBenchmark
 
         return await TimeAsync(
             async c => await mesh.AllAliveAsync(c)
-                && await MeshCluster.ArrivedAsync(right, [leftCommit], c)
-                && await MeshCluster.ArrivedAsync(left, [rightCommit], c),
+                && await NetnsMesh.ArrivedAsync(right, [leftCommit], c)
+                && await NetnsMesh.ArrivedAsync(left, [rightCommit], c),
             notes,
             "convergence after heal",
             cancellationToken);
@@ -194,18 +199,16 @@ internal sealed class MeshReport : IBenchmark
     private async Task<TimeSpan?> TimeAsync(
         Func<CancellationToken, Task<bool>> condition, List<string> notes, string phase, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await Poll.UntilAsync(condition, _phaseDeadline, s_poll, () => phase, cancellationToken);
-        }
-        catch (TimeoutException)
+        var took = await Poll.TryUntilAsync(condition, _phaseDeadline, cancellationToken, s_poll);
+        if (took is null)
         {
             notes.Add($"{phase} not reached");
-            return null;
         }
+
+        return took;
     }
 
-    private static async Task<bool> CountDeathsAsync(MeshCluster mesh, HashSet<string> falseDeaths, CancellationToken cancellationToken)
+    private static async Task<bool> CountDeathsAsync(NetnsMesh mesh, HashSet<string> falseDeaths, CancellationToken cancellationToken)
     {
         foreach (var node in mesh.Nodes)
         {

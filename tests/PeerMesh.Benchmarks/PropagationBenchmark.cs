@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Processes;
 
@@ -157,36 +158,33 @@ internal sealed class PropagationBenchmark : IBenchmark
         var pending = clones.Skip(1).ToList();
         double? first = null;
         var arrivals = new List<double>();
-        while (true)
+        await Poll.UntilAsync(
+            $"{sha} reaches every other node",
+            () =>
+            {
+                pending.RemoveAll(clone =>
+                {
+                    if (TrackingRef(clone) != sha)
+                    {
+                        return false;
+                    }
+
+                    first ??= started.Elapsed.TotalMilliseconds;
+                    arrivals.Add(started.Elapsed.TotalMilliseconds);
+                    return true;
+                });
+                return pending.Count == 0;
+            },
+            timeout - started.Elapsed,
+            cancellationToken,
+            s_poll,
+            () => "missing at " + string.Join(", ", pending.Select(p => p.Path)));
+        if (s_detail)
         {
-            pending.RemoveAll(clone =>
-            {
-                if (TrackingRef(clone) != sha)
-                {
-                    return false;
-                }
-
-                first ??= started.Elapsed.TotalMilliseconds;
-                arrivals.Add(started.Elapsed.TotalMilliseconds);
-                return true;
-            });
-            if (pending.Count == 0)
-            {
-                if (s_detail)
-                {
-                    Console.Error.WriteLine("  arrivals ms: " + string.Join(" ", arrivals.Select(F)));
-                }
-
-                return (first ?? 0, started.Elapsed.TotalMilliseconds);
-            }
-
-            if (started.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{sha} did not reach {string.Join(", ", pending.Select(p => p.Path))} within {timeout}");
-            }
-
-            await Task.Delay(s_poll, cancellationToken);
+            Console.Error.WriteLine("  arrivals ms: " + string.Join(" ", arrivals.Select(F)));
         }
+
+        return (first ?? 0, started.Elapsed.TotalMilliseconds);
     }
 
     /// <summary>refs/remotes/node0/main from the loose ref file, else packed-refs: no process per poll.</summary>

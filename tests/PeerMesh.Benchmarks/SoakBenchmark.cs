@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PeerMesh.Cli.Control;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Processes;
 
 namespace PeerMesh.Benchmarks;
@@ -35,24 +36,14 @@ internal sealed class SoakBenchmark : IBenchmark
             nodes.Add(node);
         }
 
-        var started = TimeProvider.System.GetTimestamp();
-        while (true)
-        {
-            var alive = await Task.WhenAll(nodes.Select(n => AlivePeersAsync(n, cancellationToken)));
-            if (alive.All(a => a == count - 1))
-            {
-                break;
-            }
-
-            if (TimeProvider.System.GetElapsedTime(started) > TimeSpan.FromMinutes(3))
-            {
-                throw new TimeoutException($"not every node lists {count - 1} peers alive after 3 minutes: {string.Join(", ", alive)}");
-            }
-
-            await Task.Delay(500, cancellationToken);
-        }
-
-        var converged = TimeProvider.System.GetElapsedTime(started);
+        int[] alive = [];
+        var converged = await Poll.UntilAsync(
+            $"every node lists {count - 1} peers alive",
+            async ct => (alive = await Task.WhenAll(nodes.Select(n => AlivePeersAsync(n, ct)))).All(a => a == count - 1),
+            TimeSpan.FromMinutes(3),
+            cancellationToken,
+            TimeSpan.FromMilliseconds(500),
+            () => "alive peers per node: " + string.Join(", ", alive));
         Console.Error.WriteLine($"soak: {count} nodes converged in {converged.TotalSeconds:F1} s; warm-up {warmup.TotalSeconds:F0} s, then {minutes} min");
         await Task.Delay(warmup, cancellationToken);
 

@@ -18,17 +18,17 @@ public sealed class MdnsEndToEndTests
             Assert.Skip(reason);
         }
 
-        await using var mesh = await MeshCluster.CreateAsync(3, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(3, ct);
         await mesh.StartAllAsync(ct);
 
         var took = await mesh.WaitUntilAsync(
             "every node lists the other two, found by mDNS",
-            c => MeshCluster.AllSeeEachOtherAsync(mesh.Nodes, mesh.Nodes, p => p.IsAlive && p.WasFoundBy("mdns"), c),
+            c => NetnsMesh.AllSeeEachOtherAsync(mesh.Nodes, mesh.Nodes, p => p.IsAlive && p.WasFoundBy("mdns"), c),
             TimeSpan.FromSeconds(5),
             ct);
         Assert.True(took <= TimeSpan.FromSeconds(5));
 
         var commit = await mesh.Nodes[0].CommitAsync("over mdns", ct);
-        await mesh.WaitUntilAsync("the commit reaches the other two", c => MeshCluster.ArrivedAsync(mesh.Nodes.Skip(1), [commit], c), TimeSpan.FromSeconds(20), ct);
+        await mesh.WaitUntilAsync("the commit reaches the other two", c => NetnsMesh.ArrivedAsync(mesh.Nodes.Skip(1), [commit], c), TimeSpan.FromSeconds(20), ct);
     }
 }

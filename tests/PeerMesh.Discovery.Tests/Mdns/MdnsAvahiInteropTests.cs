@@ -1,20 +1,21 @@
-using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerMesh.Discovery.Mdns;
 using PeerMesh.Discovery.Mdns.Sockets;
-using PeerMesh.Discovery.Tests.Namespaces;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.TestSupport;
+using PeerMesh.TestSupport.Netns;
 using Xunit;
 
 namespace PeerMesh.Discovery.Tests.Mdns;
 
 /// <summary>
-/// A standard DNS-SD browser (avahi) lists our instances. avahi-daemon runs in one namespace, our node
-/// in another, joined by a veth pair; avahi talks over a private D-Bus bus the test starts, so the
-/// host's system bus and network are never touched.
+/// A standard DNS-SD browser (avahi) lists our instances. avahi-daemon runs in one host of a netns test
+/// bed, our node in the other; avahi talks over a private D-Bus bus the test starts, so the host's
+/// system bus and network are never touched.
 /// </summary>
 public sealed partial class MdnsAvahiInteropTests
 {
@@ -61,66 +62,52 @@ public sealed partial class MdnsAvahiInteropTests
     }
 
     /// <summary>
-    /// avahi-daemon in one namespace (over a private D-Bus bus), our node in the other, a veth pair between them; runs
+    /// avahi-daemon in the second host of a two-host bed (over a private D-Bus bus), our node in the first; runs
     /// <paramref name="body"/> with avahi's environment, the node's address and avahi's output so far.
     /// </summary>
-    private static async Task WithNodeAndAvahiAsync(MdnsAdvertisement advertisement, Func<IReadOnlyDictionary<string, string>, string, Func<string>, Task> body)
+    private static async Task WithNodeAndAvahiAsync(
+        MdnsAdvertisement advertisement, Func<IReadOnlyDictionary<string, string?>, string, Func<string>, Task> body)
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(ct);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
         var missing = new[] { "/usr/sbin/avahi-daemon", "/usr/bin/avahi-browse", "/usr/bin/dbus-daemon" }.FirstOrDefault(f => !File.Exists(f));
         Assert.SkipWhen(missing is not null, $"{missing} is not installed (apt-get install avahi-daemon avahi-utils dbus)");
 
-        var dir = Directory.CreateTempSubdirectory("pm-avahi-");
-        try
-        {
-            await using var link = await VethLink.CreateAsync();
-            var bus = Path.Combine(dir.FullName, "bus");
-            var environment = new Dictionary<string, string> { ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + bus };
-            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "bus.conf"), BusConfig(bus), TestContext.Current.CancellationToken);
-            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "avahi.conf"), AvahiConfig(link.SecondInterface.Name), TestContext.Current.CancellationToken);
-            using var dbus = new BackgroundProcess("dbus-daemon", environment, "--config-file=" + Path.Combine(dir.FullName, "bus.conf"), "--nofork");
-            await PollAsync(() => Task.FromResult(File.Exists(bus)), () => dbus.Output);
-            using var avahi = new BackgroundProcess(
-                "ip", environment, "netns", "exec", link.Second.Name, "avahi-daemon", "--no-drop-root", "--no-chroot", "--no-rlimits", "-f", Path.Combine(dir.FullName, "avahi.conf"));
-            await PollAsync(() => Task.FromResult(avahi.Output.Contains("Server startup complete", StringComparison.Ordinal)), () => avahi.Output);
+        // dbus-daemon and avahi-daemon run in the second host (the bed kills them and removes their folder).
+        await using var link = await MdnsLink.CreateAsync(ct);
+        var dir = link.Second.WorkDirectory;
+        var bus = Path.Combine(dir, "bus");
+        var environment = new Dictionary<string, string?> { ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + bus };
+        await File.WriteAllTextAsync(Path.Combine(dir, "bus.conf"), BusConfig(bus), ct);
+        await File.WriteAllTextAsync(Path.Combine(dir, "avahi.conf"), AvahiConfig(link.SecondInterface.Name), ct);
+        var dbus = link.Second.StartProcess(["dbus-daemon", "--config-file=" + Path.Combine(dir, "bus.conf"), "--nofork"], "dbus", environment: environment);
+        await PollAsync(() => Task.FromResult(File.Exists(bus)), () => Output(dbus));
+        var avahi = link.Second.StartProcess(
+            ["avahi-daemon", "--no-drop-root", "--no-chroot", "--no-rlimits", "-f", Path.Combine(dir, "avahi.conf")], "avahi", environment: environment);
+        await PollAsync(() => Task.FromResult(Output(avahi).Contains("Server startup complete", StringComparison.Ordinal)), () => Output(avahi));
 
-            using var thread = new NamespaceThread(link.First.Name);
-            var options = new MdnsOptions();
-            var counters = new MdnsCounters();
-            // The MdnsDiscovery made next owns the transport and disposes it.
+        using var thread = link.First.StartThread();
+        var options = new MdnsOptions();
+        var counters = new MdnsCounters();
+        // The MdnsDiscovery made next owns the transport and disposes it.
 #pragma warning disable CA2000
-            var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(thread), TimeProvider.System, NullLogger.Instance, counters);
+        var transport = new UdpMdnsTransport(options, new FixedInterfaceProvider(link.FirstInterface), new NamespaceSocketFactory(thread), TimeProvider.System, NullLogger.Instance, counters);
 #pragma warning restore CA2000
-            await using var node = new MdnsDiscovery(options, advertisement, new RecordingSink(), TimeProvider.System, NullLogger.Instance, transport, counters);
-            await node.StartAsync(TestContext.Current.CancellationToken);
+        await using var node = new MdnsDiscovery(options, advertisement, new RecordingSink(), TimeProvider.System, NullLogger.Instance, transport, counters);
+        await node.StartAsync(ct);
 
-            await body(environment, link.FirstInterface.Addresses[0].ToString(), () => avahi.Output);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        await body(environment, link.FirstInterface.Addresses[0].ToString(), () => Output(avahi));
     }
 
+    private static string Output(NetnsProcess process) => process.ReadStdout() + process.ReadStderr();
+
     /// <summary>Runs `avahi-browse -rtp TYPE` and returns its resolved ("=") lines of that type, split, one per instance.</summary>
-    private static async Task<List<string[]>> BrowseAsync(IReadOnlyDictionary<string, string> environment, string type)
+    private static async Task<List<string[]>> BrowseAsync(IReadOnlyDictionary<string, string?> environment, string type)
     {
-        var info = new ProcessStartInfo("avahi-browse") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-r", "-t", "-p", type })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return output.Split('\n')
+        var result = await CommandRunner.RunAsync(
+            CommandRunner.FindTool("avahi-browse"), ["-r", "-t", "-p", type], null, environment, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        return result.Stdout.Split('\n')
             .Where(l => l.StartsWith("=;", StringComparison.Ordinal))
             .Select(l => l.Split(';').Select(Unescape).ToArray())
             .Where(f => f.Length >= 10 && f[4] == type)
@@ -135,15 +122,8 @@ public sealed partial class MdnsAvahiInteropTests
     [GeneratedRegex(@"\\(\d{3})")]
     private static partial Regex EscapeRegex();
 
-    private static async Task PollAsync(Func<Task<bool>> condition, Func<string> diagnostics)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "not met before the deadline; helper output:\n" + diagnostics());
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, Func<string> diagnostics, [CallerArgumentExpression(nameof(condition))] string what = "") =>
+        Poll.UntilAsync(what, _ => condition(), TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken, TimeSpan.FromMilliseconds(200), () => "helper output:\n" + diagnostics());
 
     private static string BusConfig(string socketPath)
     {

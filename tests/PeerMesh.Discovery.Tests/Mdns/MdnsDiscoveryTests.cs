@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Discovery.Mdns;
+using PeerMesh.TestSupport.Logging;
 using Xunit;
 
 namespace PeerMesh.Discovery.Tests.Mdns;
@@ -28,7 +29,7 @@ public sealed class MdnsDiscoveryTests
         await using var bed = new MdnsTestBed();
         var transport = bed.Network.Attach(IPAddress.Parse("198.18.0.1"));
         transport.DegradedReason = "multicast blocked";
-        var logger = new CollectingLogger();
+        var logger = new RecordingLogger<MdnsDiscovery>();
         await using var node = new MdnsDiscovery(MdnsTestBed.Options(), MdnsTestBed.Advertisement("aa01"), new RecordingSink(), bed.Time, logger, transport);
 
         await node.StartAsync(TestContext.Current.CancellationToken);
@@ -37,7 +38,7 @@ public sealed class MdnsDiscoveryTests
 
         Assert.True(node.Status.Degraded);
         Assert.Equal("multicast blocked", node.Status.DegradedReason);
-        var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
+        var warning = Assert.Single(logger.Lines, e => e.Level == LogLevel.Warning);
         Assert.Contains("multicast blocked", warning.Message, StringComparison.Ordinal);
     }
 
@@ -128,24 +129,6 @@ public sealed class MdnsDiscoveryTests
     public void Constructor_InvalidOptions_Throws()
     {
         var options = new MdnsOptions { ProbeInterval = TimeSpan.Zero };
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01"), new RecordingSink(), TimeProvider.System, new CollectingLogger(), null));
-    }
-
-    private sealed class CollectingLogger : ILogger
-    {
-        public List<(LogLevel Level, string Message)> Entries { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Entries)
-            {
-                Entries.Add((logLevel, formatter(state, exception)));
-            }
-        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MdnsDiscovery(options, MdnsTestBed.Advertisement("aa01"), new RecordingSink(), TimeProvider.System, new RecordingLogger<MdnsDiscovery>(), null));
     }
 }

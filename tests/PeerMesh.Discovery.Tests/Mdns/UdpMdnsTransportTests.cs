@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerMesh.Discovery.Dns;
 using PeerMesh.Discovery.Mdns;
 using PeerMesh.Discovery.Mdns.Sockets;
-using PeerMesh.Discovery.Tests.Namespaces;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.TestSupport;
+using PeerMesh.TestSupport.Netns;
 using Xunit;
 
 namespace PeerMesh.Discovery.Tests.Mdns;
@@ -18,11 +20,11 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task TwoNodesInNamespaces_ExchangeAnnouncements_EachOffersTheOther()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync();
-        using var threadA = new NamespaceThread(link.First.Name);
-        using var threadB = new NamespaceThread(link.Second.Name);
+        await using var link = await MdnsLink.CreateAsync(TestContext.Current.CancellationToken);
+        using var threadA = link.First.StartThread();
+        using var threadB = link.Second.StartThread();
         var (a, sinkA) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
         var (b, sinkB) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
         await using (a)
@@ -44,10 +46,10 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task TwoNodesSharingPort5353OnOneHost_FindEachOther()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync();
-        using var thread = new NamespaceThread(link.First.Name);
+        await using var link = await MdnsLink.CreateAsync(TestContext.Current.CancellationToken);
+        using var thread = link.First.StartThread();
         var (a, sinkA) = CreateNode(thread, link.FirstInterface, "aa01", 7001);
         var (b, sinkB) = CreateNode(thread, link.FirstInterface, "bb02", 7002);
         await using (a)
@@ -70,11 +72,11 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task ReceiveSocketFaults_LoopReopensItAndDiscoveryGoesOn()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync();
-        using var threadA = new NamespaceThread(link.First.Name);
-        using var threadB = new NamespaceThread(link.Second.Name);
+        await using var link = await MdnsLink.CreateAsync(TestContext.Current.CancellationToken);
+        using var threadA = link.First.StartThread();
+        using var threadB = link.Second.StartThread();
         var factoryA = new RecordingSocketFactory(new NamespaceSocketFactory(threadA));
         var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200), ReceiveRestartDelay = TimeSpan.FromMilliseconds(100) };
         var counters = new MdnsCounters();
@@ -103,11 +105,11 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task OffLinkPacket_TtlBelow255_IsDroppedAndCounted()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync();
-        using var threadA = new NamespaceThread(link.First.Name);
-        using var threadB = new NamespaceThread(link.Second.Name);
+        await using var link = await MdnsLink.CreateAsync(TestContext.Current.CancellationToken);
+        using var threadA = link.First.StartThread();
+        using var threadB = link.Second.StartThread();
         var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
         await using (a)
         {
@@ -137,19 +139,19 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task UnicastQueryFromOffLinkSourceWithTtl255_IsDroppedAndNotAnswered()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync();
+        await using var link = await MdnsLink.CreateAsync(TestContext.Current.CancellationToken);
 
         // B gets a second address on another prefix (198.19.N.2/32); A routes that prefix back via B, so
         // without the source check A could and would answer it. TTL 255 on both: only the source differs.
         var onLinkAddress = link.SecondInterface.Addresses[0];
         var subnet = onLinkAddress.GetAddressBytes()[2];
         var offLinkAddress = IPAddress.Parse($"198.19.{subnet}.2");
-        await link.Second.RunCheckedAsync("ip", "addr", "add", offLinkAddress + "/32", "dev", link.SecondInterface.Name);
-        await link.First.RunCheckedAsync("ip", "route", "add", $"198.19.{subnet}.0/24", "via", onLinkAddress.ToString());
-        using var threadA = new NamespaceThread(link.First.Name);
-        using var threadB = new NamespaceThread(link.Second.Name);
+        await link.Second.IpAsync(TestContext.Current.CancellationToken, "addr", "add", offLinkAddress + "/32", "dev", link.SecondInterface.Name);
+        await link.First.IpAsync(TestContext.Current.CancellationToken, "route", "add", $"198.19.{subnet}.0/24", "via", onLinkAddress.ToString());
+        using var threadA = link.First.StartThread();
+        using var threadB = link.Second.StartThread();
         var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
         await using (a)
         {
@@ -181,11 +183,11 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task TwoNodesWithoutIpv4_FindEachOtherOverFf02Fb_OfferedWithScopedLinkLocal()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync(ipv4: false, ipv6: true);
-        using var threadA = new NamespaceThread(link.First.Name);
-        using var threadB = new NamespaceThread(link.Second.Name);
+        await using var link = await MdnsLink.CreateAsync(ipv4: false, ipv6: true, TestContext.Current.CancellationToken);
+        using var threadA = link.First.StartThread();
+        using var threadB = link.Second.StartThread();
         var (a, sinkA) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
         var (b, sinkB) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
         await using (a)
@@ -209,11 +211,11 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task TwoDualStackNodes_UseBothFamilies_OfferedWithIpv4Address()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync(ipv4: true, ipv6: true);
-        using var threadA = new NamespaceThread(link.First.Name);
-        using var threadB = new NamespaceThread(link.Second.Name);
+        await using var link = await MdnsLink.CreateAsync(ipv4: true, ipv6: true, TestContext.Current.CancellationToken);
+        using var threadA = link.First.StartThread();
+        using var threadB = link.Second.StartThread();
         var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
         var counters = new MdnsCounters();
         var sinkA = new RecordingSink();
@@ -240,11 +242,11 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task OffLinkIpv6Packet_HopLimitBelow255_IsDroppedAndCounted()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync(ipv4: false, ipv6: true);
-        using var threadA = new NamespaceThread(link.First.Name);
-        using var threadB = new NamespaceThread(link.Second.Name);
+        await using var link = await MdnsLink.CreateAsync(ipv4: false, ipv6: true, TestContext.Current.CancellationToken);
+        using var threadA = link.First.StartThread();
+        using var threadB = link.Second.StartThread();
         var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
         await using (a)
         {
@@ -270,11 +272,11 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task Ipv6Unavailable_Ipv4Works_IsNotDegradedAndFindsPeer()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync();
-        using var threadA = new NamespaceThread(link.First.Name);
-        using var threadB = new NamespaceThread(link.Second.Name);
+        await using var link = await MdnsLink.CreateAsync(TestContext.Current.CancellationToken);
+        using var threadA = link.First.StartThread();
+        using var threadB = link.Second.StartThread();
         var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
         var counters = new MdnsCounters();
         var sinkA = new RecordingSink();
@@ -299,11 +301,11 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task InterfaceAppearsLater_IsJoinedAndDegradedStatusClears()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync();
-        using var threadA = new NamespaceThread(link.First.Name);
-        using var threadB = new NamespaceThread(link.Second.Name);
+        await using var link = await MdnsLink.CreateAsync(TestContext.Current.CancellationToken);
+        using var threadA = link.First.StartThread();
+        using var threadB = link.Second.StartThread();
         var providerA = new FixedInterfaceProvider();
         var (a, sinkA) = CreateNode(threadA, providerA, "aa01", 7001);
         var (b, _) = CreateNode(threadB, link.SecondInterface, "bb02", 7002);
@@ -326,12 +328,12 @@ public sealed class UdpMdnsTransportTests
     [Fact]
     public async Task SystemInterfaceProvider_InsideNamespace_ListsTheVethButNotLoopback()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync();
-        using var thread = new NamespaceThread(link.First.Name);
+        await using var link = await MdnsLink.CreateAsync(TestContext.Current.CancellationToken);
+        using var thread = link.First.StartThread();
 
-        await link.First.RunCheckedAsync("ip", "link", "set", "lo", "multicast", "on");
+        await link.First.IpAsync(TestContext.Current.CancellationToken, "link", "set", "lo", "multicast", "on");
 
         var listed = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: false).GetInterfaces());
         var withLoopback = thread.Invoke(() => new SystemNetworkInterfaceProvider(includeLoopback: true).GetInterfaces());
@@ -343,16 +345,16 @@ public sealed class UdpMdnsTransportTests
         var linkLocal = Assert.Single(only.Addresses, a => a.AddressFamily == AddressFamily.InterNetworkV6);
         Assert.True(linkLocal.IsIPv6LinkLocal);
         Assert.Equal(link.FirstInterface.Index, linkLocal.ScopeId);
-        Assert.Equal(["lo", link.FirstInterface.Name], withLoopback.Select(i => i.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "lo", link.FirstInterface.Name }.Order(StringComparer.Ordinal), withLoopback.Select(i => i.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public async Task LinkGoesDown_StatusSaysDegraded_AndRecoversWhenItComesBack()
     {
-        var unavailable = await NetworkNamespace.UnavailableReasonAsync();
+        var unavailable = await NetnsTestBed.GetSkipReasonAsync(TestContext.Current.CancellationToken);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
-        await using var link = await VethLink.CreateAsync();
-        using var threadA = new NamespaceThread(link.First.Name);
+        await using var link = await MdnsLink.CreateAsync(TestContext.Current.CancellationToken);
+        using var threadA = link.First.StartThread();
         var (a, _) = CreateNode(threadA, link.FirstInterface, "aa01", 7001);
         await using (a)
         {
@@ -360,12 +362,12 @@ public sealed class UdpMdnsTransportTests
             await PollAsync(() => a.Counters.PacketsOut > 3);
             Assert.False(a.Status.Degraded);
 
-            await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "down");
+            await link.First.IpAsync(TestContext.Current.CancellationToken, "link", "set", link.FirstInterface.Name, "down");
             a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7005));
             await PollAsync(() => a.Status.Degraded);
             Assert.StartsWith("IPv4: sending to 224.0.0.251 fails", a.Status.DegradedReason, StringComparison.Ordinal);
 
-            await link.First.RunCheckedAsync("ip", "link", "set", link.FirstInterface.Name, "up");
+            await link.First.IpAsync(TestContext.Current.CancellationToken, "link", "set", link.FirstInterface.Name, "up");
             a.UpdateAdvertisement(MdnsTestBed.Advertisement("aa01", "node", gossipPort: 7006));
             await PollAsync(() => !a.Status.Degraded);
         }
@@ -401,7 +403,7 @@ public sealed class UdpMdnsTransportTests
     }
 
     /// <summary>A socket inside the namespace bound to <paramref name="address"/> on a non-mDNS port, sending with IP TTL 255.</summary>
-    private static Socket LegacyResolver(NamespaceThread thread, IPAddress address)
+    private static Socket LegacyResolver(NetnsThread thread, IPAddress address)
     {
         var socket = thread.Invoke(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
         socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.IpTimeToLive, 255);
@@ -411,10 +413,10 @@ public sealed class UdpMdnsTransportTests
 
     private static IPAddress Scoped(string address, int scope) => new(IPAddress.Parse(address).GetAddressBytes(), scope);
 
-    private static (MdnsDiscovery Node, RecordingSink Sink) CreateNode(NamespaceThread thread, MdnsInterface networkInterface, string nodeId, int gossipPort) =>
+    private static (MdnsDiscovery Node, RecordingSink Sink) CreateNode(NetnsThread thread, MdnsInterface networkInterface, string nodeId, int gossipPort) =>
         CreateNode(thread, new FixedInterfaceProvider(networkInterface), nodeId, gossipPort);
 
-    private static (MdnsDiscovery Node, RecordingSink Sink) CreateNode(NamespaceThread thread, FixedInterfaceProvider provider, string nodeId, int gossipPort)
+    private static (MdnsDiscovery Node, RecordingSink Sink) CreateNode(NetnsThread thread, FixedInterfaceProvider provider, string nodeId, int gossipPort)
     {
         var options = new MdnsOptions { InterfacePollInterval = TimeSpan.FromMilliseconds(200) };
         var counters = new MdnsCounters();
@@ -427,13 +429,6 @@ public sealed class UdpMdnsTransportTests
         return (node, sink);
     }
 
-    private static async Task PollAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + s_deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "condition not met before the deadline");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task PollAsync(Func<bool> condition, [CallerArgumentExpression(nameof(condition))] string what = "") =>
+        Poll.UntilAsync(what, condition, s_deadline, TestContext.Current.CancellationToken);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Discovery.Seeds;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Mesh;
 using Xunit;
 
@@ -89,11 +90,7 @@ public sealed class LastKnownPeersTests : IDisposable
         await store.StartAsync(TestContext.Current.CancellationToken);
 
         _view.Set(FakeMembershipView.Alive(IdA, new IPEndPoint(IPAddress.Loopback, 1)));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (store.Load().Count == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
+        await Poll.UntilAsync("the first membership saved", () => store.Load().Count > 0, TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         Assert.Equal([IdA], store.Load().Select(p => p.Id));
         _view.Set(FakeMembershipView.Alive(IdA, new IPEndPoint(IPAddress.Loopback, 1)), FakeMembershipView.Alive(IdB, new IPEndPoint(IPAddress.Loopback, 2)));

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Processes;
 using Xunit;
@@ -58,19 +59,10 @@ public sealed class KillDuringFetchTests : IAsyncDisposable
     }
 
     /// <summary>Polls until a temporary pack (libgit2's pack_git2_*, or git's tmp_pack_*) appears.</summary>
-    private static async Task<bool> CatchPackBeingWrittenAsync(string packDirectory)
-    {
-        var deadline = DateTime.UtcNow + s_deadline;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Directory.Exists(packDirectory) && Directory.EnumerateFiles(packDirectory).Any(f => Path.GetFileName(f) is var n && (n.StartsWith("pack_git2_", StringComparison.Ordinal) || n.StartsWith("tmp_pack_", StringComparison.Ordinal))))
-            {
-                return true;
-            }
-
-            await Task.Delay(2, Token);
-        }
-
-        return false;
-    }
+    private static async Task<bool> CatchPackBeingWrittenAsync(string packDirectory) =>
+        await Poll.TryUntilAsync(
+            () => Directory.Exists(packDirectory) && Directory.EnumerateFiles(packDirectory).Any(f => Path.GetFileName(f) is var n && (n.StartsWith("pack_git2_", StringComparison.Ordinal) || n.StartsWith("tmp_pack_", StringComparison.Ordinal))),
+            s_deadline,
+            Token,
+            TimeSpan.FromMilliseconds(2)) is not null;
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Processes;
 using Xunit;
@@ -67,12 +68,21 @@ public sealed class NodeKilledTests : IDisposable
         {
             cgroup.Confine(node.Process.Id, limitBytes: 1 << 20);
             // The node allocates at every status request; the kernel kills it at one of them.
-            var deadline = TimeProvider.System.GetTimestamp();
-            while (!node.Process.HasExited)
-            {
-                Assert.True(TimeProvider.System.GetElapsedTime(deadline) < TimeSpan.FromSeconds(60), "the OOM killer did not end the node");
-                await PeerMeshCli.StatusAsync(_repo.Path, Token);
-            }
+            await Poll.UntilAsync(
+                "the OOM killer ended the node",
+                async ct =>
+                {
+                    if (node.Process.HasExited)
+                    {
+                        return true;
+                    }
+
+                    await PeerMeshCli.StatusAsync(_repo.Path, ct);
+                    return false;
+                },
+                TimeSpan.FromSeconds(60),
+                Token,
+                TimeSpan.Zero);
 
             Assert.Equal(1, cgroup.OomKills());
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Processes;
 using Xunit;
 
@@ -108,16 +109,15 @@ public sealed class RepositoryMovedTests : IAsyncDisposable
     /// <summary>Polls <c>peermesh status --json</c> run in <paramref name="directory"/> (the repository's new place).</summary>
     private async Task<JsonNode> WaitForStatusAtAsync(string directory, Func<JsonNode, bool> condition, string what)
     {
-        var end = DateTime.UtcNow + s_deadline;
         JsonNode? last = null;
-        while (last is null || !condition(last))
-        {
-            Assert.True(DateTime.UtcNow < end, $"{what}: not within {s_deadline}; last status: {last?.ToJsonString() ?? "none"}\n" + string.Join("\n---\n", _mesh.Nodes.Select(n => n.Log)));
-            await Task.Delay(200, Token);
-            last = await PeerMeshCli.StatusAsync(directory, Token);
-        }
-
-        return last;
+        await Poll.UntilAsync(
+            what,
+            async ct => (last = await PeerMeshCli.StatusAsync(directory, ct)) is { } status && condition(status),
+            s_deadline,
+            Token,
+            TimeSpan.FromMilliseconds(200),
+            () => $"last status: {last?.ToJsonString() ?? "none"}\n" + string.Join("\n---\n", _mesh.Nodes.Select(n => n.Log)));
+        return last!;
     }
 
     private static List<string> AlivePeers(JsonNode status) =>

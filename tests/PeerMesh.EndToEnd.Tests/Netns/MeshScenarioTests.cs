@@ -37,14 +37,14 @@ public sealed class MeshScenarioTests
     public async Task Discovery_MdnsOnlyFiveHostsOnEveryAddress_EveryNodeListsEveryOther()
     {
         var ct = await SkipUnlessScenariosAsync();
-        await using var mesh = await MeshCluster.CreateAsync(5, s_command, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(5, s_command, ct);
 
         // As by default: no address advertised, each one proven to every peer by a signed challenge.
         await mesh.StartAllAsync(_ => new PeerMeshNodeOptions { EveryAddress = true }, ct);
 
         await mesh.WaitUntilAsync(
             "every node lists every other as alive, found by mDNS",
-            c => MeshCluster.AllSeeEachOtherAsync(mesh.Nodes, mesh.Nodes, p => p.IsAlive && p.WasFoundBy("mdns"), c),
+            c => NetnsMesh.AllSeeEachOtherAsync(mesh.Nodes, mesh.Nodes, p => p.IsAlive && p.WasFoundBy("mdns"), c),
             s_discovery,
             ct);
         foreach (var node in mesh.Nodes)
@@ -61,7 +61,7 @@ public sealed class MeshScenarioTests
     public async Task Propagation_CommitsOnThreeHostsAtOnce_ArriveEverywhereAndLocalStateUntouched()
     {
         var ct = await SkipUnlessScenariosAsync();
-        await using var mesh = await MeshCluster.CreateAsync(4, s_command, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(4, s_command, ct);
         await mesh.StartAllAsync(ct);
         await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
         var authors = mesh.Nodes.Take(3).ToList();
@@ -75,7 +75,7 @@ public sealed class MeshScenarioTests
             var receivers = mesh.Nodes.Where(n => n != author).ToList();
             await mesh.WaitUntilAsync(
                 $"{author.Name}'s commit {commit} in a remote-tracking ref on every other node",
-                c => MeshCluster.ArrivedAsync(receivers, [commit], c),
+                c => NetnsMesh.ArrivedAsync(receivers, [commit], c),
                 s_propagation,
                 ct);
         }
@@ -99,21 +99,21 @@ public sealed class MeshScenarioTests
     public async Task Crash_Kill9OneNode_OthersMarkItNotAliveKeepItsRemoteAndSync_RestartRejoinsAndCatchesUp()
     {
         var ct = await SkipUnlessScenariosAsync();
-        await using var mesh = await MeshCluster.CreateAsync(4, s_command, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(4, s_command, ct);
         await mesh.StartAllAsync(ct);
         await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
         var victim = mesh.Nodes[3];
         var survivors = mesh.Nodes.Take(3).ToList();
         var victimCommit = await victim.CommitAsync("before-crash", ct);
         await mesh.WaitUntilAsync(
-            "victim's commit everywhere", c => MeshCluster.ArrivedAsync(survivors, [victimCommit], c), s_propagation, ct);
+            "victim's commit everywhere", c => NetnsMesh.ArrivedAsync(survivors, [victimCommit], c), s_propagation, ct);
         var remotesBefore = await Task.WhenAll(survivors.Select(s => s.RemotesAsync(ct)));
 
         await victim.KillAsync(ct);
 
         await mesh.WaitUntilAsync(
             $"survivors mark {victim.Name} not alive",
-            c => MeshCluster.AllSeeEachOtherAsync(survivors, [victim], p => !p.IsAlive, c),
+            c => NetnsMesh.AllSeeEachOtherAsync(survivors, [victim], p => !p.IsAlive, c),
             s_detection,
             ct);
         for (var i = 0; i < survivors.Count; i++)
@@ -127,20 +127,20 @@ public sealed class MeshScenarioTests
 
         var duringCrash = await survivors[0].CommitAsync("during-crash", ct);
         await mesh.WaitUntilAsync(
-            "survivors keep syncing", c => MeshCluster.ArrivedAsync(survivors.Skip(1), [duringCrash], c), s_propagation, ct);
+            "survivors keep syncing", c => NetnsMesh.ArrivedAsync(survivors.Skip(1), [duringCrash], c), s_propagation, ct);
 
-        await victim.RestartAsync(MeshCluster.ReadyTimeout, ct);
+        await victim.RestartAsync(NetnsMesh.ReadyTimeout, ct);
 
         await mesh.WaitUntilAsync("restarted node rejoins: all alive", mesh.AllAliveAsync, s_rejoin, ct);
         await mesh.WaitUntilAsync(
-            "restarted node catches up", c => MeshCluster.ArrivedAsync([victim], [duringCrash], c), s_rejoin, ct);
+            "restarted node catches up", c => NetnsMesh.ArrivedAsync([victim], [duringCrash], c), s_rejoin, ct);
     }
 
     [Fact]
     public async Task Partition_TwoAndThreeWithCommitsOnBothSides_EverythingConvergesAfterHeal()
     {
         var ct = await SkipUnlessScenariosAsync();
-        await using var mesh = await MeshCluster.CreateAsync(5, s_command, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(5, s_command, ct);
         await mesh.StartAllAsync(ct);
         await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
         var left = mesh.Nodes.Take(2).ToList();
@@ -151,8 +151,8 @@ public sealed class MeshScenarioTests
         var rightCommit = await right[0].CommitAsync("right-side", ct);
         await mesh.WaitUntilAsync(
             "each side syncs within itself",
-            async c => await MeshCluster.ArrivedAsync(left.Skip(1), [leftCommit], c)
-                && await MeshCluster.ArrivedAsync(right.Skip(1), [rightCommit], c),
+            async c => await NetnsMesh.ArrivedAsync(left.Skip(1), [leftCommit], c)
+                && await NetnsMesh.ArrivedAsync(right.Skip(1), [rightCommit], c),
             s_propagation,
             ct);
         Assert.False(await right[1].HasRemoteRefAtAsync(leftCommit, ct));
@@ -163,8 +163,8 @@ public sealed class MeshScenarioTests
         await mesh.WaitUntilAsync(
             "after heal: all alive and every commit everywhere",
             async c => await mesh.AllAliveAsync(c)
-                && await MeshCluster.ArrivedAsync(right, [leftCommit], c)
-                && await MeshCluster.ArrivedAsync(left, [rightCommit], c),
+                && await NetnsMesh.ArrivedAsync(right, [leftCommit], c)
+                && await NetnsMesh.ArrivedAsync(left, [rightCommit], c),
             s_heal,
             ct);
     }
@@ -175,7 +175,7 @@ public sealed class MeshScenarioTests
     public async Task PacketLoss_OnEveryLink_DiscoveryAndPropagationComplete(double lossPercent)
     {
         var ct = await SkipUnlessScenariosAsync();
-        await using var mesh = await MeshCluster.CreateAsync(5, s_command, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(5, s_command, ct);
         foreach (var host in mesh.Bed.Hosts)
         {
             await mesh.Bed.NetemAsync(host, lossPercent, TimeSpan.Zero, ct);
@@ -192,9 +192,9 @@ public sealed class MeshScenarioTests
         await mesh.WaitUntilAsync(
             $"propagation at {lossPercent}% loss",
             async c => await NoteDeadAsync(mesh, falselyDead, c)
-                && await MeshCluster.ArrivedAsync(mesh.Nodes.Skip(2), commits, c)
-                && await MeshCluster.ArrivedAsync([mesh.Nodes[0]], [commits[1]], c)
-                && await MeshCluster.ArrivedAsync([mesh.Nodes[1]], [commits[0]], c),
+                && await NetnsMesh.ArrivedAsync(mesh.Nodes.Skip(2), commits, c)
+                && await NetnsMesh.ArrivedAsync([mesh.Nodes[0]], [commits[1]], c)
+                && await NetnsMesh.ArrivedAsync([mesh.Nodes[1]], [commits[0]], c),
             s_lossy,
             ct);
 
@@ -208,13 +208,13 @@ public sealed class MeshScenarioTests
     public async Task GitDaemonKilled_OnOneHost_RestartedByItsNodeAndPeersFetchesRecover()
     {
         var ct = await SkipUnlessScenariosAsync();
-        await using var mesh = await MeshCluster.CreateAsync(3, s_command, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(3, s_command, ct);
         await mesh.StartAllAsync(ct);
         await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
         var server = mesh.Nodes[0];
         var peers = mesh.Nodes.Skip(1).ToList();
         var first = await server.CommitAsync("before-daemon-kill", ct);
-        await mesh.WaitUntilAsync("first commit fetched", c => MeshCluster.ArrivedAsync(peers, [first], c), s_propagation, ct);
+        await mesh.WaitUntilAsync("first commit fetched", c => NetnsMesh.ArrivedAsync(peers, [first], c), s_propagation, ct);
         var daemonsBefore = (await server.Host.ListProcessesAsync(ct)).Where(p => p.IsNamed("git-daemon")).Select(p => p.Pid).ToList();
         Assert.NotEmpty(daemonsBefore);
 
@@ -228,8 +228,8 @@ public sealed class MeshScenarioTests
         var second = await server.CommitAsync("after-daemon-kill", ct);
         await mesh.WaitUntilAsync(
             "peers fetch again from the restarted daemon",
-            async c => await MeshCluster.ArrivedAsync(peers, [second], c)
-                && await MeshCluster.AllSeeEachOtherAsync(
+            async c => await NetnsMesh.ArrivedAsync(peers, [second], c)
+                && await NetnsMesh.AllSeeEachOtherAsync(
                     peers, [server], p => p.Remotes?.Any(r => r.LastFetch?.Ok == true) == true, c),
             s_rejoin,
             ct);
@@ -239,19 +239,19 @@ public sealed class MeshScenarioTests
     public async Task MulticastBlocked_OnOneHostWithSeed_JoinsThroughGossipAndSaysDiscoveryDegraded()
     {
         var ct = await SkipUnlessScenariosAsync();
-        await using var mesh = await MeshCluster.CreateAsync(4, s_command, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(4, s_command, ct);
         var isolated = mesh.Nodes[3];
         var others = mesh.Nodes.Take(3).ToList();
         await mesh.Bed.BlockMulticastAsync(isolated.Host, ct);
 
-        await Task.WhenAll(others.Select(n => n.StartAsync(new PeerMeshNodeOptions(), MeshCluster.ReadyTimeout, ct)));
-        await isolated.StartAsync(new PeerMeshNodeOptions { Peers = [others[0].GossipEndpoint] }, MeshCluster.ReadyTimeout, ct);
+        await Task.WhenAll(others.Select(n => n.StartAsync(new PeerMeshNodeOptions(), NetnsMesh.ReadyTimeout, ct)));
+        await isolated.StartAsync(new PeerMeshNodeOptions { Peers = [others[0].GossipEndpoint] }, NetnsMesh.ReadyTimeout, ct);
 
         await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
         await mesh.WaitUntilAsync(
             "the others found each other by mDNS and the isolated one not by mDNS",
-            async c => await MeshCluster.AllSeeEachOtherAsync(others, others, p => p.WasFoundBy("mdns"), c)
-                && await MeshCluster.AllSeeEachOtherAsync(others, [isolated], p => !p.WasFoundBy("mdns"), c),
+            async c => await NetnsMesh.AllSeeEachOtherAsync(others, others, p => p.WasFoundBy("mdns"), c)
+                && await NetnsMesh.AllSeeEachOtherAsync(others, [isolated], p => !p.WasFoundBy("mdns"), c),
             s_discovery,
             ct);
         await mesh.WaitUntilAsync(
@@ -266,20 +266,20 @@ public sealed class MeshScenarioTests
     public async Task NewAddress_NodeRestartsElsewhere_PeersFollowAndFetchFromTheNewAddress()
     {
         var ct = await SkipUnlessScenariosAsync();
-        await using var mesh = await MeshCluster.CreateAsync(3, s_command, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(3, s_command, ct);
         await mesh.StartAllAsync(ct);
         await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
         var mover = mesh.Nodes[2];
         var oldAddress = mover.Address.ToString();
 
-        await mover.RestartWithNewAddressAsync(MeshCluster.ReadyTimeout, ct);
+        await mover.RestartWithNewAddressAsync(NetnsMesh.ReadyTimeout, ct);
         var commit = await mover.CommitAsync("moved", ct);
 
         await mesh.WaitUntilAsync(
             "peers see the mover alive at its new address and fetch its commit",
-            async c => await MeshCluster.AllSeeEachOtherAsync(
+            async c => await NetnsMesh.AllSeeEachOtherAsync(
                     mesh.Nodes.Take(2).ToList(), [mover], p => p.IsAlive && p.Address?.Contains(mover.Address.ToString(), StringComparison.Ordinal) == true, c)
-                && await MeshCluster.ArrivedAsync(mesh.Nodes.Take(2), [commit], c),
+                && await NetnsMesh.ArrivedAsync(mesh.Nodes.Take(2), [commit], c),
             s_rejoin,
             ct);
         Assert.NotEqual(oldAddress, mover.Address.ToString());
@@ -292,16 +292,16 @@ public sealed class MeshScenarioTests
         // default, so its sockets survive the change); discovery is mDNS only. Before the fix the fetch its commit
         // triggered went to the old address, hung in connect for 10 s, and the commit came with the backstop (~77 s).
         var ct = await SkipUnlessScenariosAsync();
-        await using var mesh = await MeshCluster.CreateAsync(2, s_command, ct);
+        await using var mesh = await NetnsMesh.CreateAsync(2, s_command, ct);
         await mesh.StartAllAsync(_ => new PeerMeshNodeOptions { EveryAddress = true }, ct);
         var (watcher, mover) = (mesh.Nodes[0], mesh.Nodes[1]);
         await mesh.WaitUntilAsync(
             "both alive, found by mDNS",
-            c => MeshCluster.AllSeeEachOtherAsync(mesh.Nodes, mesh.Nodes, p => p.IsAlive && p.WasFoundBy("mdns"), c),
+            c => NetnsMesh.AllSeeEachOtherAsync(mesh.Nodes, mesh.Nodes, p => p.IsAlive && p.WasFoundBy("mdns"), c),
             s_discovery,
             ct);
         var before = await mover.CommitAsync("before-move", ct);
-        await mesh.WaitUntilAsync("the first commit fetched", c => MeshCluster.ArrivedAsync([watcher], [before], c), s_propagation, ct);
+        await mesh.WaitUntilAsync("the first commit fetched", c => NetnsMesh.ArrivedAsync([watcher], [before], c), s_propagation, ct);
         var remote = Assert.Single(await watcher.RemotesAsync(ct));
         var oldAddress = mover.Address;
 
@@ -329,7 +329,7 @@ public sealed class MeshScenarioTests
         Assert.StartsWith(newAddress + ":", peer.Address, StringComparison.Ordinal);
     }
 
-    private static async Task<bool> NoteDeadAsync(MeshCluster mesh, List<string> falselyDead, CancellationToken cancellationToken)
+    private static async Task<bool> NoteDeadAsync(NetnsMesh mesh, List<string> falselyDead, CancellationToken cancellationToken)
     {
         // Nobody is killed in the loss scenario, so any "dead" is a false declaration.
         foreach (var node in mesh.Nodes)

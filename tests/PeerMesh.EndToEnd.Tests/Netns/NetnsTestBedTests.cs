@@ -1,4 +1,5 @@
 using System.Net;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Netns;
 using Xunit;
 
@@ -222,11 +223,11 @@ public sealed class NetnsTestBedTests
         Assert.Equal(143, first.ExitCode);
         Assert.Equal("198.18.0.101", host.Address.ToString());
         await Poll.UntilAsync(
-            _ => Task.FromResult(second.ReadStdout() == "listening on 198.18.0.101\n"),
+            "the restarted server listens on the new address",
+            () => second.ReadStdout() == "listening on 198.18.0.101\n",
             TimeSpan.FromSeconds(10),
-            TimeSpan.FromMilliseconds(20),
-            () => second.ReadStdout(),
-            ct);
+            ct,
+            describe: () => second.ReadStdout());
         Assert.Equal("h2-server", second.Name);
         Assert.Null(second.ExitCode);
         Assert.Equal(3, (await NetProbe.PingAsync(bed.Hosts[0], host.Address, 3, TimeSpan.FromMilliseconds(10), ct)).Received);
@@ -241,11 +242,11 @@ public sealed class NetnsTestBedTests
 
         var process = host.StartProcess(["sh", "-c", "echo out-line; echo err-line >&2; exec sleep 300"], "talker");
         await Poll.UntilAsync(
-            _ => Task.FromResult(process.ReadStdout() == "out-line\n" && process.ReadStderr() == "err-line\n"),
+            "both lines logged",
+            () => process.ReadStdout() == "out-line\n" && process.ReadStderr() == "err-line\n",
             TimeSpan.FromSeconds(10),
-            TimeSpan.FromMilliseconds(20),
-            () => $"stdout '{process.ReadStdout()}', stderr '{process.ReadStderr()}'",
-            ct);
+            ct,
+            describe: () => $"stdout '{process.ReadStdout()}', stderr '{process.ReadStderr()}'");
         Assert.Null(process.ExitCode);
         var inside = await host.ListProcessesAsync(ct);
         Assert.Contains(inside, p => p.Pid == process.Id && p.Comm == "sleep");
@@ -263,12 +264,7 @@ public sealed class NetnsTestBedTests
         await using var bed = await NetnsTestBed.CreateAsync(1, ct);
         var process = bed.Hosts[0].StartProcess(
             ["sh", "-c", "trap 'echo bye; exit 7' TERM; echo ready; while true; do sleep 0.05; done"], "graceful");
-        await Poll.UntilAsync(
-            _ => Task.FromResult(process.ReadStdout().Contains("ready", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(10),
-            TimeSpan.FromMilliseconds(20),
-            () => "not ready",
-            ct);
+        await Poll.UntilAsync("the process is ready", () => process.ReadStdout().Contains("ready", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
 
         var exit = await process.StopAsync(TimeSpan.FromSeconds(10), ct);
 
@@ -316,21 +312,13 @@ public sealed class NetnsTestBedTests
         // A parent that keeps a renamed child, as a node keeps its git daemon: bash's exec -a sets argv[0].
         var parent = host.StartProcess(["bash", "-c", "(exec -a git-daemon sleep 300) & echo started; wait"], "parent");
         await Poll.UntilAsync(
-            async c => (await host.ListProcessesAsync(c)).Any(p => p.IsNamed("git-daemon")),
-            TimeSpan.FromSeconds(10),
-            TimeSpan.FromMilliseconds(20),
-            () => "child not started",
-            ct);
+            "the child started", async c => (await host.ListProcessesAsync(c)).Any(p => p.IsNamed("git-daemon")), TimeSpan.FromSeconds(10), ct);
 
         var killed = await host.KillProcessesNamedAsync("git-daemon", ct);
 
         Assert.Equal(1, killed);
         await Poll.UntilAsync(
-            async c => !(await host.ListProcessesAsync(c)).Any(p => p.IsNamed("git-daemon")),
-            TimeSpan.FromSeconds(10),
-            TimeSpan.FromMilliseconds(20),
-            () => "child still there",
-            ct);
+            "the child is gone", async c => !(await host.ListProcessesAsync(c)).Any(p => p.IsNamed("git-daemon")), TimeSpan.FromSeconds(10), ct);
         Assert.Equal(0, await parent.WaitForExitAsync(ct));
     }
 

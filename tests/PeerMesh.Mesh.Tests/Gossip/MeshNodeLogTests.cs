@@ -3,7 +3,7 @@ using PeerMesh.Mesh.Gossip;
 using PeerMesh.Mesh.Identity;
 using PeerMesh.Mesh.Membership;
 using PeerMesh.Mesh.Options;
-using PeerMesh.Mesh.Tests.Hostile;
+using PeerMesh.TestSupport.Logging;
 using PeerMesh.TestSupport.Mesh;
 using Xunit;
 

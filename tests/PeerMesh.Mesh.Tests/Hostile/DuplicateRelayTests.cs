@@ -4,6 +4,7 @@ using PeerMesh.Mesh.Gossip;
 using PeerMesh.Mesh.Identity;
 using PeerMesh.Mesh.Options;
 using PeerMesh.Mesh.Wire;
+using PeerMesh.TestSupport.Logging;
 using PeerMesh.TestSupport.Mesh;
 using Xunit;
 

@@ -5,6 +5,7 @@ using PeerMesh.Mesh.Identity;
 using PeerMesh.Mesh.Options;
 using PeerMesh.Mesh.Security;
 using PeerMesh.Mesh.Wire;
+using PeerMesh.TestSupport.Logging;
 using PeerMesh.TestSupport.Mesh;
 using Xunit;
 

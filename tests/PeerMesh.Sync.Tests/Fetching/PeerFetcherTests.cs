@@ -1,5 +1,3 @@
-using PeerMesh.TestSupport.Git;
-using PeerMesh.TestSupport.Mesh;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -10,6 +8,10 @@ using PeerMesh.Sync.Fetching;
 using PeerMesh.Sync.Remotes;
 using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Tests.Support;
+using PeerMesh.TestSupport;
+using PeerMesh.TestSupport.Git;
+using PeerMesh.TestSupport.Logging;
+using PeerMesh.TestSupport.Mesh;
 using Xunit;
 
 namespace PeerMesh.Sync.Tests.Fetching;
@@ -488,19 +490,25 @@ public sealed class PeerFetcherTests
         var ct = TestContext.Current.CancellationToken;
         await using var setup = await PeerSetup.CreateAsync(ct);
         AddIncompressibleFiles(setup.Peer, files: 300, bytesPerFile: 4096);
-        await using var proxy = new ThrottledProxy(setup.Daemon.Port, chunkBytes: 16 * 1024, pause: TimeSpan.FromMilliseconds(20));
+        // Held after 256 KiB of the 1.2 MiB pack: the fetch is in the middle of the pack until released.
+        await using var proxy = new ThrottledProxy(setup.Daemon.Port, chunkBytes: 16 * 1024, pause: TimeSpan.FromMilliseconds(20), holdAfterBytes: 256 * 1024);
         var remote = setup.AddManagedRemote(port: proxy.Port);
         var options = PeerSetup.FastOptions();
         options.ProgressLogInterval = TimeSpan.FromMilliseconds(200);
-        var logger = new ListLogger<PeerFetcher>();
+        var logger = new RecordingLogger<PeerFetcher>();
         var fetcher = new PeerFetcher(setup.Local.GitDir, options, TimeProvider.System, logger);
         Assert.Null(fetcher.Transfer(remote));
 
         var fetch = fetcher.FetchAsync(remote, ct);
+        await proxy.Held.WaitAsync(TimeSpan.FromMinutes(2), ct);
         FetchTransferStatus? seen = null;
-        await Eventually.TrueAsync(
+        await Poll.UntilAsync(
+            "the transfer shows the part of the pack received",
             () => (seen = fetcher.Transfer(remote)) is { TotalObjects: > 0, ReceivedObjects: > 0 } s && s.ReceivedObjects < s.TotalObjects,
-            "a transfer in the middle of the pack");
+            TimeSpan.FromSeconds(30),
+            ct,
+            describe: () => $"transfer {fetcher.Transfer(remote)}");
+        proxy.Release();
         await fetch;
 
         Assert.True(seen!.TotalObjects >= 300, $"total {seen.TotalObjects}");
@@ -519,7 +527,7 @@ public sealed class PeerFetcherTests
         await using var setup = await PeerSetup.CreateAsync(ct);
         var remote = setup.AddManagedRemote();
         setup.Peer.Commit("small");
-        var logger = new ListLogger<PeerFetcher>();
+        var logger = new RecordingLogger<PeerFetcher>();
 
         await new PeerFetcher(setup.Local.GitDir, PeerSetup.FastOptions(), TimeProvider.System, logger).FetchAsync(remote, ct);
 
@@ -532,7 +540,7 @@ public sealed class PeerFetcherTests
         var ct = TestContext.Current.CancellationToken;
         await using var setup = await PeerSetup.CreateAsync(ct);
         var remote = setup.AddManagedRemote();
-        var logger = new ListLogger<PeerFetcher>();
+        var logger = new RecordingLogger<PeerFetcher>();
         var fetcher = new PeerFetcher(setup.Local.GitDir, PeerSetup.FastOptions(), TimeProvider.System, logger);
 
         await fetcher.FetchAsync(remote, ct);
@@ -576,7 +584,8 @@ public sealed class PeerFetcherTests
 
         var started = server.Now;
         var fetch = Fetcher(setup).FetchAsync(remote, ct);
-        await Task.Delay(250, ct);
+        // The known point: the fetch's first SYN met the full queue.
+        await Poll.UntilAsync("the fetch's connect waits in SYN-SENT", server.HasDroppedConnect, TimeSpan.FromSeconds(30), ct);
         server.Drain();
         await fetch;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using PeerMesh.Sync.Serving;
 using PeerMesh.Sync.Tests.Serving;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
 using Xunit;
 
@@ -65,25 +66,14 @@ public sealed class GitDaemonConnectionFloodTests : IAsyncLifetime
         // end, then closes it), plus its accept queue (listen backlog 5: Linux queues backlog + 1 completed handshakes).
         Assert.InRange(acceptedDuring, 1, MaxConnections + 1 + 6);
         // The idle connections are still open on our side, yet the daemon has ended every one it accepted.
-        Assert.True(await PollAsync(() => Children() == 0 && ServerSideConnections(port) == 0, TimeSpan.FromSeconds(InitTimeoutSeconds + 12)),
-            $"still {Children()} children and {ServerSideConnections(port)} accepted connections");
+        await Poll.UntilAsync(
+            "the daemon ended every connection it accepted",
+            () => Children() == 0 && ServerSideConnections(port) == 0,
+            TimeSpan.FromSeconds(InitTimeoutSeconds + 12),
+            TestContext.Current.CancellationToken,
+            TimeSpan.FromMilliseconds(100),
+            () => $"still {Children()} children and {ServerSideConnections(port)} accepted connections");
         Assert.True(supervisor.Status.Up);
-    }
-
-    private static async Task<bool> PollAsync(Func<bool> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-
-        return condition();
     }
 
     /// <summary>Established TCP connections on the daemon's side of the port (ss from iproute2).</summary>

@@ -1,3 +1,4 @@
+using PeerMesh.TestSupport.Logging;
 using PeerMesh.TestSupport.Mesh;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -58,7 +59,7 @@ public sealed class ManagedRemotesTests : IDisposable
     [Fact]
     public void Reconcile_AddedMovedForgotten_LogLinesInLowerCaseLikeTheRest()
     {
-        var logger = new ListLogger<ManagedRemotes>();
+        var logger = new RecordingLogger<ManagedRemotes>();
         var remotes = new ManagedRemotes(_repo.GitDir, RepoId, _time, logger);
         remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9418, RepoId)));
         remotes.Reconcile(Snapshot(FakeMembershipView.MakeMember(NodeA, "alice", 9500, RepoId)));

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Sync.Serving;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
+using PeerMesh.TestSupport.Logging;
 using PeerMesh.TestSupport.Processes;
 using Xunit;
 
@@ -143,7 +145,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     {
         Directory.CreateDirectory(StateDirectory);
         var launches = 0;
-        var logger = new CallbackLogger(message =>
+        var logger = new RecordingLogger<GitDaemonSupervisor>((_, message) =>
         {
             if (message.StartsWith("starting git daemon", StringComparison.Ordinal))
             {
@@ -164,12 +166,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
 
         // The known point: the kernel has reaped the thread (a parent-death signal would have been sent by now).
         var taskDirectory = Path.Combine("/proc", task!);
-        var deadline = TimeProvider.System.GetTimestamp();
-        while (Directory.Exists(taskDirectory))
-        {
-            Assert.True(TimeProvider.System.GetElapsedTime(deadline) < s_deadline, "the starting thread did not exit");
-            await Task.Delay(10, Token);
-        }
+        await Poll.UntilAsync("the starting thread exited", () => !Directory.Exists(taskDirectory), s_deadline, Token, TimeSpan.FromMilliseconds(10));
 
         await Within(start!);
         var process = _supervisor.CurrentProcess!;
@@ -222,7 +219,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     {
         Directory.CreateDirectory(StateDirectory);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        var logger = new CallbackLogger(message =>
+        var logger = new RecordingLogger<GitDaemonSupervisor>((_, message) =>
         {
             if (message.StartsWith("starting git daemon", StringComparison.Ordinal))
             {
@@ -340,17 +337,5 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
         var supervisor = new GitDaemonSupervisor(options, StateDirectory, time, logger);
         await supervisor.SetServedAsync(new Dictionary<string, string> { ["repo"] = _repo.GitDirectory }, Token);
         return supervisor;
-    }
-
-    /// <summary>Calls back with every message, on the thread that logs it.</summary>
-    private sealed class CallbackLogger(Action<string> onMessage) : ILogger<GitDaemonSupervisor>
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            onMessage(formatter(state, exception));
     }
 }

@@ -60,6 +60,19 @@ internal sealed class FullBacklogServer : IAsyncDisposable
         return false;
     }
 
+    /// <summary>
+    /// True while some socket of this machine's namespace waits in SYN-SENT on this server's port: a connect whose SYN
+    /// the full queue dropped (the fillers that did not get in are closed). From /proc/net/tcp, where each line is
+    /// "SL: LOCAL REMOTE STATE ..." with addresses as HEXIP:HEXPORT and state 02 for SYN-SENT.
+    /// </summary>
+    public bool HasDroppedConnect()
+    {
+        var remote = ":" + Port.ToString("X4", System.Globalization.CultureInfo.InvariantCulture);
+        return File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(fields => fields.Length > 3 && fields[2].EndsWith(remote, StringComparison.Ordinal) && fields[3] == "02");
+    }
+
     /// <summary>Accepts what is queued (fillers first, closed at once) and proxies every later connection to the daemon.</summary>
     public void Drain()
     {

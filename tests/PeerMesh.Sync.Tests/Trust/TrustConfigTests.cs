@@ -2,6 +2,7 @@ using LibGit2Sharp;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using PeerMesh.Sync.Trust;
 using PeerMesh.Sync.Tests.Support;
+using PeerMesh.TestSupport.Logging;
 using Xunit;
 
 namespace PeerMesh.Sync.Tests.Trust;
@@ -12,7 +13,7 @@ public sealed class TrustConfigTests
     private const string NodeB = "fedcba9876543210fedcba9876543210";
 
     private readonly List<string> _values = [];
-    private readonly ListLogger<TrustConfig> _logger = new();
+    private readonly RecordingLogger<TrustConfig> _logger = new();
 
     private TrustConfig Create() => new(() => [.. _values], _logger);
 

@@ -23,17 +23,7 @@ public sealed class RefWatcherTests : IDisposable
         time ?? TimeProvider.System,
         NullLogger<RefWatcher>.Instance);
 
-    private async Task<string> WaitForPublishAsync(int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (_publisher.Published.Count < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"only {_publisher.Published.Count} of {count} publications");
-            await Task.Delay(5, TestContext.Current.CancellationToken);
-        }
-
-        return _publisher.Published.ElementAt(count - 1).Digest;
-    }
+    private Task<string> WaitForPublishAsync(int count) => _publisher.PublishedAsync(count, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task StartAsync_Always_PublishesInitialDigest()

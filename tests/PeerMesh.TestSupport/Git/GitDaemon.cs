@@ -50,23 +50,33 @@ public sealed class GitDaemon : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var daemon = new GitDaemon(process, port);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
+        try
         {
+            await Poll.UntilAsync($"git daemon accepts connections on port {port}", ConnectsAsync, TimeSpan.FromSeconds(10), cancellationToken);
+            return daemon;
+        }
+        catch
+        {
+            await daemon.DisposeAsync();
+            throw;
+        }
+
+        async Task<bool> ConnectsAsync(CancellationToken ct)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"git daemon exited with {process.ExitCode} before accepting connections");
+            }
+
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-                return daemon;
+                await client.ConnectAsync(IPAddress.Loopback, port, ct);
+                return true;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            catch (SocketException)
             {
-                await Task.Delay(20, cancellationToken);
-            }
-            catch
-            {
-                await daemon.DisposeAsync();
-                throw;
+                return false;
             }
         }
     }

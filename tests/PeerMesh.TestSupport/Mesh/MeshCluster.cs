@@ -13,7 +13,8 @@ namespace PeerMesh.TestSupport.Mesh;
 /// Many mesh nodes on one <see cref="InMemoryNetwork"/> with one virtual clock (the single time driver).
 /// Everything happens synchronously inside <see cref="Run"/>: no sleeping, no waiting for background work.
 /// FakeTimeProvider fires all due timers at the end of an advance, so it is advanced in small steps;
-/// <see cref="SimulatedTimeProvider"/> is exact and faster (benchmarks).
+/// <see cref="SimulatedTimeProvider"/> is exact and faster (benchmarks). Real processes: <see cref="Netns.NetnsMesh"/>
+/// (in network namespaces) and <see cref="Processes.LoopbackMesh"/>.
 /// </summary>
 internal sealed class MeshCluster : IAsyncDisposable
 {

@@ -5,20 +5,36 @@ namespace PeerMesh.TestSupport.Netns;
 /// <summary>Runs a command to completion with a timeout; a command that overruns is killed, never left behind.</summary>
 public static class CommandRunner
 {
-    public static async Task<CommandResult> RunAsync(
+    public static Task<CommandResult> RunAsync(
         string fileName,
         IReadOnlyList<string> args,
         string? workingDirectory,
         IReadOnlyDictionary<string, string?>? environment,
+        TimeSpan timeout,
+        CancellationToken cancellationToken) =>
+        RunAsync(fileName, args, workingDirectory, environment, null, timeout, cancellationToken);
+
+    /// <summary>As above, with <paramref name="input"/> written to the command's stdin (then closed).</summary>
+    internal static async Task<CommandResult> RunAsync(
+        string fileName,
+        IReadOnlyList<string> args,
+        string? workingDirectory,
+        IReadOnlyDictionary<string, string?>? environment,
+        string? input,
         TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         using var process = new Process { StartInfo = CreateStartInfo(fileName, args, workingDirectory, environment) };
         process.StartInfo.RedirectStandardInput = true;
         process.Start();
-        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
+        process.StandardInput.Close();
         using var timeoutCts = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
         try

@@ -9,6 +9,7 @@ namespace PeerMesh.TestSupport.Netns;
 public sealed class NetnsHost
 {
     private readonly List<NetnsProcess> _processes = [];
+    private readonly List<NetnsThread> _threads = [];
     private readonly Lock _gate = new();
 
     internal NetnsHost(int index, string ns, string switchPort, IPAddress address, string workDirectory)
@@ -33,8 +34,17 @@ public sealed class NetnsHost
     /// <summary>The veth end in the switch namespace, attached to the bridge.</summary>
     public string SwitchPort { get; }
 
-    /// <summary>The current IPv4 address of eth0 (changes with <see cref="NetnsTestBed.ChangeAddressAsync"/>).</summary>
+    /// <summary>
+    /// The current IPv4 address of eth0 (changes with <see cref="NetnsTestBed.ChangeAddressAsync"/>); on a bed made
+    /// without IPv4 (<see cref="NetnsTestBedOptions.Ipv4"/>), the fixed link-local address.
+    /// </summary>
     public IPAddress Address { get; internal set; }
+
+    /// <summary>eth0's interface index inside the namespace.</summary>
+    public int InterfaceIndex { get; internal set; }
+
+    /// <summary>eth0's fixed IPv6 link-local address fe80::N (no scope), when the bed has them (<see cref="NetnsTestBedOptions.FixedIpv6LinkLocal"/>).</summary>
+    public IPAddress? LinkLocalAddress { get; internal set; }
 
     /// <summary>A temp folder for this host (clones, logs); removed with the bed.</summary>
     public string WorkDirectory { get; }
@@ -58,6 +68,17 @@ public sealed class NetnsHost
             lock (_gate)
             {
                 return [.. _processes];
+            }
+        }
+    }
+
+    internal IReadOnlyList<NetnsThread> Threads
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _threads];
             }
         }
     }
@@ -94,19 +115,31 @@ public sealed class NetnsHost
         return process;
     }
 
+    /// <summary>
+    /// Starts a thread of this test process inside this host's namespace (setns), for in-process code that must run
+    /// there, such as creating a socket. The bed ends it at teardown if nobody did before.
+    /// </summary>
+    public NetnsThread StartThread()
+    {
+        var thread = new NetnsThread(Namespace);
+        lock (_gate)
+        {
+            _threads.Add(thread);
+        }
+
+        return thread;
+    }
+
+    /// <summary>Runs `ip -n NS ARGS` for this host's namespace; a failure throws with ip's message.</summary>
+    public Task IpAsync(CancellationToken cancellationToken, params string[] args) =>
+        Ip.RunAsync(cancellationToken, ["-n", Namespace, .. args]);
+
     /// <summary>Every process currently in this namespace (including children of the ones started here).</summary>
     public async Task<IReadOnlyList<NetnsProcessInfo>> ListProcessesAsync(CancellationToken cancellationToken)
     {
-        var result = await CommandRunner.RunAsync(Ip.Path, ["netns", "pids", Namespace], cancellationToken);
-        result.EnsureSuccess($"ip netns pids {Namespace}");
         var list = new List<NetnsProcessInfo>();
-        foreach (var line in result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var pid in NetnsSweeper.ProcessesIn(Namespace))
         {
-            if (!int.TryParse(line, out var pid))
-            {
-                continue;
-            }
-
             try
             {
                 var comm = (await File.ReadAllTextAsync($"/proc/{pid}/comm", cancellationToken)).TrimEnd('\n');

@@ -23,11 +23,13 @@ public sealed class NetnsTestBed : IAsyncDisposable
     private readonly List<string> _namespaces = [];
     private readonly List<string> _partitionBridges = [];
     private readonly string _rand;
+    private readonly NetnsTestBedOptions _options;
     private int _nextAddress = 101;
     private int _disposed;
 
-    private NetnsTestBed()
+    private NetnsTestBed(NetnsTestBedOptions options)
     {
+        _options = options;
         _rand = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
         RunId = $"{Prefix}-{Environment.ProcessId}-{_rand}";
         SwitchNamespace = RunId + "-sw";
@@ -74,12 +76,21 @@ public sealed class NetnsTestBed : IAsyncDisposable
         }
     }
 
-    public static async Task<NetnsTestBed> CreateAsync(int hostCount, CancellationToken cancellationToken)
+    public static Task<NetnsTestBed> CreateAsync(int hostCount, CancellationToken cancellationToken) =>
+        CreateAsync(hostCount, new NetnsTestBedOptions(), cancellationToken);
+
+    /// <summary>As <see cref="CreateAsync(int, CancellationToken)"/>, with eth0 addressed as <paramref name="options"/> say.</summary>
+    public static async Task<NetnsTestBed> CreateAsync(int hostCount, NetnsTestBedOptions options, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hostCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(hostCount, MaxHosts);
+        if (!options.Ipv4 && !options.FixedIpv6LinkLocal)
+        {
+            throw new ArgumentException("A bed without IPv4 needs the fixed IPv6 link-local addresses.", nameof(options));
+        }
+
         await NetnsSweeper.SweepAsync(cancellationToken);
-        var bed = new NetnsTestBed();
+        var bed = new NetnsTestBed(options);
         try
         {
             await bed.BuildAsync(hostCount, cancellationToken);
@@ -104,6 +115,7 @@ public sealed class NetnsTestBed : IAsyncDisposable
         await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", host.SwitchPort, "up");
         host.LinkDown = false;
         await EnsureMulticastRouteAsync(host, cancellationToken);
+        await WaitLinksReadyAsync([host], cancellationToken);
     }
 
     /// <summary>
@@ -240,6 +252,11 @@ public sealed class NetnsTestBed : IAsyncDisposable
     /// <summary>Gives the host a fresh address (198.18.0.101 and up), replacing its current one.</summary>
     public async Task<IPAddress> ChangeAddressAsync(NetnsHost host, CancellationToken cancellationToken)
     {
+        if (!_options.Ipv4)
+        {
+            throw new InvalidOperationException("This bed has no IPv4 addresses to change.");
+        }
+
         if (_nextAddress > 254)
         {
             throw new InvalidOperationException("No fresh address left in 198.18.0.0/24.");
@@ -279,16 +296,18 @@ public sealed class NetnsTestBed : IAsyncDisposable
         // Teardown must finish even when the test was cancelled, so it takes no caller token.
         foreach (var host in _hosts)
         {
+            foreach (var thread in host.Threads)
+            {
+                thread.Dispose();
+            }
+
             foreach (var process in host.Processes)
             {
                 await process.DisposeAsync();
             }
         }
 
-        for (var i = _namespaces.Count - 1; i >= 0; i--)
-        {
-            await NetnsSweeper.DeleteNamespaceAsync(_namespaces[i], CancellationToken.None);
-        }
+        await NetnsSweeper.DeleteNamespacesAsync([.. Enumerable.Reverse(_namespaces)], CancellationToken.None);
 
         NetnsSweeper.TryDeleteDirectory(WorkRoot);
     }
@@ -327,39 +346,111 @@ public sealed class NetnsTestBed : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One `ip -batch` makes the namespaces, one per host configures it, one sets up the switch: a bed of N hosts
+    /// costs N + 2 processes (one per step would be about 8 per host, the most of the time on a loaded machine).
+    /// </summary>
     private async Task BuildAsync(int hostCount, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(WorkRoot);
-        await AddNamespaceAsync(SwitchNamespace, cancellationToken);
-        await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "add", Bridge, "type", "bridge", "mcast_snooping", "0");
-        await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", Bridge, "up");
+        var hostNamespaces = Enumerable.Range(1, hostCount).Select(i => $"{RunId}-h{i}").ToList();
+        // Listed before they exist: a half-made bed is removed by DisposeAsync (a missing namespace is skipped).
+        _namespaces.AddRange([SwitchNamespace, .. hostNamespaces]);
+        await Ip.BatchAsync(null, _namespaces.Select(ns => "netns add " + ns), force: false, cancellationToken);
         for (var i = 1; i <= hostCount; i++)
         {
-            var ns = $"{RunId}-h{i}";
+            var ns = hostNamespaces[i - 1];
             var port = $"p{_rand}h{i}";
             var address = IPAddress.Parse($"198.18.0.{i}");
-            await AddNamespaceAsync(ns, cancellationToken);
-            var host = new NetnsHost(i, ns, port, address, Path.Combine(WorkRoot, $"h{i}"));
+            var linkLocal = _options.FixedIpv6LinkLocal ? IPAddress.Parse($"fe80::{i:x}") : null;
+            var host = new NetnsHost(i, ns, port, _options.Ipv4 ? address : linkLocal!, Path.Combine(WorkRoot, $"h{i}")) { LinkLocalAddress = linkLocal };
             _hosts.Add(host);
-            await Ip.RunAsync(cancellationToken, "-n", ns, "link", "set", "lo", "up");
-            await Ip.RunAsync(cancellationToken, "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", port, "netns", SwitchNamespace);
-            await Ip.RunAsync(cancellationToken, "-n", ns, "addr", "add", $"{address}/24", "dev", "eth0");
-            await Ip.RunAsync(cancellationToken, "-n", ns, "link", "set", "eth0", "up");
-            await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", port, "master", Bridge);
-            await Ip.RunAsync(cancellationToken, "-n", SwitchNamespace, "link", "set", port, "up");
-            await Ip.RunAsync(cancellationToken, "-n", ns, "route", "add", "224.0.0.0/4", "dev", "eth0");
+            List<string> commands = ["link set lo up", $"link add eth0 type veth peer name {port} netns {SwitchNamespace}"];
+            if (linkLocal is not null)
+            {
+                // Before the link is up, or the kernel has already made its own link-local address.
+                commands.Add("link set eth0 addrgenmode none");
+            }
+
+            if (_options.Ipv4)
+            {
+                commands.Add($"addr add {address}/24 dev eth0");
+            }
+
+            commands.Add("link set eth0 up");
+            if (_options.Ipv4)
+            {
+                commands.Add("route add 224.0.0.0/4 dev eth0");
+            }
+
+            if (linkLocal is not null)
+            {
+                commands.Add($"addr add {linkLocal}/64 dev eth0 nodad");
+                commands.Add("route replace ff02::/16 dev eth0");
+            }
+
+            commands.Add("link show dev eth0");
+            var shown = await Ip.BatchAsync(ns, commands, force: false, cancellationToken);
+            // -o: "2: eth0@if5: <...> ..."
+            var line = shown.Stdout.Split('\n').Single(l => l.Contains(": eth0@", StringComparison.Ordinal));
+            host.InterfaceIndex = int.Parse(line[..line.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
         }
+
+        await Ip.BatchAsync(
+            SwitchNamespace,
+            [
+                $"link add {Bridge} type bridge mcast_snooping 0",
+                $"link set {Bridge} up",
+                .. _hosts.SelectMany(h => new[] { $"link set {h.SwitchPort} master {Bridge}", $"link set {h.SwitchPort} up" }),
+            ],
+            force: false,
+            cancellationToken);
+        await WaitLinksReadyAsync(_hosts, cancellationToken);
     }
 
-    private async Task AddNamespaceAsync(string ns, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the hosts' cables carry frames: each eth0 and its switch port operationally up with a queue
+    /// attached, and the port forwarding. The kernel gets there after `ip link set up` has returned (its link watch
+    /// runs on a work queue); until then a frame is dropped by the "noop" queue, which under load was the first
+    /// datagram a test sent.
+    /// </summary>
+    private async Task WaitLinksReadyAsync(IReadOnlyList<NetnsHost> hosts, CancellationToken cancellationToken)
     {
-        await Ip.RunAsync(cancellationToken, "netns", "add", ns);
-        _namespaces.Add(ns);
+        var notReady = new List<string>();
+        await Poll.UntilAsync(
+            "every host's eth0 and switch port up, the port forwarding",
+            async ct =>
+            {
+                var ports = await Ip.TryRunAsync(ct, "-n", SwitchNamespace, "-d", "-o", "link", "show");
+                var eth0s = await Task.WhenAll(hosts.Select(h => Ip.TryRunAsync(ct, "-n", h.Namespace, "-o", "link", "show", "dev", "eth0")));
+                notReady.Clear();
+                for (var i = 0; i < hosts.Count; i++)
+                {
+                    var port = ports.Stdout.Split('\n').FirstOrDefault(l => l.Contains($": {hosts[i].SwitchPort}@", StringComparison.Ordinal));
+                    if (port is null || !Carries(port) || !port.Contains("bridge_slave state forwarding", StringComparison.Ordinal))
+                    {
+                        notReady.Add($"{hosts[i].SwitchPort}: {port}");
+                    }
+
+                    if (!Carries(eth0s[i].Stdout))
+                    {
+                        notReady.Add($"{hosts[i].Name} eth0: {eth0s[i].Stdout}{eth0s[i].Stderr}");
+                    }
+                }
+
+                return notReady.Count == 0;
+            },
+            TimeSpan.FromSeconds(30),
+            cancellationToken,
+            describe: () => string.Join('\n', notReady));
+
+        static bool Carries(string line) =>
+            line.Contains(" state UP ", StringComparison.Ordinal) && !line.Contains(" qdisc noop ", StringComparison.Ordinal);
     }
 
     private async Task EnsureMulticastRouteAsync(NetnsHost host, CancellationToken cancellationToken)
     {
-        if (!host.MulticastBlocked)
+        if (_options.Ipv4 && !host.MulticastBlocked)
         {
             await Ip.RunAsync(cancellationToken, "-n", host.Namespace, "route", "replace", "224.0.0.0/4", "dev", "eth0");
         }

@@ -70,6 +70,7 @@ public sealed class PeerMeshNode
         try
         {
             await Poll.UntilAsync(
+                $"`peermesh status --json` on {Host} answers the v1 contract",
                 async ct =>
                 {
                     if (process.HasExited)
@@ -83,10 +84,9 @@ public sealed class PeerMeshNode
                     return status is not null;
                 },
                 readyTimeout,
+                cancellationToken,
                 TimeSpan.FromMilliseconds(200),
-                () => $"`peermesh status --json` on {Host} never answered the v1 contract: {lastError}. "
-                    + $"up stderr: {Tail(process.ReadStderr())}",
-                cancellationToken);
+                () => $"last answer: {lastError}. up stderr: {Tail(process.ReadStderr())}");
         }
         catch
         {

@@ -77,18 +77,9 @@ public static class DaemonProcesses
     /// <summary>Polls /proc until none of <paramref name="pids"/> is alive; returns those still alive at the deadline.</summary>
     public static async Task<List<int>> WaitUntilGoneAsync(IEnumerable<int> pids, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        var start = TimeProvider.System.GetTimestamp();
         var alive = pids.ToList();
-        while (true)
-        {
-            alive = [.. alive.Where(IsAlive)];
-            if (alive.Count == 0 || TimeProvider.System.GetElapsedTime(start) > deadline)
-            {
-                return alive;
-            }
-
-            await Task.Delay(10, cancellationToken);
-        }
+        await Poll.TryUntilAsync(() => (alive = [.. alive.Where(IsAlive)]).Count == 0, deadline, cancellationToken, TimeSpan.FromMilliseconds(10));
+        return alive;
     }
 
     /// <summary>Describes processes for an assertion message.</summary>

@@ -58,20 +58,10 @@ public sealed class LoopbackMesh : IAsyncDisposable
     public static async Task<int> GossipPortAsync(NodeProcess node, CancellationToken cancellationToken) =>
         (int)(await node.WaitUntilUpAsync(cancellationToken))["node"]!["gossipPort"]!;
 
-    /// <summary>Polls <paramref name="condition"/>; a timeout carries every node's log.</summary>
-    public async Task UntilAsync(Func<bool> condition, string what, TimeSpan deadline, CancellationToken cancellationToken)
-    {
-        var end = DateTime.UtcNow + deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > end)
-            {
-                throw new TimeoutException($"{what}: not within {deadline}\n" + string.Join("\n---\n", _nodes.Select(n => n.Log)));
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-    }
+    /// <summary>Polls <paramref name="condition"/> (<see cref="Poll"/>); a timeout carries every node's log.</summary>
+    public Task UntilAsync(Func<bool> condition, string what, TimeSpan deadline, CancellationToken cancellationToken) =>
+        Poll.UntilAsync(
+            what, condition, deadline, cancellationToken, TimeSpan.FromMilliseconds(50), () => string.Join("\n---\n", _nodes.Select(n => n.Log)));
 
     public async ValueTask DisposeAsync()
     {

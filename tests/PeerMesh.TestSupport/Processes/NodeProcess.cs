@@ -65,25 +65,24 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>Polls <c>status --json</c> until it answers and <paramref name="condition"/> holds.</summary>
     public async Task<JsonNode> WaitForStatusAsync(Func<JsonNode, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = TimeProvider.System.GetTimestamp();
         JsonNode? last = null;
-        while (TimeProvider.System.GetElapsedTime(deadline) < timeout)
-        {
-            if (_process.HasExited)
+        await Poll.UntilAsync(
+            "`peermesh status --json` meets the condition",
+            async ct =>
             {
-                throw new InvalidOperationException($"peermesh up exited with {_process.ExitCode}:\n{Log}");
-            }
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"peermesh up exited with {_process.ExitCode}:\n{Log}");
+                }
 
-            last = await PeerMeshCli.StatusAsync(RepoPath, cancellationToken, _prefix);
-            if (last is not null && condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-
-        throw new TimeoutException($"status condition not met within {timeout}; last status:\n{last?.ToJsonString()}\nlog:\n{Log}");
+                last = await PeerMeshCli.StatusAsync(RepoPath, ct, _prefix);
+                return last is not null && condition(last);
+            },
+            timeout,
+            cancellationToken,
+            TimeSpan.FromMilliseconds(100),
+            () => $"last status:\n{last?.ToJsonString()}\nlog:\n{Log}");
+        return last!;
     }
 
     /// <summary>Completes when a line of the node's log contains <paramref name="text"/> (already logged, or as it is).</summary>

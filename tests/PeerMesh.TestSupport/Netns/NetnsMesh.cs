@@ -3,17 +3,19 @@ using System.Text;
 namespace PeerMesh.TestSupport.Netns;
 
 /// <summary>
-/// A test bed with a clone of one test repository on every host and a <see cref="PeerMeshNode"/> per host: the
-/// harness of the mesh scenarios and of the netns report. Disposing tears the whole bed down.
+/// Real `peermesh up` processes in a <see cref="NetnsTestBed"/>: a clone of one test repository on every host and a
+/// <see cref="PeerMeshNode"/> per host; the harness of the mesh scenarios and of the netns report. Disposing tears
+/// the whole bed down. (Nodes in memory on a fake clock: <see cref="Mesh.MeshCluster"/>; processes on loopback:
+/// <see cref="Processes.LoopbackMesh"/>.)
 /// </summary>
-public sealed class MeshCluster : IAsyncDisposable
+public sealed class NetnsMesh : IAsyncDisposable
 {
     /// <summary>How long a node may take from `up` to answering status (dotnet start-up on a 2-core machine, N at once).</summary>
     public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(100);
 
-    private MeshCluster(NetnsTestBed bed, TestRepository source, IReadOnlyList<PeerMeshNode> nodes)
+    private NetnsMesh(NetnsTestBed bed, TestRepository source, IReadOnlyList<PeerMeshNode> nodes)
     {
         Bed = bed;
         Source = source;
@@ -27,14 +29,17 @@ public sealed class MeshCluster : IAsyncDisposable
     public IReadOnlyList<PeerMeshNode> Nodes { get; }
 
     /// <summary>Makes the bed, the source repository and one clone per host; starts nothing.</summary>
-    public static Task<MeshCluster> CreateAsync(int hostCount, CancellationToken cancellationToken) =>
+    public static Task<NetnsMesh> CreateAsync(int hostCount, CancellationToken cancellationToken) =>
         CreateAsync(hostCount, null, cancellationToken);
 
     /// <summary>As <see cref="CreateAsync(int, CancellationToken)"/>, with nodes run by <paramref name="command"/>
     /// (an argv prefix; null means `dotnet peermesh.dll`).</summary>
-    public static async Task<MeshCluster> CreateAsync(int hostCount, IReadOnlyList<string>? command, CancellationToken cancellationToken)
+    public static async Task<NetnsMesh> CreateAsync(int hostCount, IReadOnlyList<string>? command, CancellationToken cancellationToken)
     {
+        // Handed to the NetnsMesh, which disposes it; disposed here when the rest of the setup fails.
+#pragma warning disable CA2000
         var bed = await NetnsTestBed.CreateAsync(hostCount, cancellationToken);
+#pragma warning restore CA2000
         try
         {
             var source = await TestRepository.CreateAsync(Path.Combine(bed.WorkRoot, "source"), cancellationToken);
@@ -44,7 +49,7 @@ public sealed class MeshCluster : IAsyncDisposable
                 nodes.Add(new PeerMeshNode(bed, host, await source.CloneForAsync(host, cancellationToken), command));
             }
 
-            return new MeshCluster(bed, source, nodes);
+            return new NetnsMesh(bed, source, nodes);
         }
         catch
         {
@@ -73,7 +78,7 @@ public sealed class MeshCluster : IAsyncDisposable
         Func<CancellationToken, Task<bool>> condition,
         TimeSpan deadline,
         CancellationToken cancellationToken) =>
-        Poll.UntilAsync(condition, deadline, s_pollInterval, () => what + "\n" + Describe(), cancellationToken);
+        Poll.UntilAsync(what, condition, deadline, cancellationToken, s_pollInterval, Describe);
 
     /// <summary>
     /// True when each of <paramref name="observers"/> lists each other node of <paramref name="members"/> and

@@ -1,27 +1,38 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
-namespace PeerMesh.Discovery.Tests.Namespaces;
+namespace PeerMesh.TestSupport.Netns;
 
 /// <summary>
-/// A dedicated thread moved into a network namespace with setns(2). Work run on it (creating sockets)
-/// happens inside the namespace; sockets keep their namespace afterwards, wherever they are used.
+/// A dedicated thread of this process moved into a host's network namespace with setns(2), for in-process code that
+/// must run there (creating sockets, enumerating interfaces). Sockets keep their namespace afterwards, wherever they
+/// are used. Made by <see cref="NetnsHost.StartThread"/>; the bed ends it at teardown if the test did not.
 /// </summary>
-internal sealed partial class NamespaceThread : IDisposable
+public sealed partial class NetnsThread : IDisposable
 {
     private const int CloneNewNet = 0x40000000;
 
     private readonly BlockingCollection<Action> _work = [];
     private readonly Thread _thread;
     private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposed;
 
-    public NamespaceThread(string namespaceName)
+    internal NetnsThread(string namespaceName)
     {
         _thread = new Thread(() => Run(namespaceName)) { IsBackground = true, Name = "netns " + namespaceName };
         _thread.Start();
-        _entered.Task.GetAwaiter().GetResult();
+        try
+        {
+            _entered.Task.GetAwaiter().GetResult();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
+    /// <summary>Runs <paramref name="func"/> on the thread (inside the namespace) and returns its result or throws its exception.</summary>
     public T Invoke<T>(Func<T> func)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -41,6 +52,11 @@ internal sealed partial class NamespaceThread : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _work.CompleteAdding();
         _thread.Join();
         _work.Dispose();
@@ -50,10 +66,10 @@ internal sealed partial class NamespaceThread : IDisposable
     {
         try
         {
-            using var handle = File.OpenHandle(Path.Combine("/var/run/netns", namespaceName));
+            using var handle = File.OpenHandle(Path.Combine("/run/netns", namespaceName));
             if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
             {
-                throw new InvalidOperationException($"setns failed: errno {Marshal.GetLastPInvokeError()}");
+                throw new InvalidOperationException($"setns into {namespaceName} failed: errno {Marshal.GetLastPInvokeError()}");
             }
 
             _entered.SetResult();

@@ -1,7 +1,7 @@
 using PeerMesh.Discovery.Mdns;
 using PeerMesh.Discovery.Mdns.Sockets;
 
-namespace PeerMesh.Discovery.Tests.Namespaces;
+namespace PeerMesh.Discovery.Tests.Mdns;
 
 /// <summary>An interface list the test sets (enumeration would read the host's namespace, not the test's).</summary>
 internal sealed class FixedInterfaceProvider(params MdnsInterface[] interfaces) : INetworkInterfaceProvider

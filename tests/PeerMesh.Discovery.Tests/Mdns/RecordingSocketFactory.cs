@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using PeerMesh.Discovery.Mdns.Sockets;
 
-namespace PeerMesh.Discovery.Tests.Namespaces;
+namespace PeerMesh.Discovery.Tests.Mdns;
 
 /// <summary>Keeps every socket it creates, so a test can break one.</summary>
 internal sealed class RecordingSocketFactory(IMdnsSocketFactory inner) : IMdnsSocketFactory
