@@ -1,5 +1,6 @@
 namespace PeerMesh.Cli.Status;
 
+/// <param name="LocalPath">The local repository (work tree) this remote is in: a node serving several projects has remotes in several.</param>
 internal sealed record PeerRemoteStatus(
     string Repo,
     string Remote,
@@ -8,4 +9,5 @@ internal sealed record PeerRemoteStatus(
     IReadOnlyList<BranchStatus> Branches,
     bool Fetching = false,
     bool Rewritten = false,
-    FetchProgressInfo? Progress = null);
+    FetchProgressInfo? Progress = null,
+    string? LocalPath = null);
