@@ -53,11 +53,29 @@ internal static class DownCommand
         }
     }
 
+    /// <summary>
+    /// Whether the node's process still runs. A zombie does not: a node started with <c>--detach</c> is nobody's child
+    /// once its <c>up</c> returned, and where PID 1 does not reap, it stays a zombie after it ended.
+    /// </summary>
     private static bool IsRunning(int? pid)
     {
         if (pid is null)
         {
             return false;
+        }
+
+        var stat = $"/proc/{pid.Value}/stat";
+        if (Directory.Exists("/proc/self"))
+        {
+            try
+            {
+                var text = File.ReadAllText(stat);
+                return text[(text.LastIndexOf(')') + 2)..] is not ['Z' or 'X', ..];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
         }
 
         try
