@@ -64,6 +64,7 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
     /// <exception cref="CliException">The project is served from another path, or the daemon or mesh refuse it (exit 2).</exception>
     public async Task<(ServedRepo Repo, bool Added)> AddAsync(LocalRepository repo, string? savedName, CancellationToken cancellationToken)
     {
+        var started = _time.GetTimestamp();
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -112,7 +113,7 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
 
             _repos = before.Add(added);
             SaveAndTell();
-            LogAdded(name, repo.WorkingDirectory);
+            LogAdded(name, repo.WorkingDirectory, (long)_time.GetElapsedTime(started).TotalMilliseconds);
             return (added, true);
         }
         finally
@@ -209,7 +210,7 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
             throw;
         }
 
-        return new ServedRepo(entry, repo, sync, new RecentPeerCommits(_mesh, sync, repo.GitDirectory));
+        return new ServedRepo(entry, repo, sync, new RecentPeerCommits(_mesh, sync, repo.GitDirectory, repo.Name));
     }
 
     private void SaveAndTell()
@@ -226,8 +227,8 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
         Changed?.Invoke(Announcements);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "serving {Path} as '{Name}'")]
-    private partial void LogAdded(string name, string path);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "serving {Path} as '{Name}' (added in {Milliseconds} ms)")]
+    private partial void LogAdded(string name, string path, long milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "no longer serving {Path} ('{Name}'); its remotes and fetched refs stay")]
     private partial void LogRemoved(string name, string path);
