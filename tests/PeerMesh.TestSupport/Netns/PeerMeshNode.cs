@@ -151,7 +151,7 @@ public sealed class PeerMeshNode
             return Process?.ExitCode;
         }
 
-        await Host.RunAsync([.. _command, "down", "--all"], RepositoryPath, Environment, s_commandTimeout, cancellationToken);
+        await Host.RunAsync([.. _command, "down", RepositoryPath], RepositoryPath, Environment, s_commandTimeout, cancellationToken);
         using var wait = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wait.Token);
         try
