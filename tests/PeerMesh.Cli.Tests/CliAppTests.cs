@@ -62,17 +62,19 @@ public sealed class CliAppTests
     public async Task RunAsync_NoNodeRunning_Exit3(string command)
     {
         using var repo = TempRepository.Create();
+        var home = Path.Combine(repo.Root, "home");
 
-        var (code, _, err) = await RunAsync(command, repo.Path);
+        var (code, _, err) = await RunAsync(command, repo.Path, "--home", home);
 
         Assert.Equal(ExitCodes.NoNode, code);
-        Assert.Equal($"peermesh: no node is running in {repo.Path}\n", err);
+        Assert.Equal($"peermesh: no node is running for the home {home}\n", err);
     }
 
     [Theory]
     [InlineData("up")]
     [InlineData("status")]
     [InlineData("down")]
+    [InlineData("log")]
     [InlineData("doctor")]
     [InlineData("fetch")]
     [InlineData("forget")]

@@ -43,7 +43,7 @@ public sealed class UpStatusDownTests : IDisposable
 
         var (code, stdout, _) = await PeerMeshCli.RunAsync(_repo.Path, ["down"], Token);
         Assert.Equal(0, code);
-        Assert.Contains("stopped", stdout, StringComparison.Ordinal);
+        Assert.Contains("it was the last repository, so the node of", stdout, StringComparison.Ordinal);
         Assert.True(node.Process.HasExited, "down returned before the node was gone");
         Assert.Empty(DaemonsServing(_repo.GitDirectory));
         Assert.False(File.Exists(Path.Combine(_repo.GitDirectory, "peermesh", "control.sock")));
@@ -59,7 +59,9 @@ public sealed class UpStatusDownTests : IDisposable
 
             Assert.Equal(2, code);
             Assert.Equal("", stdout);
-            Assert.Equal($"peermesh: {dir.FullName} is not inside a git repository", stderr.TrimEnd('\n'));
+            Assert.Equal(
+                $"peermesh: {dir.FullName} is not inside a git repository, and the node of {PeerMeshCli.HomeFor(dir.FullName)} served nothing before; give a repository's path",
+                stderr.TrimEnd('\n'));
         }
         finally
         {
@@ -67,17 +69,34 @@ public sealed class UpStatusDownTests : IDisposable
         }
     }
 
+    /// <summary>One node per home: a second <c>up</c> of a served repository asks the running node and returns.</summary>
     [Fact]
-    public async Task Up_SecondNodeInTheSameRepository_Exits2NamingTheRunningNode()
+    public async Task Up_AgainInTheSameRepository_ServedAlreadyNoSecondNode()
     {
         await using var node = NodeProcess.Start(_repo.Path, [.. s_loopback, "--name", "first-node"]);
         await node.WaitUntilUpAsync(Token);
 
-        var (code, _, stderr) = await PeerMeshCli.RunAsync(_repo.Path, ["up", .. s_loopback], Token);
+        var (code, stdout, stderr) = await node.RunAsync(["up", .. s_loopback], Token);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        Assert.StartsWith($"{_repo.Path} is served already\nthe node serves 1 repositories:\n", stdout, StringComparison.Ordinal);
+        Assert.False(node.Process.HasExited);
+        Assert.Single(DaemonsServing(_repo.GitDirectory));
+    }
+
+    /// <summary>A node-level flag the running node was not started with cannot be changed by a later <c>up</c>.</summary>
+    [Fact]
+    public async Task Up_AgainWithAnotherNodeFlag_Exits2NamingTheFlag()
+    {
+        await using var node = NodeProcess.Start(_repo.Path, [.. s_loopback, "--name", "first-node"]);
+        await node.WaitUntilUpAsync(Token);
+
+        var (code, stdout, stderr) = await node.RunAsync(["up", "--name", "second-node"], Token);
 
         Assert.Equal(2, code);
-        Assert.Contains("node 'first-node'", stderr, StringComparison.Ordinal);
-        Assert.Contains($"pid {node.Process.Id}", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+        Assert.Equal($"peermesh: the node of {node.Home} runs with another --name (first-node); stop it with 'peermesh down --all' to change it\n", stderr);
     }
 
     /// <summary>HOSTILE 54: no orphan to reap any more; the daemon ends with the node, and the next node serves.</summary>

@@ -1,4 +1,5 @@
 using PeerMesh.Cli.Doctor;
+using PeerMesh.Cli.Home;
 using PeerMesh.Cli.Settings;
 
 namespace PeerMesh.Cli.Commands;
@@ -6,10 +7,10 @@ namespace PeerMesh.Cli.Commands;
 /// <summary><c>peermesh doctor</c>: one line per check; exit 1 if any check failed.</summary>
 internal static class DoctorCommand
 {
-    public static async Task<int> RunAsync(string path, CommandLineSettings flags, TextWriter output)
+    public static async Task<int> RunAsync(string path, CommandLineSettings flags, NodeHome home, TextWriter output)
     {
         var failed = false;
-        foreach (var result in DoctorChecks.Run(path, flags))
+        foreach (var result in DoctorChecks.Run(path, flags, home))
         {
             failed |= result.Outcome == CheckOutcome.Fail;
             await output.WriteLineAsync(result.ToString());

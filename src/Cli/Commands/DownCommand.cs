@@ -1,36 +1,81 @@
+using PeerMesh.Cli.Home;
 using PeerMesh.Cli.Node;
 
 namespace PeerMesh.Cli.Commands;
 
-/// <summary><c>peermesh down</c>: asks the node to stop and returns once it is gone.</summary>
+/// <summary>
+/// <c>peermesh down [PATH]</c>: the node stops serving that repository (its managed remotes and fetched refs stay), and
+/// stops once it serves none. <c>down --all</c> stops the node and keeps its list, so a later <c>up</c> serves it again.
+/// Returns once the repository is no longer served, or the node is gone.
+/// </summary>
 internal static class DownCommand
 {
-    public static async Task<int> RunAsync(string path, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(NodeHome home, string? path, bool all, TextWriter output, CancellationToken cancellationToken)
     {
-        var repo = RepositoryCommand.Open(path);
-        var holder = NodeLock.ReadInfo(repo.StateDirectory);
-        await RepositoryCommand.SendAsync(repo, "down", cancellationToken);
-        var deadline = TimeProvider.System.GetTimestamp();
-        // The node releases its lock as the very last step of stopping; then its process ends.
-        while (NodeLock.IsHeld(repo.StateDirectory) || IsRunning(holder?.Pid))
+        var holder = NodeLock.ReadInfo(home.Directory);
+        if (all)
         {
-            if (TimeProvider.System.GetElapsedTime(deadline) > TimeSpan.FromSeconds(15))
+            await NodeClient.SendAsync(home, "down", cancellationToken);
+            await WaitUntilGoneAsync(home, holder?.Pid);
+            await output.WriteLineAsync($"node of {home} stopped; 'peermesh up' serves its repositories again");
+            return ExitCodes.Ok;
+        }
+
+        // A repository deleted or moved away while served is named by the path it was served from.
+        var target = path is null || NodeRepository.IsInsideRepository(path)
+            ? NodeRepository.Open(path ?? ".").WorkingDirectory
+            : Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        var response = await NodeClient.SendAsync(home, "remove", cancellationToken, target);
+        if ((bool?)response.Body?["stopping"] == true)
+        {
+            await WaitUntilGoneAsync(home, holder?.Pid);
+            await output.WriteLineAsync($"no longer serving {target}; it was the last repository, so the node of {home} stopped");
+            return ExitCodes.Ok;
+        }
+
+        await output.WriteLineAsync($"no longer serving {target}");
+        await UpCommand.PrintServedAsync(response, output);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task WaitUntilGoneAsync(NodeHome home, int? pid)
+    {
+        var start = TimeProvider.System.GetTimestamp();
+        // The node releases its lock as the very last step of stopping; then its process ends.
+        while (NodeLock.IsHeld(home.Directory) || IsRunning(pid))
+        {
+            if (TimeProvider.System.GetElapsedTime(start) > TimeSpan.FromSeconds(15))
             {
                 throw new CliException("the node did not stop within 15 s", ExitCodes.Failure);
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, CancellationToken.None);
         }
-
-        await output.WriteLineAsync($"node in {repo.WorkingDirectory} stopped");
-        return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// Whether the node's process still runs. A zombie does not: a node started with <c>--detach</c> is nobody's child
+    /// once its <c>up</c> returned, and where PID 1 does not reap, it stays a zombie after it ended.
+    /// </summary>
     private static bool IsRunning(int? pid)
     {
         if (pid is null)
         {
             return false;
+        }
+
+        var stat = $"/proc/{pid.Value}/stat";
+        if (Directory.Exists("/proc/self"))
+        {
+            try
+            {
+                var text = File.ReadAllText(stat);
+                return text[(text.LastIndexOf(')') + 2)..] is not ['Z' or 'X', ..];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
         }
 
         try

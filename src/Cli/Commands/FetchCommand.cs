@@ -1,16 +1,18 @@
 using System.Text.Json;
 using PeerMesh.Cli.Control;
+using PeerMesh.Cli.Home;
+using PeerMesh.Cli.Node;
 using PeerMesh.Mesh.Text;
 
 namespace PeerMesh.Cli.Commands;
 
-/// <summary><c>peermesh fetch [NAME]</c>: fetch one managed remote, or every one, now.</summary>
+/// <summary><c>peermesh fetch [NAME]</c>: fetch one managed remote, or every one, of a served repository now.</summary>
 internal static class FetchCommand
 {
-    public static async Task<int> RunAsync(string path, string? remote, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(NodeHome home, string path, string? remote, TextWriter output, CancellationToken cancellationToken)
     {
-        var repo = RepositoryCommand.Open(path);
-        var response = await RepositoryCommand.SendAsync(repo, "fetch", cancellationToken, remote);
+        var repo = NodeRepository.Open(path);
+        var response = await NodeClient.SendAsync(home, "fetch", cancellationToken, remote, repo.WorkingDirectory);
         var reports = response.Body.Deserialize<List<FetchResultLine>>(ControlJson.Options) ?? [];
         if (reports.Count == 0)
         {

@@ -1,16 +1,30 @@
 using System.Text.Json;
 using PeerMesh.Cli.Control;
+using PeerMesh.Cli.Home;
+using PeerMesh.Cli.Node;
 using PeerMesh.Cli.Status;
 using Spectre.Console;
 
 namespace PeerMesh.Cli.Commands;
 
-/// <summary><c>peermesh status</c>: the node's view, as a table for people or JSON for scripts.</summary>
+/// <summary>
+/// <c>peermesh status [PATH]</c>: the node's view, as a table for people or JSON for scripts: of the repository at PATH
+/// (or the one the current folder is in, when the node serves it), else, and with <c>--all</c>, of every one served.
+/// </summary>
 internal static class StatusCommand
 {
-    public static async Task<int> RunAsync(string path, bool json, bool watch, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(NodeHome home, string? path, bool all, bool json, bool watch, TextWriter output, CancellationToken cancellationToken)
     {
-        var repo = RepositoryCommand.Open(path);
+        // PATH must be served; the current folder's repository is shown only if it is (else everything is).
+        var repo = all ? null
+            : path is not null ? NodeRepository.Open(path).WorkingDirectory
+            : NodeRepository.IsInsideRepository(".") ? NodeRepository.Open(".").WorkingDirectory
+            : null;
+        if (repo is not null && path is null && !await IsServedAsync(home, repo, cancellationToken))
+        {
+            repo = null;
+        }
+
         var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -27,7 +41,7 @@ internal static class StatusCommand
 
         do
         {
-            var response = await RepositoryCommand.SendAsync(repo, "status", cancellationToken);
+            var response = await NodeClient.SendAsync(home, "status", cancellationToken, null, repo);
             if (json)
             {
                 await output.WriteLineAsync(response.Body?.ToJsonString(ControlJson.Indented));
@@ -52,5 +66,18 @@ internal static class StatusCommand
         while (watch && !cancellationToken.IsCancellationRequested);
 
         return ExitCodes.Ok;
+    }
+
+    private static async Task<bool> IsServedAsync(NodeHome home, string repo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await NodeClient.SendAsync(home, "status", cancellationToken, null, repo);
+            return true;
+        }
+        catch (CliException e) when (e.ExitCode == ExitCodes.Usage)
+        {
+            return false;
+        }
     }
 }

@@ -104,7 +104,9 @@ internal sealed partial class ControlServer : IAsyncDisposable
                 var line = await ReadLineAsync(stream, timeout.Token);
                 var response = await HandleAsync(line, timeout.Token);
                 var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(response, ControlJson.Options) + "\n");
-                await stream.WriteAsync(bytes, timeout.Token);
+                // An answer is written even while the node stops: "down" stops it, and its client waits for the answer.
+                using var writing = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await stream.WriteAsync(bytes, writing.Token);
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
             {

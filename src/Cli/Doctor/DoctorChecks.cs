@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using PeerMesh.Cli.Home;
 using PeerMesh.Cli.Node;
 using PeerMesh.Cli.Settings;
 using PeerMesh.Discovery.Mdns;
@@ -20,7 +21,7 @@ internal static class DoctorChecks
 {
     private const int MdnsPort = 5353;
 
-    public static IEnumerable<CheckResult> Run(string path, CommandLineSettings flags)
+    public static IEnumerable<CheckResult> Run(string path, CommandLineSettings flags, NodeHome? home = null)
     {
         yield return Git();
         yield return GitDaemon();
@@ -48,7 +49,13 @@ internal static class DoctorChecks
         CheckResult? settingsError = null;
         try
         {
-            settings = SettingsResolver.Resolve(flags, repo is null ? PeerMeshConfig.Empty : PeerMeshConfig.Read(repo.GitDirectory), Dns.GetHostName());
+            // Node-level settings come from the global git config, as for `up`.
+            settings = SettingsResolver.Resolve(flags, PeerMeshConfig.ReadGlobal(), Dns.GetHostName());
+            if (repo is not null)
+            {
+                // Pinning is per repository.
+                settings = settings with { Trust = SettingsResolver.Trust(PeerMeshConfig.Read(repo.GitDirectory)) };
+            }
         }
         catch (CliException e)
         {
@@ -61,10 +68,10 @@ internal static class DoctorChecks
             yield break;
         }
 
-        var running = repo is not null && NodeLock.IsHeld(repo.StateDirectory);
+        var running = home is not null && NodeLock.IsHeld(home.Directory);
         yield return running
-            ? CheckResult.Pass("node", "a node is running in this repository (its own ports are not checked)")
-            : CheckResult.Pass("node", "no node running in this repository");
+            ? CheckResult.Pass("node", $"a node is running for the home {home} (its own ports are not checked)")
+            : CheckResult.Pass("node", "no node running for this home");
         if (!running)
         {
             yield return GitPort(settings);

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PeerMesh.Cli.Node;
 
 /// <summary>
-/// At most one node per repository: an exclusive lock on <c>.git/peermesh/node.lock</c> held for the
+/// At most one node per home: an exclusive lock on <c>HOME/node.lock</c> held for the
 /// node's lifetime (the OS releases it when the process dies, also on kill -9), and a
 /// <c>node.json</c> beside it that says who holds it.
 /// </summary>
@@ -36,7 +36,7 @@ internal sealed class NodeLock : IDisposable
         {
             var holder = ReadInfo(stateDirectory);
             var who = holder is null ? "another node" : $"node '{holder.Name}' ({holder.Id[..8]}, pid {holder.Pid})";
-            throw new CliException($"{who} is already running in this repository; stop it with 'peermesh down'", ExitCodes.Usage);
+            throw new CliException($"{who} is already running for this home; stop it with 'peermesh down --all'", ExitCodes.Usage);
         }
 
         File.WriteAllText(infoPath, JsonSerializer.Serialize(info));

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Control;
+using PeerMesh.Cli.Home;
 using PeerMesh.Cli.Logging;
 using PeerMesh.Cli.Settings;
 using PeerMesh.Cli.Web;
@@ -15,54 +16,53 @@ using PeerMesh.Mesh.Membership;
 using PeerMesh.Mesh.Options;
 using PeerMesh.Mesh.Security;
 using PeerMesh.Mesh.Transport;
-using PeerMesh.Mesh.Wire;
 using PeerMesh.Sync;
 using PeerMesh.Sync.Health;
-using PeerMesh.Sync.LocalRepo;
 using PeerMesh.Sync.Serving;
 
 namespace PeerMesh.Cli.Node;
 
 /// <summary>
 /// The node's life inside the Generic Host, and the one place where Mesh, Discovery and Sync meet: it builds the
-/// parts and starts them in dependency order (serving, gossip, sync, discovery, then control and the dashboard,
-/// which read the others through <see cref="NodeStatusBuilder"/> and <see cref="ControlDispatcher"/>); stopping
-/// runs in reverse.
+/// node's parts once (one git daemon, one mesh, one discovery) and starts them in dependency order (serving, gossip,
+/// the served repositories with a Sync each, seeds, discovery, then control and the dashboard, which read the others
+/// through <see cref="NodeStatusBuilder"/> and <see cref="ControlDispatcher"/>); stopping runs in reverse. Repositories
+/// come and go while it runs through <see cref="NodeRepositories"/>, which tells discovery here.
 /// </summary>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A hosted service: the parts live from StartAsync to StopAsync, which the host runs on every path, also after a failed or cancelled start (UpCommand).")]
 internal sealed partial class NodeService : IHostedService
 {
-    /// <summary>The git daemon serves the one repository at its root.</summary>
-    public const string RepoPathOnDaemon = "/";
-
-    private readonly LocalRepository _repo;
+    private readonly NodeHome _home;
     private readonly NodeSettings _settings;
     private readonly NodeIdentity _identity;
     private readonly GitDaemonSupervisor _daemon;
+    private readonly InitialRepos _initial;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<NodeService> _logger;
     private MeshNode? _mesh;
-    private SyncService? _sync;
+    private NodeRepositories? _repos;
     private NodeSeeds? _seeds;
     private MdnsDiscovery? _mdns;
     private ControlServer? _control;
     private WebDashboard? _dashboard;
 
     public NodeService(
-        LocalRepository repo,
+        NodeHome home,
         NodeSettings settings,
         NodeIdentity identity,
         GitDaemonSupervisor daemon,
+        InitialRepos initial,
         IHostApplicationLifetime lifetime,
         TimeProvider time,
         ILoggerFactory loggers)
     {
-        _repo = repo;
+        _home = home;
         _settings = settings;
         _identity = identity;
         _daemon = daemon;
+        _initial = initial;
         _lifetime = lifetime;
         _time = time;
         _loggers = loggers;
@@ -83,31 +83,36 @@ internal sealed partial class NodeService : IHostedService
         var mesh = _mesh = CreateMesh(options);
         await mesh.StartAsync(cancellationToken);
 
-        var sync = _sync = CreateSync(mesh);
-        await sync.StartAsync(cancellationToken);
+        var repos = _repos = new NodeRepositories(_home, new SyncOptions { FetchInterval = _settings.FetchInterval }, _daemon, mesh, _time, _loggers);
+        await AddInitialAsync(repos, cancellationToken);
 
-        var seeds = _seeds = new NodeSeeds(_settings.Peers, _repo.StateDirectory, mesh, _time, _loggers);
+        var seeds = _seeds = new NodeSeeds(_settings.Peers, _home.Directory, mesh, _time, _loggers);
         await seeds.StartAsync(cancellationToken);
 
         if (_settings.Mdns)
         {
-            _mdns = new MdnsDiscovery(new MdnsOptions(), Advertisement(mesh, options), mesh, _time, _loggers.CreateLogger<MdnsDiscovery>());
-            await _mdns.StartAsync(cancellationToken);
+            var mdns = _mdns = new MdnsDiscovery(new MdnsOptions(), Advertisement(mesh, options, repos.Announcements), mesh, _time, _loggers.CreateLogger<MdnsDiscovery>());
+            repos.Changed = announced => mdns.UpdateAdvertisement(Advertisement(mesh, options, announced));
+            await mdns.StartAsync(cancellationToken);
         }
 
-        var status = new NodeStatusBuilder(_identity, _settings, _repo, _daemon, mesh, sync, seeds, _mdns, _time, startedAt);
-        var dispatcher = new ControlDispatcher(status, sync, _lifetime, _loggers.CreateLogger<ControlDispatcher>());
-        _control = new ControlServer(ControlPaths.SocketPath(_repo.StateDirectory), dispatcher.HandleAsync, _loggers.CreateLogger<ControlServer>());
+        var status = new NodeStatusBuilder(_identity, _settings, repos, _daemon, mesh, seeds, _mdns, _time, startedAt);
+        var dispatcher = new ControlDispatcher(status, repos, _lifetime, _loggers.CreateLogger<ControlDispatcher>());
+        _control = new ControlServer(ControlPaths.SocketPath(_home.Directory), dispatcher.HandleAsync, _loggers.CreateLogger<ControlServer>());
         _control.Start();
-        ControlPaths.RecordBoundPath(_repo.StateDirectory, _control.Path);
+        ControlPaths.RecordBoundPath(_home.Directory, _control.Path);
         if (_settings.Dashboard is { } endPoint)
         {
-            _dashboard = new WebDashboard(endPoint, status.Build, new RecentPeerCommits(mesh, sync, _repo.GitDirectory).Read);
+            _dashboard = new WebDashboard(endPoint, status.Build, () => [.. repos.Current.SelectMany(r => r.Commits.Read())]);
             await _dashboard.StartAsync(cancellationToken);
             LogDashboard(_dashboard.Address);
         }
 
-        LogServing(_repo.Name, status.RepoUrl, _identity.Id[..8], _settings.Name, mesh.LocalEndPoint.Port);
+        LogStarted(_identity.Id[..8], _settings.Name, _daemon.Status.Port, mesh.LocalEndPoint.Port, _home.Directory);
+        foreach (var repo in repos.Current)
+        {
+            LogServing(repo.Entry.Path, status.RepoUrl(repo));
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -122,7 +127,7 @@ internal sealed partial class NodeService : IHostedService
             await _control.DisposeAsync();
         }
 
-        ControlPaths.ForgetBoundPath(_repo.StateDirectory);
+        ControlPaths.ForgetBoundPath(_home.Directory);
         if (_mdns is not null)
         {
             await _mdns.DisposeAsync();
@@ -133,9 +138,9 @@ internal sealed partial class NodeService : IHostedService
             await _seeds.DisposeAsync();
         }
 
-        if (_sync is not null)
+        if (_repos is not null)
         {
-            await _sync.DisposeAsync();
+            await _repos.DisposeAsync();
         }
 
         if (_mesh is not null)
@@ -146,6 +151,31 @@ internal sealed partial class NodeService : IHostedService
 
         await _daemon.StopAsync(cancellationToken);
         LogStopped();
+    }
+
+    /// <summary>
+    /// What the home served before, then the repository <c>up</c> was given. One of the saved ones that cannot be
+    /// served now (gone, no longer a repository) is left out with a warning, and the others start; the one given must
+    /// start, or <c>up</c> fails with its one-line error.
+    /// </summary>
+    private async Task AddInitialAsync(NodeRepositories repos, CancellationToken cancellationToken)
+    {
+        foreach (var saved in _initial.Saved)
+        {
+            try
+            {
+                await repos.AddAsync(NodeRepository.Open(saved.Path), saved.Name, cancellationToken);
+            }
+            catch (CliException e)
+            {
+                LogSavedSkipped(saved.Path, e.Message);
+            }
+        }
+
+        if (_initial.Given is { } given)
+        {
+            await repos.AddAsync(given, null, cancellationToken);
+        }
     }
 
     private MeshOptions GossipOptions()
@@ -171,33 +201,17 @@ internal sealed partial class NodeService : IHostedService
 
         var mesh = new MeshNode(options, _identity, _settings.Name, transport, _time, _loggers.CreateLogger<MeshNode>());
         mesh.SetLocalGitPort(_daemon.Status.Port);
-        mesh.SetLocalRepos([Announcement()]);
         return mesh;
     }
 
-    private SyncService CreateSync(MeshNode mesh)
-    {
-        try
-        {
-            return new SyncService(new SyncOptions { FetchInterval = _settings.FetchInterval }, _repo.GitDirectory, _repo.RepoId, mesh, mesh, _time, _loggers);
-        }
-        catch (FormatException e)
-        {
-            // peermesh.trust is checked before start; this is an edit made in the second since.
-            throw new CliException(e.Message, ExitCodes.Usage);
-        }
-    }
-
-    private MdnsAdvertisement Advertisement(MeshNode mesh, MeshOptions options)
+    private MdnsAdvertisement Advertisement(MeshNode mesh, MeshOptions options, IReadOnlyList<RepoAnnouncement> repos)
     {
         // Meshes with different keys must ignore each other on mDNS too: the key's hash joins the mesh id.
         // Hash of the sealing key: during a rotation, nodes that seal with different keys meet through seeds and gossip.
         var keys = options.MeshKeys;
         var mdnsMeshId = keys.Count == 0 ? options.MeshId : $"{options.MeshId}:{Convert.ToHexStringLower(SHA256.HashData(keys[0]))[..16]}";
-        return new MdnsAdvertisement(_identity.Id, _settings.Name, mdnsMeshId, mesh.LocalEndPoint.Port, _daemon.Status.Port, [Announcement()]);
+        return new MdnsAdvertisement(_identity.Id, _settings.Name, mdnsMeshId, mesh.LocalEndPoint.Port, _daemon.Status.Port, [.. repos]);
     }
-
-    private RepoAnnouncement Announcement() => new(_repo.RepoId, WireValidation.ToDisplayName(_repo.Name), RepoPathOnDaemon, "", 0);
 
     private IReadOnlyList<byte[]> ReadMeshKeys()
     {
@@ -217,8 +231,14 @@ internal sealed partial class NodeService : IHostedService
         return keys;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "serving {Repo} at {Url} as node {Id} ({Name}), gossip on UDP {GossipPort}")]
-    private partial void LogServing(string repo, string url, string id, string name, int gossipPort);
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {Id} ({Name}) up: git daemon on port {GitPort}, gossip on UDP {GossipPort}, home {Home}")]
+    private partial void LogStarted(string id, string name, int gitPort, int gossipPort, string home);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving {Path} at {Url}")]
+    private partial void LogServing(string path, string url);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "not serving {Path}, served before: {Reason}")]
+    private partial void LogSavedSkipped(string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "dashboard at {Address}")]
     private partial void LogDashboard(Uri address);

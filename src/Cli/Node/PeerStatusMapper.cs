@@ -7,14 +7,18 @@ namespace PeerMesh.Cli.Node;
 /// <summary>Turns what Mesh knows of a member and what Sync knows of its remotes into the status contract.</summary>
 internal static class PeerStatusMapper
 {
-    public static PeerStatus Map(Member member, PeerSyncStatus? sync, bool trusted = true) => new(
+    public static PeerStatus Map(Member member, PeerSyncStatus? sync, bool trusted = true) =>
+        MapWithRemotes(member, sync?.Remotes.Select(r => MapRemote(r, null)).ToList() ?? [], trusted);
+
+    /// <summary>A member with its remotes gathered from every served repository's Sync.</summary>
+    public static PeerStatus MapWithRemotes(Member member, IReadOnlyList<PeerRemoteStatus> remotes, bool trusted) => new(
         member.Id,
         member.Name,
         member.State.ToString().ToLowerInvariant(),
         member.GossipEndPoint.ToString(),
         member.LastSeen,
         FoundBy(member.FoundBy),
-        sync?.Remotes.Select(Map).ToList() ?? [],
+        remotes,
         trusted,
         member is { ConflictingEndPoint: { } other, ConflictAt: { } at } ? new IdConflict(other.ToString(), at) : null);
 
@@ -48,7 +52,8 @@ internal static class PeerStatusMapper
         return names;
     }
 
-    private static PeerRemoteStatus Map(RemoteSyncStatus remote) => new(
+    /// <param name="localPath">The work tree of the local repository the remote is in.</param>
+    public static PeerRemoteStatus MapRemote(RemoteSyncStatus remote, string? localPath) => new(
         remote.Repo,
         remote.Remote,
         remote.LastFetch is { } f ? new LastFetchInfo(f.At, f.Ok, f.Error) : null,
@@ -60,5 +65,6 @@ internal static class PeerStatusMapper
         remote.Breaker.State,
         remote.Breaker.Failures,
         remote.Breaker.RetryAt,
-        remote.AddressConflict);
+        remote.AddressConflict,
+        localPath);
 }

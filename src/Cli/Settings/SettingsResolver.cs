@@ -38,11 +38,7 @@ internal static class SettingsResolver
             throw Usage($"invalid fetch interval {interval}: use 1 to 86400 seconds");
         }
 
-        // Read again by the running node (SyncService); checked here so that a typo is a usage error at start.
-        if (!TrustList.TryParse(config.GetAll("trust"), out var trust, out var trustError))
-        {
-            throw Usage(trustError!);
-        }
+        var trust = Trust(config);
 
         return new NodeSettings
         {
@@ -57,6 +53,13 @@ internal static class SettingsResolver
             Trust = trust,
         };
     }
+
+    /// <summary>
+    /// <c>peermesh.trust</c> of <paramref name="config"/>: a repository's own (the running node reads it again for each
+    /// repository, in its Sync); checked here so that a typo is a usage error.
+    /// </summary>
+    public static TrustList Trust(PeerMeshConfig config) =>
+        TrustList.TryParse(config.GetAll("trust"), out var trust, out var trustError) ? trust : throw Usage(trustError!);
 
     private static int? Port(string? text, string key)
     {

@@ -5,6 +5,7 @@ namespace PeerMesh.Cli.Status;
 /// <param name="BreakerFailures">Failed attempts (the peer's fault) since the breaker last closed.</param>
 /// <param name="BreakerNextTry">While open: when the breaker lets a fetch through again (the next fetch from then on tries); null otherwise.</param>
 /// <param name="AddressConflict">Two addresses take turns claiming this peer's id: its remote keeps the URL it had until one of them stops.</param>
+/// <param name="LocalPath">The local repository (work tree) this remote is in: a node serving several projects has remotes in several.</param>
 internal sealed record PeerRemoteStatus(
     string Repo,
     string Remote,
@@ -17,4 +18,5 @@ internal sealed record PeerRemoteStatus(
     string Breaker = "closed",
     int BreakerFailures = 0,
     DateTimeOffset? BreakerNextTry = null,
-    bool AddressConflict = false);
+    bool AddressConflict = false,
+    string? LocalPath = null);

@@ -8,7 +8,7 @@ namespace PeerMesh.Cli.Web;
 /// Each peer's recent commits on shared branches, for the dashboard. It asks every second; the answer only
 /// changes when a fetch lands or local branches move, so it is read from the repository only then.
 /// </summary>
-internal sealed class RecentPeerCommits(MeshNode mesh, SyncService sync, string gitDirectory)
+internal sealed class RecentPeerCommits(MeshNode mesh, SyncService sync, string gitDirectory, string? repoName = null)
 {
     private volatile Tuple<string, IReadOnlyList<PeerCommits>>? _cache;
 
@@ -24,7 +24,7 @@ internal sealed class RecentPeerCommits(MeshNode mesh, SyncService sync, string 
         }
 
         var result = peers
-            .SelectMany(p => p.Peer.Remotes.Select(r => new PeerCommits(p.Peer.NodeId, p.Name, r.Remote, RecentCommits.Read(gitDirectory, r.Remote, perBranch: 5))))
+            .SelectMany(p => p.Peer.Remotes.Select(r => new PeerCommits(p.Peer.NodeId, p.Name, r.Remote, RecentCommits.Read(gitDirectory, r.Remote, perBranch: 5), repoName)))
             .ToList();
         _cache = Tuple.Create(key, (IReadOnlyList<PeerCommits>)result);
         return result;

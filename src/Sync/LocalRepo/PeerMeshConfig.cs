@@ -16,9 +16,21 @@ public sealed class PeerMeshConfig
 
     public static PeerMeshConfig Read(string gitDirectory)
     {
-        var values = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
         using var repo = new Repository(gitDirectory);
-        foreach (var entry in repo.Config)
+        return From(repo.Config);
+    }
+
+    /// <summary>The global and system levels only (no repository): a node's own settings, shared by all it serves.</summary>
+    public static PeerMeshConfig ReadGlobal()
+    {
+        using var config = Configuration.BuildFrom(null);
+        return From(config);
+    }
+
+    private static PeerMeshConfig From(Configuration config)
+    {
+        var values = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in config)
         {
             if (entry.Key.StartsWith("peermesh.", StringComparison.OrdinalIgnoreCase))
             {

@@ -27,21 +27,6 @@ internal static class DaemonArguments
         return args;
     }
 
-    /// <summary>
-    /// One repository at <c>/</c> (the node of one repository, until the Cli composes a node home): only that
-    /// repository is exported (<c>--strict-paths</c> with it as the base path and the only whitelisted directory).
-    /// </summary>
-    public static IReadOnlyList<string> Build(GitDaemonOptions options, string gitDirectory, int port, string pidFile)
-    {
-        var args = Common(options, port, pidFile);
-        args.Add("--strict-paths");
-        args.Add($"--base-path={gitDirectory}");
-        // git daemon compares the requested directory with a trailing slash.
-        args.Add("--");
-        args.Add(gitDirectory + "/");
-        return args;
-    }
-
     private static List<string> Common(GitDaemonOptions options, int port, string pidFile)
     {
         var args = new List<string>

@@ -21,9 +21,9 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     private readonly GitDaemonOptions _options;
     private readonly string _basePath;
     private readonly string _pidFile;
-    private readonly ServedList? _served;
+    private readonly ServedList _served;
     private readonly Func<int, IReadOnlyList<string>> _arguments;
-    private readonly IReadOnlyDictionary<string, string>? _environment;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly TimeProvider _time;
     private readonly ILogger<GitDaemonSupervisor> _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -42,22 +42,6 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     public GitDaemonSupervisor(GitDaemonOptions options, string homeDirectory, TimeProvider time, ILogger<GitDaemonSupervisor> logger)
         : this(options, homeDirectory, time, logger, new ServedList(Path.GetFullPath(homeDirectory)))
     {
-    }
-
-    /// <summary>
-    /// One repository served at <c>git://HOST:PORT/</c>, with <c>--strict-paths</c>: the node of one repository as the
-    /// Cli composes it today. Goes once the Cli runs a node home with the constructor above.
-    /// </summary>
-    public GitDaemonSupervisor(GitDaemonOptions options, string gitDirectory, string stateDirectory, TimeProvider time, ILogger<GitDaemonSupervisor> logger)
-    {
-        options.Validate();
-        _options = options;
-        _basePath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(gitDirectory));
-        _pidFile = Path.Combine(stateDirectory, PidFileName);
-        _arguments = port => DaemonArguments.Build(_options, _basePath, port, _pidFile);
-        _time = time;
-        _logger = logger;
-        _status = new ServingStatus(false, 0, 0, null);
     }
 
     private GitDaemonSupervisor(GitDaemonOptions options, string homeDirectory, TimeProvider time, ILogger<GitDaemonSupervisor> logger, ServedList served)
@@ -87,14 +71,14 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
 
     /// <summary>
     /// The repositories served, by name, each with whether a clone of it works now (the daemon up, its git directory
-    /// there). Empty for the one-repository constructor.
+    /// there).
     /// </summary>
     public IReadOnlyList<ServedRepository> Served
     {
         get
         {
             var up = Status.Up;
-            return [.. (_served?.Current ?? new Dictionary<string, string>())
+            return [.. _served.Current
                 .OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new ServedRepository(p.Key, p.Value,
                     !ServedList.IsGitDirectory(p.Value) ? ServedRepositoryState.Missing
@@ -111,16 +95,14 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">A name is invalid, or two differ only in case.</exception>
     /// <exception cref="ServeException">A directory is not a git repository, is served twice, or its name is held by a file or folder that is not ours.</exception>
-    /// <exception cref="InvalidOperationException">Made with the one-repository constructor.</exception>
     public async Task SetServedAsync(IReadOnlyDictionary<string, string> served, CancellationToken cancellationToken)
     {
-        var list = _served ?? throw new InvalidOperationException("this supervisor serves one repository; use the node home constructor");
         await _servedGate.WaitAsync(cancellationToken);
         try
         {
-            var before = list.Current;
-            var after = list.Validate(served);
-            list.Apply(after);
+            var before = _served.Current;
+            var after = _served.Validate(served);
+            _served.Apply(after);
             foreach (var (name, directory) in after)
             {
                 if (!before.TryGetValue(name, out var was) || was != directory)
@@ -309,19 +291,16 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
     private async Task<(DaemonProcess? Process, string? Error)> LaunchAsync(IReadOnlyList<string> sessionLeader, string executable, int port, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (_served is not null)
+        // git daemon wants its base path to exist; the folder and list say what is served now, whatever a previous
+        // run left there or someone removed since.
+        await _servedGate.WaitAsync(cancellationToken);
+        try
         {
-            // git daemon wants its base path to exist; the folder and list say what is served now, whatever a previous
-            // run left there or someone removed since.
-            await _servedGate.WaitAsync(cancellationToken);
-            try
-            {
-                _served.Apply(_served.Current);
-            }
-            finally
-            {
-                _servedGate.Release();
-            }
+            _served.Apply(_served.Current);
+        }
+        finally
+        {
+            _servedGate.Release();
         }
 
         LogStarting(port);

@@ -25,10 +25,10 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.SkipWhen(program is null, $"{leader} is not installed here");
         var sessionLeader = leader == "perl" ? DaemonGuard.PerlSessionLeader(program!) : [program!];
         var daemon = Path.Combine(GitCli.Run(_repo.Root, "--exec-path").Trim(), "git-daemon");
-        var state = Path.Combine(_repo.GitDirectory, "peermesh");
-        Directory.CreateDirectory(state);
+        var home = Path.Combine(_repo.Root, "home");
+        Directory.CreateDirectory(Path.Combine(home, "serve"));
         var options = new GitDaemonOptions { Listen = IPAddress.Loopback };
-        var arguments = DaemonArguments.Build(options, _repo.GitDirectory, GitDaemon.FreePort(), Path.Combine(state, "git-daemon.pid"));
+        var arguments = DaemonArguments.BuildForHome(options, Path.Combine(home, "serve"), GitDaemon.FreePort(), Path.Combine(home, "git-daemon.pid"));
         var lines = new List<string>();
 
         var process = DaemonProcess.Start(DaemonGuard.StartInfo(sessionLeader, daemon, arguments), TimeProvider.System, lines.Add);

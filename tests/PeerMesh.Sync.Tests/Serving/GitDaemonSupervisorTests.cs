@@ -53,24 +53,6 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
         Assert.Equal(_repo.Head(), GitCli.Run(clone, "rev-parse", "HEAD").Trim());
     }
 
-    /// <summary>The transition: the node of one repository serves it at <c>/</c> with <c>--strict-paths</c>, as before.</summary>
-    [Fact]
-    public async Task StartAsync_OneRepositoryConstructor_ServesItAtTheRootAndNothingElse()
-    {
-        var state = Path.Combine(_repo.GitDirectory, "peermesh");
-        Directory.CreateDirectory(state);
-        _supervisor = new GitDaemonSupervisor(Options(), _repo.GitDirectory, state, TimeProvider.System, NullLogger<GitDaemonSupervisor>.Instance);
-        await _supervisor.StartAsync(Token);
-        var root = $"git://127.0.0.1:{_supervisor.Status.Port}/";
-
-        Assert.Contains(_repo.Head(), GitCli.Run(_repo.Root, "ls-remote", root), StringComparison.Ordinal);
-        Assert.NotEqual(0, GitCli.TryRun(_repo.Root, "ls-remote", root + "repo").ExitCode);
-        Assert.NotEqual(0, GitCli.TryRun(_repo.Root, "ls-remote", root + "../").ExitCode);
-        Assert.Empty(_supervisor.Served);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _supervisor.SetServedAsync(new Dictionary<string, string>(), Token));
-        Assert.True(File.Exists(Path.Combine(state, "git-daemon.pid")));
-    }
-
     [Fact]
     public async Task Serve_PushArchiveAndOtherPaths_AreRefusedEvenWhenTheRepositoryEnablesThem()
     {

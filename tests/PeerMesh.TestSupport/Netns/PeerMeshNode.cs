@@ -16,13 +16,19 @@ public sealed class PeerMeshNode
 
     /// <summary>A node on <paramref name="host"/> serving <paramref name="repositoryPath"/>, run by <paramref name="command"/>
     /// (an argv prefix; default `dotnet peermesh.dll`, a stub in the harness's own tests); <paramref name="bed"/> moves its address.</summary>
-    public PeerMeshNode(NetnsTestBed bed, NetnsHost host, string repositoryPath, IReadOnlyList<string>? command = null)
+    public PeerMeshNode(NetnsTestBed bed, NetnsHost host, string repositoryPath, IReadOnlyList<string>? command = null, string? home = null)
     {
         _bed = bed;
         _command = command ?? PeerMeshExecutable.Command();
         Host = host;
         RepositoryPath = repositoryPath;
+        Home = home ?? Processes.PeerMeshCli.HomeFor(repositoryPath);
     }
+
+    /// <summary>The node's home (PEERMESH_HOME of every command run for it).</summary>
+    public string Home { get; }
+
+    private Dictionary<string, string?> Environment => new() { ["PEERMESH_HOME"] = Home };
 
     public NetnsHost Host { get; }
 
@@ -63,7 +69,7 @@ public sealed class PeerMeshNode
             .. options.NoMdns ? new[] { "--no-mdns" } : [],
             .. options.ExtraArgs,
         ];
-        var process = Host.StartProcess([.. _command, .. args], "peermesh", RepositoryPath);
+        var process = Host.StartProcess([.. _command, .. args], "peermesh", RepositoryPath, Environment);
         Process = process;
         MeshStatus? status = null;
         string lastError = "no status yet";
@@ -113,7 +119,7 @@ public sealed class PeerMeshNode
         try
         {
             result = await Host.RunAsync(
-                [.. _command, "status", "--json", RepositoryPath], RepositoryPath, null, s_commandTimeout, cancellationToken);
+                [.. _command, "status", "--json", RepositoryPath], RepositoryPath, Environment, s_commandTimeout, cancellationToken);
         }
         catch (TimeoutException e)
         {
@@ -145,7 +151,7 @@ public sealed class PeerMeshNode
             return Process?.ExitCode;
         }
 
-        await Host.RunAsync([.. _command, "down", RepositoryPath], RepositoryPath, null, s_commandTimeout, cancellationToken);
+        await Host.RunAsync([.. _command, "down", RepositoryPath], RepositoryPath, Environment, s_commandTimeout, cancellationToken);
         using var wait = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wait.Token);
         try

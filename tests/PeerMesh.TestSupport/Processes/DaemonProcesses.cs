@@ -9,7 +9,11 @@ namespace PeerMesh.TestSupport.Processes;
 /// </summary>
 public static class DaemonProcesses
 {
-    /// <summary>The listening daemons serving <paramref name="gitDirectory"/> (not their per-connection children).</summary>
+    /// <summary>
+    /// The listening daemons whose base path is <paramref name="gitDirectory"/> or below it (a node home's
+    /// <c>serve/</c>: pass the home, or the repository's git directory when the home is inside it), not their
+    /// per-connection children.
+    /// </summary>
     public static List<Process> Serving(string gitDirectory)
     {
         var found = new List<Process>();
@@ -19,7 +23,7 @@ public static class DaemonProcesses
             if (argv.Count > 1
                 && Path.GetFileName(argv[0]) == "git-daemon"
                 && !argv.Contains("--serve")
-                && argv.Contains($"--base-path={gitDirectory}"))
+                && argv.Any(a => a == $"--base-path={gitDirectory}" || a.StartsWith($"--base-path={gitDirectory}/", StringComparison.Ordinal)))
             {
                 try
                 {

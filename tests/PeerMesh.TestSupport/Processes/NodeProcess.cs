@@ -15,10 +15,11 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly List<(string Text, TaskCompletionSource Seen)> _logWaiters = [];
     private readonly IReadOnlyList<string>? _prefix;
 
-    private NodeProcess(Process process, string repoPath, IReadOnlyList<string>? prefix)
+    private NodeProcess(Process process, string repoPath, IReadOnlyList<string>? prefix, string home)
     {
         _process = process;
         RepoPath = repoPath;
+        Home = home;
         _prefix = prefix;
         process.ErrorDataReceived += (_, e) =>
         {
@@ -42,6 +43,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public string RepoPath { get; }
 
+    /// <summary>The node's home (<see cref="PeerMeshCli.HomeFor"/> the repository unless the test named one).</summary>
+    public string Home { get; }
+
     public Process Process => _process;
 
     public string Log
@@ -55,12 +59,17 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public static NodeProcess Start(string repoPath, IEnumerable<string> upArgs, IReadOnlyList<string>? prefix = null)
+    public static NodeProcess Start(string repoPath, IEnumerable<string> upArgs, IReadOnlyList<string>? prefix = null, string? home = null)
     {
-        var process = Process.Start(PeerMeshCli.StartInfo(repoPath, ["up", .. upArgs], prefix))!;
+        home ??= PeerMeshCli.HomeFor(repoPath);
+        var process = Process.Start(PeerMeshCli.StartInfo(repoPath, ["up", .. upArgs], prefix, home))!;
         process.StandardInput.Close();
-        return new NodeProcess(process, repoPath, prefix);
+        return new NodeProcess(process, repoPath, prefix, home);
     }
+
+    /// <summary>Runs <c>peermesh ARGS</c> in <paramref name="directory"/> (default: the repository) for this node's home.</summary>
+    public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, CancellationToken cancellationToken, string? directory = null) =>
+        PeerMeshCli.RunAsync(directory ?? RepoPath, args, cancellationToken, _prefix, Home);
 
     /// <summary>Polls <c>status --json</c> until it answers and <paramref name="condition"/> holds.</summary>
     public async Task<JsonNode> WaitForStatusAsync(Func<JsonNode, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
@@ -75,7 +84,7 @@ public sealed class NodeProcess : IAsyncDisposable
                     throw new InvalidOperationException($"peermesh up exited with {_process.ExitCode}:\n{Log}");
                 }
 
-                last = await PeerMeshCli.StatusAsync(RepoPath, ct, _prefix);
+                last = await PeerMeshCli.StatusAsync(RepoPath, ct, _prefix, Home);
                 return last is not null && condition(last);
             },
             timeout,
@@ -140,6 +149,6 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-        DaemonProcesses.KillServing(Path.Combine(RepoPath, ".git"));
+        DaemonProcesses.KillServing(Home);
     }
 }

@@ -18,8 +18,18 @@ public static class PeerMeshCli
         }
     }
 
-    /// <summary>Starts <c>peermesh ARGS</c>, optionally behind a prefix such as <c>ip netns exec NS</c>.</summary>
-    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args, IEnumerable<string>? prefix = null)
+    /// <summary>
+    /// The node home tests use for a repository unless they name one: <c>REPO/.git/peermesh</c>, so that each
+    /// repository's node is a node of its own (tests run many on one host), found again from the repository (also
+    /// after it moved), and deleted with it. People's nodes use one home for all their repositories.
+    /// </summary>
+    public static string HomeFor(string repoPath) => Path.Combine(Path.GetFullPath(repoPath), ".git", "peermesh");
+
+    /// <summary>
+    /// Starts <c>peermesh ARGS</c>, optionally behind a prefix such as <c>ip netns exec NS</c>, for the node home
+    /// <paramref name="home"/> (default: <see cref="HomeFor"/> the working directory).
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args, IEnumerable<string>? prefix = null, string? home = null)
     {
         var all = (prefix ?? []).Concat(["dotnet", DllPath]).Concat(args).ToList();
         var info = new ProcessStartInfo(all[0])
@@ -37,13 +47,14 @@ public static class PeerMeshCli
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["PEERMESH_HOME"] = home ?? HomeFor(workingDirectory);
         return info;
     }
 
     /// <summary>Runs a short command (status, down, ...) to completion.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken cancellationToken, IEnumerable<string>? prefix = null)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken cancellationToken, IEnumerable<string>? prefix = null, string? home = null)
     {
-        using var process = Process.Start(StartInfo(workingDirectory, args, prefix))!;
+        using var process = Process.Start(StartInfo(workingDirectory, args, prefix, home))!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -63,9 +74,9 @@ public static class PeerMeshCli
     }
 
     /// <summary><c>status --json</c>, or null while no node answers.</summary>
-    public static async Task<JsonNode?> StatusAsync(string workingDirectory, CancellationToken cancellationToken, IEnumerable<string>? prefix = null)
+    public static async Task<JsonNode?> StatusAsync(string workingDirectory, CancellationToken cancellationToken, IEnumerable<string>? prefix = null, string? home = null)
     {
-        var (code, stdout, _) = await RunAsync(workingDirectory, ["status", "--json"], cancellationToken, prefix);
+        var (code, stdout, _) = await RunAsync(workingDirectory, ["status", "--json"], cancellationToken, prefix, home);
         return code == 0 ? JsonNode.Parse(stdout) : null;
     }
 }
