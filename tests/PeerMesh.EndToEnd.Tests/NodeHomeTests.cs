@@ -35,10 +35,14 @@ public sealed class NodeHomeTests : IAsyncDisposable
             await node.DisposeAsync();
         }
 
-        foreach (var repo in _clones.Concat([_shop, _web, _notes]))
+        foreach (var clone in _clones)
         {
-            repo.Dispose();
+            clone.Dispose();
         }
+
+        _shop.Dispose();
+        _web.Dispose();
+        _notes.Dispose();
 
         _root.Delete(recursive: true);
     }

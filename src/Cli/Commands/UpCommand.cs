@@ -53,7 +53,10 @@ internal static class UpCommand
         NodeLock nodeLock;
         try
         {
+            // Disposed by the using block below, the only way out once it is taken.
+#pragma warning disable CA2000
             nodeLock = NodeLock.Acquire(home.Directory, new NodeLockInfo(identity.Id, settings.Name, Environment.ProcessId));
+#pragma warning restore CA2000
         }
         catch (CliException)
         {
