@@ -31,6 +31,11 @@ internal static class UpCommand
         using var signals = new StopSignals();
         var home = request.Home;
         var given = Given(request.Path);
+        if (given is { ShallowCut: true })
+        {
+            await output.WriteLineAsync($"warning: {given.WorkingDirectory} matches no peer: {LocalRepository.ShallowAdvice}");
+        }
+
         if (await NodeClient.IsRunningAsync(home, cancellationToken))
         {
             return await AddToRunningAsync(request, given, output, cancellationToken);
