@@ -8,9 +8,6 @@ namespace PeerMesh.Sync.LocalRepo;
 /// </summary>
 public sealed record LocalRepository(string WorkingDirectory, string GitDirectory, string RepoId, string Name)
 {
-    /// <summary>Where PeerMesh keeps its own files for this repository.</summary>
-    public string StateDirectory => Path.Combine(GitDirectory, "peermesh");
-
     /// <summary>Finds the repository containing <paramref name="path"/> and computes its repo id.</summary>
     /// <exception cref="RepositoryLookupException">With a one-line message fit for the CLI.</exception>
     public static LocalRepository Open(string path)
