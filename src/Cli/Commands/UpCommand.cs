@@ -100,13 +100,7 @@ internal static class UpCommand
         if (given is null)
         {
             await output.WriteLineAsync("the node is running already");
-            var repos = response.Body?["repos"]?.AsArray() ?? [];
-            await output.WriteLineAsync($"the node serves {repos.Count} repositories:");
-            foreach (var repo in repos)
-            {
-                await output.WriteLineAsync($"  {(string?)repo?["localPath"]}  {(string?)repo?["url"]}");
-            }
-
+            await PrintStatusReposAsync(response, output);
             return ExitCodes.Ok;
         }
 
@@ -124,6 +118,17 @@ internal static class UpCommand
         foreach (var repo in repos)
         {
             await output.WriteLineAsync($"  {(string?)repo?["path"]}  {(string?)repo?["url"]}");
+        }
+    }
+
+    /// <summary>The same lines from a status document (every served repository).</summary>
+    private static async Task PrintStatusReposAsync(ControlResponse status, TextWriter output)
+    {
+        var repos = status.Body?["repos"]?.AsArray() ?? [];
+        await output.WriteLineAsync($"the node serves {repos.Count} repositories:");
+        foreach (var repo in repos)
+        {
+            await output.WriteLineAsync($"  {(string?)repo?["localPath"]}  {(string?)repo?["url"]}");
         }
     }
 
@@ -196,12 +201,7 @@ internal static class UpCommand
             if (status is not null)
             {
                 await output.WriteLineAsync($"node started in the background (pid {process.Id}); its log: {home.LogFile}");
-                var all = await NodeClient.SendAsync(home, "status", cancellationToken);
-                await output.WriteLineAsync($"the node serves {all.Body?["repos"]?.AsArray().Count ?? 0} repositories:");
-                foreach (var repo in all.Body?["repos"]?.AsArray() ?? [])
-                {
-                    await output.WriteLineAsync($"  {(string?)repo?["localPath"]}  {(string?)repo?["url"]}");
-                }
+                await PrintStatusReposAsync(await NodeClient.SendAsync(home, "status", cancellationToken), output);
 
                 return ExitCodes.Ok;
             }
