@@ -54,7 +54,7 @@ internal static class UpCommand
 
         var settings = SettingsResolver.Resolve(request.Flags, PeerMeshConfig.ReadGlobal(), Dns.GetHostName()) with { Dashboard = request.Dashboard };
         home.Create();
-        using var identity = NodeIdentity.LoadOrCreate(home.Directory);
+        using var identity = LoadIdentity(home);
         NodeLock nodeLock;
         try
         {
@@ -78,6 +78,19 @@ internal static class UpCommand
         {
             SettingsFile.Write(home, settings);
             return await RunNodeAsync(home, settings, identity, new InitialRepos(saved, given), request.Level, signals, cancellationToken);
+        }
+    }
+
+    /// <summary>The node's key from its home (made on first use); a damaged or unreadable key is one line, exit 1.</summary>
+    private static NodeIdentity LoadIdentity(NodeHome home)
+    {
+        try
+        {
+            return NodeIdentity.LoadOrCreate(home.Directory);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(MessageText.Inline(e.Message), ExitCodes.Failure);
         }
     }
 
