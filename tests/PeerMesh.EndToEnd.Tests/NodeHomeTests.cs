@@ -205,6 +205,22 @@ public sealed class NodeHomeTests : IAsyncDisposable
         Assert.False(alice.Process.HasExited);
     }
 
+    /// <summary>A node key damaged on disk: one line naming it and what to do, exit 1, the key left as it was.</summary>
+    [Fact]
+    public async Task Up_NodeKeyDamaged_OneLineExit1KeyKept()
+    {
+        Directory.CreateDirectory(HomeA);
+        var key = Path.Combine(HomeA, "node.key");
+        await File.WriteAllTextAsync(key, "not a key\n", Token);
+
+        var (code, stdout, stderr) = await PeerMeshCli.RunAsync(_shop.Path, ["up", .. s_flags], Token, home: HomeA);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Equal($"peermesh: the node key {key} is not a valid Ed25519 private key; move it away to create a new identity\n", stderr);
+        Assert.Equal("not a key\n", await File.ReadAllTextAsync(key, Token));
+    }
+
     /// <summary><c>up --detach</c> returns once the node serves; <c>log</c> shows its log; <c>down</c> of the last one stops it.</summary>
     [Fact]
     public async Task UpDetach_ReturnsOnceServingLogShowsItDownOfTheLastStopsIt()

@@ -31,6 +31,11 @@ internal static class UpCommand
         using var signals = new StopSignals();
         var home = request.Home;
         var given = Given(request.Path);
+        if (given is { ShallowCut: true })
+        {
+            await output.WriteLineAsync($"warning: {given.WorkingDirectory} matches no peer: {LocalRepository.ShallowAdvice}");
+        }
+
         if (await NodeClient.IsRunningAsync(home, cancellationToken))
         {
             return await AddToRunningAsync(request, given, output, cancellationToken);
@@ -49,7 +54,7 @@ internal static class UpCommand
 
         var settings = SettingsResolver.Resolve(request.Flags, PeerMeshConfig.ReadGlobal(), Dns.GetHostName()) with { Dashboard = request.Dashboard };
         home.Create();
-        using var identity = NodeIdentity.LoadOrCreate(home.Directory);
+        using var identity = LoadIdentity(home);
         NodeLock nodeLock;
         try
         {
@@ -76,6 +81,19 @@ internal static class UpCommand
         }
     }
 
+    /// <summary>The node's key from its home (made on first use); a damaged or unreadable key is one line, exit 1.</summary>
+    private static NodeIdentity LoadIdentity(NodeHome home)
+    {
+        try
+        {
+            return NodeIdentity.LoadOrCreate(home.Directory);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(MessageText.Inline(e.Message), ExitCodes.Failure);
+        }
+    }
+
     /// <summary>The repository to add: PATH (exit 2 if unusable), else the one the current folder is in, else none.</summary>
     private static LocalRepository? Given(string? path) =>
         path is not null ? NodeRepository.OpenForServing(path)
@@ -95,13 +113,7 @@ internal static class UpCommand
         if (given is null)
         {
             await output.WriteLineAsync("the node is running already");
-            var repos = response.Body?["repos"]?.AsArray() ?? [];
-            await output.WriteLineAsync($"the node serves {repos.Count} repositories:");
-            foreach (var repo in repos)
-            {
-                await output.WriteLineAsync($"  {(string?)repo?["localPath"]}  {(string?)repo?["url"]}");
-            }
-
+            await PrintStatusReposAsync(response, output);
             return ExitCodes.Ok;
         }
 
@@ -119,6 +131,17 @@ internal static class UpCommand
         foreach (var repo in repos)
         {
             await output.WriteLineAsync($"  {(string?)repo?["path"]}  {(string?)repo?["url"]}");
+        }
+    }
+
+    /// <summary>The same lines from a status document (every served repository).</summary>
+    private static async Task PrintStatusReposAsync(ControlResponse status, TextWriter output)
+    {
+        var repos = status.Body?["repos"]?.AsArray() ?? [];
+        await output.WriteLineAsync($"the node serves {repos.Count} repositories:");
+        foreach (var repo in repos)
+        {
+            await output.WriteLineAsync($"  {(string?)repo?["localPath"]}  {(string?)repo?["url"]}");
         }
     }
 
@@ -191,12 +214,7 @@ internal static class UpCommand
             if (status is not null)
             {
                 await output.WriteLineAsync($"node started in the background (pid {process.Id}); its log: {home.LogFile}");
-                var all = await NodeClient.SendAsync(home, "status", cancellationToken);
-                await output.WriteLineAsync($"the node serves {all.Body?["repos"]?.AsArray().Count ?? 0} repositories:");
-                foreach (var repo in all.Body?["repos"]?.AsArray() ?? [])
-                {
-                    await output.WriteLineAsync($"  {(string?)repo?["localPath"]}  {(string?)repo?["url"]}");
-                }
+                await PrintStatusReposAsync(await NodeClient.SendAsync(home, "status", cancellationToken), output);
 
                 return ExitCodes.Ok;
             }

@@ -35,11 +35,13 @@ internal sealed class NodeStatusBuilder(
         var serving = daemon.Status;
         var members = mesh.Current.Members;
         var syncs = shown.Select(r => (Repo: r, Status: r.Sync.GetStatus())).ToList();
+        var projects = shown.Select(r => r.Entry.RepoId).ToHashSet(StringComparer.Ordinal);
         var peers = members.Select(m => PeerStatusMapper.MapWithRemotes(
             m,
             [.. syncs.SelectMany(s => s.Status.Peers.Where(p => p.NodeId == m.Id).SelectMany(p => p.Remotes).Select(r => PeerStatusMapper.MapRemote(r, s.Repo.Entry.Path)))],
             // Pinning is per repository: a peer one of them does not trust is shown so.
-            syncs.All(s => s.Status.IsTrusted(m.Id)))).ToList();
+            syncs.All(s => s.Status.IsTrusted(m.Id)),
+            projects)).ToList();
         var mdnsStatus = mdns?.Status ?? MdnsStatus.Disabled;
         var statistics = mesh.Statistics;
         var drops = new Dictionary<string, long>(statistics.Drops, StringComparer.Ordinal);
@@ -60,7 +62,8 @@ internal sealed class NodeStatusBuilder(
                 ServedName.UrlPath(s.Repo.Entry.Name),
                 RepositoryError(s.Repo),
                 PeerStatusMapper.RemoteCap(s.Status),
-                s.Repo.Entry.Path))],
+                s.Repo.Entry.Path,
+                s.Repo.Repo.ShallowCut))],
             peers,
             DiscoveryStatusMapper.Map(mdnsStatus, members, settings.Peers, seeds.Status, time.GetUtcNow() - startedAt),
             new GossipInfo(statistics.DatagramsIn, statistics.DatagramsOut, drops, statistics.BytesIn, statistics.BytesOut));

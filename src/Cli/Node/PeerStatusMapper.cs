@@ -8,10 +8,13 @@ namespace PeerMesh.Cli.Node;
 internal static class PeerStatusMapper
 {
     public static PeerStatus Map(Member member, PeerSyncStatus? sync, bool trusted = true) =>
-        MapWithRemotes(member, sync?.Remotes.Select(r => MapRemote(r, null)).ToList() ?? [], trusted);
+        MapWithRemotes(member, sync?.Remotes.Select(r => MapRemote(r, null)).ToList() ?? [], trusted, shown: null);
 
-    /// <summary>A member with its remotes gathered from every served repository's Sync.</summary>
-    public static PeerStatus MapWithRemotes(Member member, IReadOnlyList<PeerRemoteStatus> remotes, bool trusted) => new(
+    /// <summary>
+    /// A member with its remotes gathered from every served repository's Sync, and which of the <paramref name="shown"/>
+    /// projects (repo ids; null: none compared) it announces.
+    /// </summary>
+    public static PeerStatus MapWithRemotes(Member member, IReadOnlyList<PeerRemoteStatus> remotes, bool trusted, IReadOnlySet<string>? shown) => new(
         member.Id,
         member.Name,
         member.State.ToString().ToLowerInvariant(),
@@ -20,7 +23,9 @@ internal static class PeerStatusMapper
         FoundBy(member.FoundBy),
         remotes,
         trusted,
-        member is { ConflictingEndPoint: { } other, ConflictAt: { } at } ? new IdConflict(other.ToString(), at) : null);
+        member is { ConflictingEndPoint: { } other, ConflictAt: { } at } ? new IdConflict(other.ToString(), at) : null,
+        shown is null ? null : [.. member.Repos.Select(r => r.RepoId).Where(shown.Contains).Distinct(StringComparer.Ordinal)],
+        shown is null ? 0 : member.Repos.Select(r => r.RepoId).Distinct(StringComparer.Ordinal).Count(id => !shown.Contains(id)));
 
     /// <summary>The cap on managed remotes for status, only once it left a node without a remote.</summary>
     public static RemoteCapInfo? RemoteCap(SyncStatus? sync) =>

@@ -7,6 +7,9 @@ namespace PeerMesh.Cli.Status;
 /// had is kept with its refs).
 /// </param>
 /// <param name="Conflict">The last other address that claimed this peer's id and was not believed (HOSTILE 9, 20).</param>
+/// <param name="Serves">Which of the projects shown (repo ids) the peer announces.</param>
+/// <param name="OtherProjects">How many projects the peer announces that are not shown: with no <paramref name="Serves"/>,
+/// a peer serving only other projects, marked so rather than listed with empty columns.</param>
 internal sealed record PeerStatus(
     string Id,
     string Name,
@@ -16,4 +19,6 @@ internal sealed record PeerStatus(
     IReadOnlyList<string> FoundBy,
     IReadOnlyList<PeerRemoteStatus>? Remotes = null,
     bool Trusted = true,
-    IdConflict? Conflict = null);
+    IdConflict? Conflict = null,
+    IReadOnlyList<string>? Serves = null,
+    int OtherProjects = 0);

@@ -4,4 +4,5 @@ namespace PeerMesh.Cli.Status;
 /// <param name="Error">Why the repository cannot be used right now (moved or deleted while the node runs), else null.</param>
 /// <param name="RemoteCap">Set when the cap on managed remotes left nodes serving it without one; else null.</param>
 /// <param name="LocalPath">The repository's work tree on this machine.</param>
-internal sealed record RepoStatus(string Id, string Name, string Url, string Path, string? Error = null, RemoteCapInfo? RemoteCap = null, string? LocalPath = null);
+/// <param name="Shallow">A shallow clone whose history is cut: its id is the cut, and it matches no full clone.</param>
+internal sealed record RepoStatus(string Id, string Name, string Url, string Path, string? Error = null, RemoteCapInfo? RemoteCap = null, string? LocalPath = null, bool Shallow = false);

@@ -55,7 +55,12 @@ internal static class StatusText
                 console.MarkupLineInterpolated($"  [yellow]{CapReached(cap)}[/]");
             }
 
-            var peers = status.Peers.Where(p => p.Remotes is null || p.Remotes.Count == 0 || p.Remotes.Any(r => r.Repo == repo.Id)).ToList();
+            if (repo.Shallow)
+            {
+                console.MarkupLineInterpolated($"  [yellow]matches no peer:[/] {LocalRepositoryAdvice}");
+            }
+
+            var peers = status.Peers.Where(p => ServesOrServed(p, repo.Id)).ToList();
             if (peers.Count == 0)
             {
                 console.WriteLine("  no peers yet");
@@ -65,7 +70,34 @@ internal static class StatusText
             console.Write(PeerTable(repo.Id, peers, now));
         }
 
+        OtherProjectsOnly(status, console);
+
         Ids(status.Peers, now, console);
+    }
+
+    private const string LocalRepositoryAdvice = Sync.LocalRepo.LocalRepository.ShallowAdvice;
+
+    /// <summary>
+    /// A peer belongs in a project's table when it announces the project or has a remote in it (one it once served);
+    /// a document without <c>serves</c> (an older node's) lists every peer without remotes, as before.
+    /// </summary>
+    private static bool ServesOrServed(PeerStatus peer, string repoId) =>
+        peer.Remotes?.Any(r => r.Repo == repoId) == true
+        || (peer.Serves is { } serves ? serves.Contains(repoId) : peer.Remotes is null || peer.Remotes.Count == 0);
+
+    /// <summary>"also in the mesh, serving none of these projects: carol (2 other projects), dave (nothing yet)".</summary>
+    private static void OtherProjectsOnly(StatusDocument status, IAnsiConsole console)
+    {
+        var others = status.Peers
+            .Where(p => p.Serves is { Count: 0 } && status.Repos.All(r => !ServesOrServed(p, r.Id)))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => $"{Printable(p.Name)} ({(p.OtherProjects == 0 ? "nothing yet" : Plural.Count(p.OtherProjects, "other project", "other projects"))})")
+            .ToList();
+        if (others.Count > 0)
+        {
+            console.WriteLine();
+            console.MarkupLineInterpolated($"[bold]also in the mesh[/], serving none of these projects: {string.Join(", ", others)}");
+        }
     }
 
     /// <summary>"cap reached: 3 nodes serving this project were given no remote (max 64)".</summary>

@@ -15,9 +15,6 @@ public sealed record LocalRepository(string WorkingDirectory, string GitDirector
         + "matches no full clone; run git fetch --unshallow, or set git config peermesh.repoId to the repo id a full clone's "
         + "peermesh status shows";
 
-    /// <summary>Where PeerMesh keeps its own files for this repository.</summary>
-    public string StateDirectory => Path.Combine(GitDirectory, "peermesh");
-
     /// <summary>Finds the repository containing <paramref name="path"/> and computes its repo id.</summary>
     /// <exception cref="RepositoryLookupException">With a one-line message fit for the CLI.</exception>
     public static LocalRepository Open(string path)

@@ -39,6 +39,22 @@ public sealed class PeerStatusMapperTests
     }
 
     [Fact]
+    public void MapWithRemotes_PeerAnnouncingOneShownAndTwoOtherProjects_ServesAndOtherProjectsInJson()
+    {
+        var member = Bob() with
+        {
+            Repos = [new RepoAnnouncement("shop-root", "shop", "/shop", "", 0), new RepoAnnouncement("web-root", "web", "/web", "", 0),
+                new RepoAnnouncement("notes-root", "notes", "/notes", "", 0)],
+        };
+
+        var peer = PeerStatusMapper.MapWithRemotes(member, [], trusted: true, new HashSet<string>(["shop-root", "blog-root"], StringComparer.Ordinal));
+        var json = JsonNode.Parse(JsonSerializer.Serialize(peer, ControlJson.Options))!;
+
+        Assert.Equal("""["shop-root"]""", json["serves"]!.ToJsonString());
+        Assert.Equal(2, (int)json["otherProjects"]!);
+    }
+
+    [Fact]
     public void Map_UntrustedPeer_TrustedFalseInJson()
     {
         var peer = PeerStatusMapper.Map(Bob(), null, trusted: false);

@@ -168,6 +168,42 @@ public sealed class StatusTextTests
     }
 
     [Fact]
+    public void Render_PeersServingOnlyOtherProjects_MarkedOnOneLineNotInTheTable()
+    {
+        var status = KnownMesh() with
+        {
+            Peers =
+            [
+                KnownMesh().Peers[0] with { Serves = [RepoId] },
+                new PeerStatus("aaaabbbbccccddddeeeeffff00001111", "oscar", "alive", "198.18.0.7:9419", s_now, ["mdns"], [], Serves: [], OtherProjects: 2),
+                new PeerStatus("bbbbccccddddeeeeffff000011112222", "petra", "alive", "198.18.0.8:9419", s_now, ["mdns"], [], Serves: [], OtherProjects: 0),
+                new PeerStatus("ccccddddeeeeffff0000111122223333", "quinn", "alive", "198.18.0.9:9419", s_now, ["seed"], [], Serves: [RepoId]),
+            ],
+        };
+
+        var text = Render(status);
+
+        var table = text[..text.IndexOf("also in the mesh", StringComparison.Ordinal)];
+        Assert.Contains("bob", table, StringComparison.Ordinal);
+        Assert.Contains("quinn", table, StringComparison.Ordinal); // serves the project, no remote yet: in the table
+        Assert.DoesNotContain("oscar", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("petra", table, StringComparison.Ordinal);
+        Assert.Contains("also in the mesh, serving none of these projects: oscar (2 other projects), petra (nothing yet)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_ShallowClone_SaysWhyItMatchesNoPeerAndWhatToDo()
+    {
+        var status = KnownMesh() with { Repos = [KnownMesh().Repos[0] with { Shallow = true }] };
+
+        var text = Render(status, width: 400);
+
+        Assert.Contains("matches no peer: this is a shallow clone", text, StringComparison.Ordinal);
+        Assert.Contains("git fetch --unshallow", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("shallow", Render(KnownMesh()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_NoPeers_SaysSo()
     {
         var status = KnownMesh() with { Peers = [], Discovery = null, Gossip = null };

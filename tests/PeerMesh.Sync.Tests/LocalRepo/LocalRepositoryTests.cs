@@ -18,7 +18,6 @@ public sealed class LocalRepositoryTests
         Assert.Equal(root, local.RepoId);
         Assert.Equal(repo.Path, local.WorkingDirectory);
         Assert.Equal(repo.GitDirectory, local.GitDirectory);
-        Assert.Equal(Path.Combine(repo.GitDirectory, "peermesh"), local.StateDirectory);
     }
 
     [Fact]
