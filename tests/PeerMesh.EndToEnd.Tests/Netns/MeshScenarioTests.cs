@@ -285,6 +285,60 @@ public sealed class MeshScenarioTests
         Assert.NotEqual(oldAddress, mover.Address.ToString());
     }
 
+    /// <summary>
+    /// Issue 13 across hosts: each node serves the shared project and, added with `up PATH` to the running node, a
+    /// second shared project; host 0 also a third that host 1 lacks. Over mDNS only, a commit in the second project on
+    /// host 1 reaches host 0's clone of that project and no other; the third gets no remote; each host runs one node.
+    /// </summary>
+    [Fact]
+    public async Task Up_SecondProjectAddedOnTwoHosts_ItsCommitsReachOnlyItsClone()
+    {
+        var ct = await SkipUnlessScenariosAsync();
+        await using var mesh = await NetnsMesh.CreateAsync(2, s_command, ct);
+        await mesh.StartAllAsync(ct);
+        var (a, b) = (mesh.Nodes[0], mesh.Nodes[1]);
+        var web = await ProjectAsync("web", ct);
+        var notes = await ProjectAsync("notes", ct);
+        var webA = await web.CloneToAsync(Path.Combine(a.Host.WorkDirectory, "web"), ct);
+        var webB = await web.CloneToAsync(Path.Combine(b.Host.WorkDirectory, "web"), ct);
+        var notesA = await notes.CloneToAsync(Path.Combine(a.Host.WorkDirectory, "notes"), ct);
+
+        // The harness's sources share one pinned first commit; another project needs a first commit of its own.
+        async Task<TestRepository> ProjectAsync(string name, CancellationToken c)
+        {
+            var source = await TestRepository.CreateAsync(Path.Combine(mesh.Bed.WorkRoot, name + "-source"), c);
+            await TestRepository.GitAsync(source.Path, c, "commit", "--quiet", "--amend", "-m", name + ": initial commit");
+            return source;
+        }
+        foreach (var (node, path) in new[] { (a, webA), (b, webB), (a, notesA) })
+        {
+            var added = await node.RunAsync(["up", path], ct);
+            Assert.True(added.Succeeded, $"up {path} on {node.Name}: exit {added.ExitCode} {added.Stderr}");
+        }
+
+        await mesh.WaitUntilAsync("all alive", mesh.AllAliveAsync, s_discovery, ct);
+        await mesh.WaitUntilAsync(
+            $"{a.Name}'s web has a remote",
+            async c => (await TestRepository.GitAsync(webA, c, "remote")).Length > 0,
+            s_discovery,
+            ct);
+
+        var commit = await TestRepository.CommitFileAsync(webB, "web-change.txt", "web\n", "web change on b", ct);
+
+        await mesh.WaitUntilAsync(
+            $"the web commit in {a.Name}'s web clone",
+            async c => (await TestRepository.GitAsync(webA, c, "for-each-ref", "--format=%(objectname)", "refs/remotes")).Contains(commit, StringComparison.Ordinal),
+            s_propagation,
+            ct);
+        Assert.False(await a.HasRemoteRefAtAsync(commit, ct)); // the first project's clone: nothing of web
+        Assert.Equal("", await TestRepository.GitAsync(notesA, ct, "remote"));
+        var status = await a.RunAsync(["status", "--json", "--all"], ct);
+        Assert.True(status.Succeeded, status.Stderr);
+        var repos = System.Text.Json.Nodes.JsonNode.Parse(status.Stdout)!["repos"]!.AsArray();
+        Assert.Equal(3, repos.Count);
+        Assert.Single(await a.Host.ListProcessesAsync(ct), p => p.CommandLine.Contains("up") && p.CommandLine.Any(arg => arg.EndsWith("peermesh.dll", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task NewAddress_AddressChangesUnderARunningNodeThatCommitsAtOnce_CommitArrivesAtOnceAtTheNewAddress()
     {

@@ -165,6 +165,10 @@ public sealed class PeerMeshNode
         }
     }
 
+    /// <summary>`peermesh ARGS` for this node's home, run on its host (`up PATH` serves one more repository).</summary>
+    public Task<CommandResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
+        Host.RunAsync([.. _command, .. args], RepositoryPath, Environment, s_commandTimeout, cancellationToken);
+
     /// <summary>kill -9 of the node process only (its git daemon child is left, as after a real crash).</summary>
     public Task KillAsync(CancellationToken cancellationToken) =>
         Process is null ? Task.CompletedTask : Process.KillAsync(cancellationToken);
