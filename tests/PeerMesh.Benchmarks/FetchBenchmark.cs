@@ -26,10 +26,10 @@ internal sealed class FetchBenchmark : IBenchmark
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         var large = args.Contains("--large");
-        var runs = Option(args, "--runs", 5);
-        var commits = Option(args, "--commits", large ? 20_000 : 5_000);
-        var files = Option(args, "--files", large ? 5_000 : 2_000);
-        var bytesPerFile = Option(args, "--file-bytes", large ? 3_300 : 1_000);
+        var runs = BenchmarkMath.Option(args, "--runs", 5);
+        var commits = BenchmarkMath.Option(args, "--commits", large ? 20_000 : 5_000);
+        var files = BenchmarkMath.Option(args, "--files", large ? 5_000 : 2_000);
+        var bytesPerFile = BenchmarkMath.Option(args, "--file-bytes", large ? 3_300 : 1_000);
         var root = Path.Combine(Path.GetTempPath(), "peermesh-fetch-bench-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
@@ -130,11 +130,6 @@ internal sealed class FetchBenchmark : IBenchmark
         }
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
-    }
 
     private static double Median(List<double> values)
     {

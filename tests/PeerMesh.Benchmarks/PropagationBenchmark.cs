@@ -25,7 +25,7 @@ internal sealed class PropagationBenchmark : IBenchmark
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         var nodeCounts = OptionList(args, "--nodes", [3, 10]);
-        var commits = Option(args, "--commits", 50);
+        var commits = BenchmarkMath.Option(args, "--commits", 50);
         s_detail = args.Contains("--detail"); // per-commit arrival times of every node on stderr
         var rows = new List<Row>();
         foreach (var n in nodeCounts)
@@ -40,10 +40,10 @@ internal sealed class PropagationBenchmark : IBenchmark
         output.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var row in rows)
         {
-            var p50 = Percentile(row.All, 50);
-            var fetch = Percentile(row.GitFetch, 50);
+            var p50 = BenchmarkMath.Percentile(row.All, 50);
+            var fetch = BenchmarkMath.Percentile(row.GitFetch, 50);
             var target = row.Nodes <= 3 ? 300 : 500;
-            output.WriteLine($"| {row.Nodes} | {F(p50)} | {F(Percentile(row.All, 99))} | {F(row.All.Max())} | {F(Percentile(row.First, 50))} | {F(fetch)} | {p50 / fetch:F1}x | < {target} {(p50 < target ? "ok" : "MISSED")} |");
+            output.WriteLine($"| {row.Nodes} | {F(p50)} | {F(BenchmarkMath.Percentile(row.All, 99))} | {F(row.All.Max())} | {F(BenchmarkMath.Percentile(row.First, 50))} | {F(fetch)} | {p50 / fetch:F1}x | < {target} {(p50 < target ? "ok" : "MISSED")} |");
         }
     }
 
@@ -99,7 +99,7 @@ internal sealed class PropagationBenchmark : IBenchmark
                 gitFetch.Add(fetchClock.Elapsed.TotalMilliseconds);
             }
 
-            output.WriteLine($"{nodes} nodes: p50 {F(Percentile(all, 50))} ms, p99 {F(Percentile(all, 99))} ms, git fetch p50 {F(Percentile(gitFetch, 50))} ms");
+            output.WriteLine($"{nodes} nodes: p50 {F(BenchmarkMath.Percentile(all, 50))} ms, p99 {F(BenchmarkMath.Percentile(all, 99))} ms, git fetch p50 {F(BenchmarkMath.Percentile(gitFetch, 50))} ms");
             output.WriteLine("  samples (ms): " + string.Join(" ", all.Select(F)));
             if (s_detail)
             {
@@ -219,20 +219,9 @@ internal sealed class PropagationBenchmark : IBenchmark
         return null;
     }
 
-    private static double Percentile(List<double> values, int percent)
-    {
-        var sorted = values.Order().ToList();
-        var rank = (int)Math.Ceiling(percent / 100.0 * sorted.Count);
-        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
-    }
 
     private static string F(double ms) => ms.ToString("F0", CultureInfo.InvariantCulture);
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 
     private static int[] OptionList(string[] args, string name, int[] fallback)
     {

@@ -21,10 +21,10 @@ internal sealed class SoakBenchmark : IBenchmark
 
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
-        var count = Option(args, "--nodes", 20);
-        var minutes = Option(args, "--minutes", 30);
-        var interval = TimeSpan.FromSeconds(Option(args, "--interval", 10));
-        var warmup = TimeSpan.FromSeconds(Option(args, "--warmup", 60));
+        var count = BenchmarkMath.Option(args, "--nodes", 20);
+        var minutes = BenchmarkMath.Option(args, "--minutes", 30);
+        var interval = TimeSpan.FromSeconds(BenchmarkMath.Option(args, "--interval", 10));
+        var warmup = TimeSpan.FromSeconds(BenchmarkMath.Option(args, "--warmup", 60));
 
         await using var mesh = new LoopbackMesh();
         var nodes = new List<NodeProcess>();
@@ -184,11 +184,6 @@ internal sealed class SoakBenchmark : IBenchmark
 
     private static string NodeName(int i) => "node" + i.ToString("D2", CultureInfo.InvariantCulture);
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
-    }
 
     private sealed record NodeSample(long RssKiB, int Fds, int Threads, long BytesOut, long BytesIn, int AlivePeers);
 
