@@ -80,7 +80,7 @@ public sealed class UpStatusDownTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
-        Assert.StartsWith($"{_repo.Path} is served already\nthe node serves 1 repositories:\n", stdout, StringComparison.Ordinal);
+        Assert.StartsWith($"{_repo.Path} is served already\nthe node serves 1 repository:\n", stdout, StringComparison.Ordinal);
         Assert.False(node.Process.HasExited);
         Assert.Single(DaemonsServing(_repo.GitDirectory));
     }

@@ -11,6 +11,7 @@ using PeerMesh.Cli.Logging;
 using PeerMesh.Cli.Node;
 using PeerMesh.Cli.Settings;
 using PeerMesh.Mesh.Identity;
+using PeerMesh.Mesh.Text;
 using PeerMesh.Sync.LocalRepo;
 using PeerMesh.Sync.Serving;
 
@@ -124,24 +125,19 @@ internal static class UpCommand
     }
 
     /// <summary>The lines <c>up</c> and <c>down</c> print: what the node serves now.</summary>
-    public static async Task PrintServedAsync(ControlResponse response, TextWriter output)
-    {
-        var repos = response.Body?["repos"]?.AsArray() ?? [];
-        await output.WriteLineAsync($"the node serves {repos.Count} repositories:");
-        foreach (var repo in repos)
-        {
-            await output.WriteLineAsync($"  {(string?)repo?["path"]}  {(string?)repo?["url"]}");
-        }
-    }
+    public static Task PrintServedAsync(ControlResponse response, TextWriter output) => PrintReposAsync(response, "path", output);
 
     /// <summary>The same lines from a status document (every served repository).</summary>
-    private static async Task PrintStatusReposAsync(ControlResponse status, TextWriter output)
+    private static Task PrintStatusReposAsync(ControlResponse status, TextWriter output) => PrintReposAsync(status, "localPath", output);
+
+    /// <summary>"the node serves 2 repositories:", then each one's work tree and URL.</summary>
+    private static async Task PrintReposAsync(ControlResponse response, string pathKey, TextWriter output)
     {
-        var repos = status.Body?["repos"]?.AsArray() ?? [];
-        await output.WriteLineAsync($"the node serves {repos.Count} repositories:");
+        var repos = response.Body?["repos"]?.AsArray() ?? [];
+        await output.WriteLineAsync($"the node serves {Plural.Count(repos.Count, "repository", "repositories")}:");
         foreach (var repo in repos)
         {
-            await output.WriteLineAsync($"  {(string?)repo?["localPath"]}  {(string?)repo?["url"]}");
+            await output.WriteLineAsync($"  {(string?)repo?[pathKey]}  {(string?)repo?["url"]}");
         }
     }
 
