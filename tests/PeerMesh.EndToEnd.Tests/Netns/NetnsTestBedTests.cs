@@ -248,8 +248,13 @@ public sealed class NetnsTestBedTests
             ct,
             describe: () => $"stdout '{process.ReadStdout()}', stderr '{process.ReadStderr()}'");
         Assert.Null(process.ExitCode);
-        var inside = await host.ListProcessesAsync(ct);
-        Assert.Contains(inside, p => p.Pid == process.Id && p.Comm == "sleep");
+
+        // The lines can be read before sh has reached its `exec sleep`: wait for the exec, then see it in the namespace.
+        await Poll.UntilAsync(
+            "the process listed in its namespace as sleep (after sh's exec)",
+            async c => (await host.ListProcessesAsync(c)).Any(p => p.Pid == process.Id && p.Comm == "sleep"),
+            TimeSpan.FromSeconds(10),
+            ct);
 
         await process.KillAsync(ct);
 
