@@ -403,18 +403,12 @@ public sealed class MeshScenarioTests
 
     private static async Task<CancellationToken> SkipUnlessScenariosAsync()
     {
-        var ct = TestContext.Current.CancellationToken;
         if (Environment.GetEnvironmentVariable("PEERMESH_SCENARIOS") == "0")
         {
             Assert.Skip("PEERMESH_SCENARIOS=0: mesh scenarios skipped on request.");
         }
 
-        var reason = await NetnsTestBed.GetSkipReasonAsync(ct);
-        if (reason is not null)
-        {
-            Assert.Skip(reason);
-        }
-
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         var unsupported = s_command is null
             ? await PeerMeshExecutable.GetUnsupportedReasonAsync(ct)
             : await PeerMeshExecutable.GetUnsupportedReasonAsync(s_command, ct);

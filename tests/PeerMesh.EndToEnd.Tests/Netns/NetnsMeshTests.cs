@@ -9,7 +9,7 @@ public sealed class NetnsMeshTests
     [Fact]
     public async Task StartAllAsync_StubNodes_AllAliveThenCrashDetectedThenRejoin()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         var stubDir = Path.Combine(Path.GetTempPath(), $"pmt-{Environment.ProcessId}-stub{Guid.NewGuid():N}"[..30]);
         try
         {
@@ -46,7 +46,7 @@ public sealed class NetnsMeshTests
     [Fact]
     public async Task StartAsync_ExecutableExitsAtOnce_ThrowsWithItsOutput()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         var stubDir = Path.Combine(Path.GetTempPath(), $"pmt-{Environment.ProcessId}-stub{Guid.NewGuid():N}"[..30]);
         try
         {
@@ -67,7 +67,7 @@ public sealed class NetnsMeshTests
     [Fact]
     public async Task RestartWithNewAddressAsync_StubNode_ListensOnTheFreshAddress()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         var stubDir = Path.Combine(Path.GetTempPath(), $"pmt-{Environment.ProcessId}-stub{Guid.NewGuid():N}"[..30]);
         try
         {
@@ -96,7 +96,7 @@ public sealed class NetnsMeshTests
     [Fact]
     public async Task LocalStateAsync_AfterOwnCommit_ChangesAndRemoteRefsDoNotHaveIt()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var mesh = await NetnsMesh.CreateAsync(2, ct);
         var node = mesh.Nodes[0];
         var before = await node.LocalStateAsync(ct);
@@ -110,17 +110,5 @@ public sealed class NetnsMeshTests
         await TestRepository.GitAsync(mesh.Nodes[1].RepositoryPath, ct, "fetch", "--quiet", node.RepositoryPath, "+refs/heads/*:refs/remotes/h1/*");
         Assert.True(await NetnsMesh.ArrivedAsync([mesh.Nodes[1]], [commit], ct));
         Assert.Empty(await node.RemotesAsync(ct));
-    }
-
-    private static async Task<CancellationToken> SkipUnlessNetnsAsync()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var reason = await NetnsTestBed.GetSkipReasonAsync(ct);
-        if (reason is not null)
-        {
-            Assert.Skip(reason);
-        }
-
-        return ct;
     }
 }

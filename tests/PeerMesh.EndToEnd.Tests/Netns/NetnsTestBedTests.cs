@@ -15,7 +15,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task CreateAsync_ThreeHosts_EveryHostPingsEveryOther()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(3, ct);
 
         Assert.Equal(["h1", "h2", "h3"], bed.Hosts.Select(h => h.Name));
@@ -33,7 +33,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task CreateAsync_TwoHosts_MulticastCrossesTheBridge()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(2, ct);
 
         Assert.True(await NetProbe.MulticastReachesAsync(bed.Hosts[0], bed.Hosts[1], s_multicastWait, ct));
@@ -43,7 +43,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task CreateAsync_Host_HasOnlyLoAndEth0WithMulticastRoute()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(1, ct);
         var host = bed.Hosts[0];
 
@@ -61,7 +61,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task LinkDownAsync_Host_StopsPingAndMulticastUntilLinkUp()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(2, ct);
         var (a, b) = (bed.Hosts[0], bed.Hosts[1]);
 
@@ -77,7 +77,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task PartitionAsync_TwoGroups_BlocksAcrossGroupsNotWithinUntilHealed()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(4, ct);
         var h = bed.Hosts;
 
@@ -101,7 +101,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task NetemAsync_Loss25_DropsWhatTheHostSendsUntilCleared()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(2, ct);
         var (a, b) = (bed.Hosts[0], bed.Hosts[1]);
         // Resolve ARP first: a lost ARP exchange is retried only after a second and would fail the whole run.
@@ -120,7 +120,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task NetemAsync_Loss25BothDirections_DropsRequestsAndReplies()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(2, ct);
         var (a, b) = (bed.Hosts[0], bed.Hosts[1]);
         Assert.Equal(new PingResult(20, 20), await NetProbe.PingAsync(a, b.Address, 20, TimeSpan.FromMilliseconds(5), ct));
@@ -135,7 +135,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task NetemAsync_DelayWithLoss_AppliedWithNetemOrRefusedLeavingTheLinkAsItWas()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(2, ct);
         var (a, b) = (bed.Hosts[0], bed.Hosts[1]);
 
@@ -158,7 +158,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task BlockMulticastAsync_Host_StopsMulticastButNotUnicast()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(3, ct);
         var h = bed.Hosts;
 
@@ -179,7 +179,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task BlockMulticastAsync_Silent_HostLooksFineButNothingArrives()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(2, ct);
         var h = bed.Hosts;
 
@@ -195,7 +195,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task ChangeAddressAsync_Host_ReachableAtTheNewAddressOnly()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(2, ct);
         var (a, b) = (bed.Hosts[0], bed.Hosts[1]);
         var old = b.Address;
@@ -212,7 +212,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task RestartWithNewAddressAsync_RunningProcess_StoppedAndStartedAgainWithTheFreshAddress()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(2, ct);
         var host = bed.Hosts[1];
         IReadOnlyList<string> Argv(IPAddress address) => ["sh", "-c", $"echo listening on {address}; exec sleep 300"];
@@ -236,7 +236,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task StartProcess_OutputAndKill9_LogsCapturedAndExitCode137()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(1, ct);
         var host = bed.Hosts[0];
 
@@ -265,7 +265,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task StopAsync_ProcessHandlingTerm_ExitsGracefully()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(1, ct);
         var process = bed.Hosts[0].StartProcess(
             ["sh", "-c", "trap 'echo bye; exit 7' TERM; echo ready; while true; do sleep 0.05; done"], "graceful");
@@ -280,7 +280,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task RunAsync_InHostNamespace_SeesOwnAddressAndHonoursWorkdirAndEnvironment()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(2, ct);
         var host = bed.Hosts[1];
 
@@ -299,7 +299,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task RunAsync_Overrun_KilledAndTimeoutThrown()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(1, ct);
 
         await Assert.ThrowsAsync<TimeoutException>(
@@ -311,7 +311,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task KillProcessesNamedAsync_GitDaemonStyleChild_KillsOnlyMatching()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(1, ct);
         var host = bed.Hosts[0];
         // A parent that keeps a renamed child, as a node keeps its git daemon: bash's exec -a sets argv[0].
@@ -330,7 +330,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task DisposeAsync_WithRunningProcessesAndOrphans_LeavesNoNamespacesProcessesOrFolders()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         var bed = await NetnsTestBed.CreateAsync(3, ct);
         var process = bed.Hosts[0].StartProcess(["sleep", "300"], "sleeper");
         // The orphan's parent exits at once, so only the namespace sweep can find it.
@@ -352,7 +352,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task CreateAsync_LeftoverOfDeadRun_IsSwept()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         var deadPid = FindUnusedPid();
         var leftover = $"{NetnsTestBed.Prefix}-{deadPid}-dead-h1";
         var leftoverDir = Path.Combine(Path.GetTempPath(), $"{NetnsTestBed.Prefix}-{deadPid}-dead");
@@ -391,7 +391,7 @@ public sealed class NetnsTestBedTests
     [Fact]
     public async Task CloneForAsync_TwoSourcesAndAHost_SameRootCommitAndOwnCloneWithoutOrigin()
     {
-        var ct = await SkipUnlessNetnsAsync();
+        var ct = await NetnsSkip.UnlessAvailableAsync();
         await using var bed = await NetnsTestBed.CreateAsync(1, ct);
 
         var source = await TestRepository.CreateAsync(Path.Combine(bed.WorkRoot, "source"), ct);
@@ -406,17 +406,6 @@ public sealed class NetnsTestBedTests
         Assert.Equal(commit, await TestRepository.GitAsync(clone, ct, "rev-parse", "main"));
     }
 
-    private static async Task<CancellationToken> SkipUnlessNetnsAsync()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var reason = await NetnsTestBed.GetSkipReasonAsync(ct);
-        if (reason is not null)
-        {
-            Assert.Skip(reason);
-        }
-
-        return ct;
-    }
 
     private static bool IsRunning(int pid)
     {
