@@ -1,5 +1,6 @@
 using System.Globalization;
 using PeerMesh.Mesh.Text;
+using PeerMesh.Sync.LocalRepo;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -57,7 +58,7 @@ internal static class StatusText
 
             if (repo.Shallow)
             {
-                console.MarkupLineInterpolated($"  [yellow]matches no peer:[/] {LocalRepositoryAdvice}");
+                console.MarkupLineInterpolated($"  [yellow]matches no peer:[/] {LocalRepository.ShallowAdvice}");
             }
 
             var peers = status.Peers.Where(p => ServesOrServed(p, repo.Id)).ToList();
@@ -74,8 +75,6 @@ internal static class StatusText
 
         Ids(status.Peers, now, console);
     }
-
-    private const string LocalRepositoryAdvice = Sync.LocalRepo.LocalRepository.ShallowAdvice;
 
     /// <summary>
     /// A peer belongs in a project's table when it announces the project or has a remote in it (one it once served);
