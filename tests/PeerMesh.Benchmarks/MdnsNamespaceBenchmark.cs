@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerMesh.Discovery.Mdns;
 using PeerMesh.Discovery.Mdns.Sockets;
@@ -30,8 +29,8 @@ internal static class MdnsNamespaceBenchmark
         }
 
         await using var bed = await NetnsTestBed.CreateAsync(2, cancellationToken);
-        var a = InterfaceOf(bed.Hosts[0]);
-        var b = InterfaceOf(bed.Hosts[1]);
+        var a = NamespaceSockets.InterfaceOf(bed.Hosts[0]);
+        var b = NamespaceSockets.InterfaceOf(bed.Hosts[1]);
         using var threadA = bed.Hosts[0].StartThread();
         using var threadB = bed.Hosts[1].StartThread();
         var sinkA = new Sink();
@@ -63,22 +62,11 @@ internal static class MdnsNamespaceBenchmark
         var counters = new MdnsCounters();
         // The MdnsDiscovery returned below owns the transport and disposes it.
 #pragma warning disable CA2000
-        var transport = new UdpMdnsTransport(options, new Fixed(networkInterface), new Factory(thread), TimeProvider.System, NullLogger.Instance, counters);
+        var sockets = new NamespaceSockets(thread, networkInterface);
+        var transport = new UdpMdnsTransport(options, sockets, sockets, TimeProvider.System, NullLogger.Instance, counters);
 #pragma warning restore CA2000
         var advertisement = new MdnsAdvertisement(nodeId, "bench", "mesh", 9419, 0, []);
         return new MdnsDiscovery(options, advertisement, sink, TimeProvider.System, NullLogger.Instance, transport, counters, new Random(seed));
-    }
-
-    private static MdnsInterface InterfaceOf(NetnsHost host) => new(host.InterfaceIndex, "eth0", [host.Address]);
-
-    private sealed class Factory(NetnsThread thread) : IMdnsSocketFactory
-    {
-        public Socket Create(AddressFamily addressFamily) => thread.Invoke(() => new Socket(addressFamily, SocketType.Dgram, ProtocolType.Udp));
-    }
-
-    private sealed class Fixed(MdnsInterface networkInterface) : INetworkInterfaceProvider
-    {
-        public IReadOnlyList<MdnsInterface> GetInterfaces() => [networkInterface];
     }
 
     private sealed class Sink : IJoinCandidateSink

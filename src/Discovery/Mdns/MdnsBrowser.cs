@@ -65,12 +65,11 @@ internal sealed class MdnsBrowser : IDisposable
 
     private TimeSpan Now => MdnsClock.Now(_scheduler.Time);
 
+    /// <summary>Sends the first query now, before the responder has probed anything (see <see cref="StartSeries"/>).</summary>
     public void Start()
     {
         _running = true;
-        _interval = _options.QueryInterval;
-        _nextBackoffQuery = Now + _options.QueryInitialDelay;
-        RearmQuery();
+        StartSeries();
     }
 
     public void Stop()
@@ -94,14 +93,12 @@ internal sealed class MdnsBrowser : IDisposable
         Evaluate();
     }
 
-    /// <summary>An interface came or changed: query at once and restart the back-off (RFC 6762 8.3/5.2 spirit).</summary>
+    /// <summary>An interface came or changed: a new series, as at start.</summary>
     public void OnInterfacesChanged()
     {
         if (_running)
         {
-            _interval = _options.QueryInterval;
-            _nextBackoffQuery = Now + _options.QueryInitialDelay;
-            RearmQuery();
+            StartSeries();
         }
     }
 
@@ -355,7 +352,26 @@ internal sealed class MdnsBrowser : IDisposable
         _queryTimer.Arm(next - Now);
     }
 
-    private void QueryNow()
+    /// <summary>
+    /// The first query of a series goes out at once, on every interface, with the unicast-response (QU) bit: RFC 6762
+    /// 5.4 asks that of the questions a querier sends "immediately on wake from sleep or interface activation", and a
+    /// starting node is that. The nodes that answer are offered to the mesh, whose join makes the starting node known to
+    /// them and, by gossip, to everyone, long before its own names are probed and announced (issue 15). 5.2's random
+    /// 20-120 ms before a first query is a SHOULD against many hosts starting "at exactly the same moment"; here the
+    /// answerers spread their replies by 20-120 ms each (RFC 6762 6) and the QU bit keeps them from a burst of multicast.
+    /// The QU bit also gets answers that the once-a-second multicast limit would drop (a responder that multicast its PTR
+    /// within the last second answers by unicast). The next query, an ordinary QM one, follows a second later, then the
+    /// back-off doubles.
+    /// </summary>
+    private void StartSeries()
+    {
+        _interval = _options.QueryInterval;
+        _nextBackoffQuery = Now;
+        QueryNow(unicastResponse: true);
+        RearmQuery();
+    }
+
+    private void QueryNow(bool unicastResponse = false)
     {
         var now = Now;
         foreach (var entry in _cache.Find(MdnsNames.PeerMeshService, DnsRecordType.Ptr))
@@ -378,7 +394,7 @@ internal sealed class MdnsBrowser : IDisposable
             .Where(e => e.RemainingTtl(now) > e.Record.Ttl / 2)
             .Select(e => e.Record.WithTtl(e.RemainingTtl(now)))
             .ToList();
-        SendQuery([new DnsQuestion(MdnsNames.PeerMeshService, DnsRecordType.Ptr)], known);
+        SendQuery([new DnsQuestion(MdnsNames.PeerMeshService, DnsRecordType.Ptr, UnicastResponse: unicastResponse)], known);
     }
 
     private void SendQuery(List<DnsQuestion> questions, List<DnsRecord> knownAnswers)

@@ -29,10 +29,10 @@ internal sealed class MdnsOptions
 
     public int AnnounceCount { get; set; } = 2;
 
-    /// <summary>Delay before the browser's first query (RFC 6762 5.2 suggests 20-120 ms).</summary>
-    public TimeSpan QueryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(20);
-
-    /// <summary>RFC 6762 5.2: the second query one second after the first, then doubling ...</summary>
+    /// <summary>
+    /// RFC 6762 5.2: the browser's first query goes out at start (with the QU bit, 5.4; see MdnsBrowser.StartSeries),
+    /// the second one second after it, then doubling ...
+    /// </summary>
     public TimeSpan QueryInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>... up to a cap of 60 minutes.</summary>
@@ -99,7 +99,7 @@ internal sealed class MdnsOptions
             throw new ArgumentOutOfRangeException(nameof(QueryIntervalMax), QueryIntervalMax, "must be at least QueryInterval");
         }
 
-        if (ProbeInitialDelayMax < TimeSpan.Zero || QueryInitialDelay < TimeSpan.Zero || SharedResponseDelayMin < TimeSpan.Zero || SharedResponseDelayMax < SharedResponseDelayMin)
+        if (ProbeInitialDelayMax < TimeSpan.Zero || SharedResponseDelayMin < TimeSpan.Zero || SharedResponseDelayMax < SharedResponseDelayMin)
         {
             throw new ArgumentOutOfRangeException(nameof(SharedResponseDelayMax), "delays must be non-negative and max >= min");
         }

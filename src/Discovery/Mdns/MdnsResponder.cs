@@ -13,6 +13,9 @@ internal sealed class MdnsResponder
     /// <summary>RFC 6762 8.1: after 15 conflicts within 10 s, wait 5 s before probing again.</summary>
     private const int ConflictBurst = 15;
 
+    /// <summary>Delayed unicast answers waiting at once: a link of a few dozen nodes starting together fits.</summary>
+    private const int MaxPendingUnicast = 64;
+
     private readonly MdnsOptions _options;
     private readonly IMdnsTransport _transport;
     private readonly MdnsScheduler _scheduler;
@@ -29,6 +32,7 @@ internal sealed class MdnsResponder
     private string _meshHash;
     private int _probeGeneration;
     private int _announceGeneration;
+    private int _pendingUnicast;
     private bool _running;
 
     public MdnsResponder(MdnsOptions options, MdnsAdvertisement advertisement, IMdnsTransport transport, MdnsScheduler scheduler, MdnsCounters counters, ILogger logger, Random random)
@@ -261,7 +265,7 @@ internal sealed class MdnsResponder
         var wantsUnicast = query.Questions.All(q => q.UnicastResponse);
         if (wantsUnicast && answers.All(r => _lastMulticast.TryGetValue((networkInterface.Index, MdnsRecordBuilder.Key(r)), out var at) && now - at < TimeSpan.FromSeconds(r.Ttl / 4.0)))
         {
-            SendUnicast(networkInterface, packet, DnsMessage.Response(answers, additionals));
+            AnswerByUnicast(networkInterface, packet, answers, additionals);
             return;
         }
 
@@ -318,6 +322,48 @@ internal sealed class MdnsResponder
             {
                 var freshKeys = fresh.Select(MdnsRecordBuilder.Key).ToHashSet(StringComparer.Ordinal);
                 SendMulticast(current, DnsMessage.Response(fresh, due.Additionals.Where(r => !freshKeys.Contains(MdnsRecordBuilder.Key(r))).ToList()));
+            }
+        });
+    }
+
+    /// <summary>
+    /// The unicast answer to a QU question. Unique records alone go at once (RFC 6762 6: nobody else answers them); a shared
+    /// one (our PTR of <c>_peermesh._udp</c>, which every node answers) waits 20-120 ms like a multicast one: the RFC asks
+    /// for that delay "in any case where there may be multiple responses", and a starting node's QU query gets one from
+    /// every node on the link. At most <see cref="MaxPendingUnicast"/> wait at once; more are dropped and counted
+    /// (each source is already limited, so only many sources can get here).
+    /// </summary>
+    private void AnswerByUnicast(MdnsInterface networkInterface, MdnsPacket query, List<DnsRecord> answers, List<DnsRecord> additionals)
+    {
+        if (answers.All(r => r.CacheFlush))
+        {
+            SendUnicast(networkInterface, query, DnsMessage.Response(answers, additionals));
+            return;
+        }
+
+        if (_pendingUnicast >= MaxPendingUnicast)
+        {
+            _counters.Drop("unicast answers pending");
+            return;
+        }
+
+        _pendingUnicast++;
+        var index = networkInterface.Index;
+        _scheduler.Schedule(RandomDelay(_options.SharedResponseDelayMin, _options.SharedResponseDelayMax), () =>
+        {
+            _pendingUnicast--;
+            var current = _transport.Interfaces.FirstOrDefault(i => i.Index == index);
+            if (!_running || current is null)
+            {
+                return;
+            }
+
+            // What changed meanwhile (a rename, a removed repository) is not answered.
+            var own = EstablishedRecords(current).Select(MdnsRecordBuilder.Key).ToHashSet(StringComparer.Ordinal);
+            var still = answers.Where(r => own.Contains(MdnsRecordBuilder.Key(r))).ToList();
+            if (still.Count > 0)
+            {
+                SendUnicast(current, query, DnsMessage.Response(still, additionals.Where(r => own.Contains(MdnsRecordBuilder.Key(r))).ToList()));
             }
         });
     }

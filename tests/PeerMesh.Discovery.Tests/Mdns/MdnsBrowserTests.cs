@@ -79,6 +79,47 @@ public sealed class MdnsBrowserTests
     }
 
     [Fact]
+    public async Task Start_FirstQuery_GoesOutAtOnceWithQuBitBeforeAnyProbe()
+    {
+        await using var bed = new MdnsTestBed();
+        var (a, _, _) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice"));
+
+        await a.StartAsync(TestContext.Current.CancellationToken);
+
+        // No time has passed: the query went out inside StartAsync; the probes wait for their timer.
+        var query = Assert.Single(bed.SentBy(A));
+        Assert.True(query.IsQuery);
+        Assert.Equal(TimeSpan.Zero, query.At);
+        var question = Assert.Single(query.Message.Questions);
+        Assert.Equal((s_service, DnsRecordType.Ptr, true), (question.Name, question.Type, question.UnicastResponse));
+        Assert.False(a.Responder.AllEstablished);
+    }
+
+    [Fact]
+    public async Task Start_BesideAnEstablishedNode_OffersItBeforeOwnNamesAreProbed()
+    {
+        await using var bed = new MdnsTestBed();
+        var (b, _, _) = bed.AddNode(B, MdnsTestBed.Advertisement("bb02", "bob", gossipPort: 7002));
+        await b.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(5));
+        var (a, sinkA, _) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice"));
+
+        await a.StartAsync(TestContext.Current.CancellationToken);
+        var started = bed.Time.GetUtcNow();
+        while (sinkA.Offers.Count == 0 && bed.Time.GetUtcNow() - started < TimeSpan.FromSeconds(2))
+        {
+            bed.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        // The answer to the first query (20 ms shared-answer delay here, 1 ms each way): the join path has bob while
+        // alice's own names are still being probed (they take 750 ms).
+        Assert.Equal((new IPEndPoint(IPAddress.Parse(B), 7002), "bb02"), (Assert.Single(sinkA.Offers).EndPoint, sinkA.Offers[0].NodeId));
+        Assert.Equal(TimeSpan.FromMilliseconds(22), bed.Time.GetUtcNow() - started);
+        Assert.False(a.Responder.AllEstablished);
+        Assert.DoesNotContain(bed.SentBy(A), p => p.Message.IsResponse);
+    }
+
+    [Fact]
     public async Task OtherMesh_IsNotOffered()
     {
         await using var bed = new MdnsTestBed();
@@ -174,7 +215,8 @@ public sealed class MdnsBrowserTests
         var queries = bed.SentBy(A).Where(p => p.IsQuery && p.Message.Questions.Any(q => q.Name.Equals(s_service) && q.Type == DnsRecordType.Ptr)).ToList();
         var gaps = queries.Zip(queries.Skip(1), (x, y) => (int)Math.Round((y.At - x.At).TotalSeconds)).ToList();
         Assert.Equal([1, 2, 4, 8, 16, 32], gaps);
-        Assert.InRange(queries[0].At, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(21));
+        Assert.Equal(TimeSpan.Zero, queries[0].At);
+        Assert.Equal([true, false, false], queries.Take(3).Select(q => q.Message.Questions.Single().UnicastResponse));
     }
 
     [Fact]

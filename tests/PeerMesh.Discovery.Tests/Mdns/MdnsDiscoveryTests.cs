@@ -1,6 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using PeerMesh.Discovery.Mdns;
+using PeerMesh.Mesh.Gossip;
+using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Options;
+using PeerMesh.Mesh.Transport;
+using PeerMesh.TestSupport.Keys;
 using PeerMesh.TestSupport.Logging;
 using Xunit;
 
@@ -51,7 +58,8 @@ public sealed class MdnsDiscoveryTests
         await a.StartAsync(TestContext.Current.CancellationToken);
         await b.StartAsync(TestContext.Current.CancellationToken);
 
-        bed.Advance(TimeSpan.FromSeconds(3));
+        // Not to 3 s: the third queries go out at 3 s and would still be on the link.
+        bed.Advance(TimeSpan.FromSeconds(2.5));
 
         var status = a.Status;
         Assert.Equal(bed.SentBy("198.18.0.1").Count(), status.PacketsOut);
@@ -123,6 +131,44 @@ public sealed class MdnsDiscoveryTests
 
         Assert.Equal(800, a.Counters.DropCount("source over rate limit"));
         Assert.Contains(querier.ResponsesFrom("198.18.0.1"), m => m.Answers.Any(r => r.Type == PeerMesh.Discovery.Dns.DnsRecordType.Txt));
+    }
+
+    [Fact]
+    public async Task StartAsync_BesideAMeshNode_TheMeshListsTheNewNodeAliveBeforeItsNamesAreAnnounced()
+    {
+        // One clock for both in-memory links: the mDNS one and the gossip one (issue 15's discovery path, as the CLI wires it).
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var bed = new MdnsTestBed(time);
+        using var gossip = new InMemoryNetwork(time, seed: 1);
+        using var identities = new TestIdentities();
+        await using var existing = new MeshNode(MeshOptions.FastTest(), identities["existing"], "existing", gossip.CreateTransport(new IPEndPoint(IPAddress.Parse("198.18.0.1"), 7946)), time, NullLogger<MeshNode>.Instance);
+        await using var fresh = new MeshNode(MeshOptions.FastTest(), identities["fresh"], "fresh", gossip.CreateTransport(new IPEndPoint(IPAddress.Parse("198.18.0.2"), 7946)), time, NullLogger<MeshNode>.Instance);
+        var (existingMdns, _) = bed.AddNode("198.18.0.1", MdnsTestBed.Advertisement(existing.LocalId, "existing", gossipPort: 7946), existing);
+        var (freshMdns, _) = bed.AddNode("198.18.0.2", MdnsTestBed.Advertisement(fresh.LocalId, "fresh", gossipPort: 7946), fresh);
+        await existing.StartAsync(TestContext.Current.CancellationToken);
+        await existingMdns.StartAsync(TestContext.Current.CancellationToken);
+        bed.Advance(TimeSpan.FromSeconds(5));
+
+        await fresh.StartAsync(TestContext.Current.CancellationToken);
+        await freshMdns.StartAsync(TestContext.Current.CancellationToken);
+        var started = time.GetUtcNow();
+        while (existing.Current.Find(fresh.LocalId) is not { State: MemberState.Alive } && time.GetUtcNow() - started < TimeSpan.FromSeconds(2))
+        {
+            bed.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        // The existing node learnt of it from its join (the answer to its first query, 20 ms late here, then a push-pull),
+        // not from its announcement: its names are still being probed and the existing browser has not heard of it.
+        Assert.Equal(MemberState.Alive, existing.Current.Find(fresh.LocalId)?.State);
+        Assert.InRange(time.GetUtcNow() - started, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(30));
+        Assert.False(freshMdns.Responder.AllEstablished);
+        Assert.Empty(existingMdns.Browser.Peers);
+
+        // Once announced, the existing browser finds it too; the new node found the existing one by mDNS.
+        bed.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(fresh.LocalId, Assert.Single(existingMdns.Browser.Peers).NodeId);
+        Assert.Equal(MemberState.Alive, fresh.Current.Find(existing.LocalId)?.State);
+        Assert.True(fresh.Current.Find(existing.LocalId)!.FoundBy.HasFlag(DiscoverySource.Mdns));
     }
 
     [Fact]

@@ -138,6 +138,87 @@ public sealed class MdnsResponderTests
     }
 
     [Fact]
+    public async Task Query_QuForSharedPtrAfterRecentMulticast_AnswersByUnicastAfterTheSharedDelay()
+    {
+        await using var bed = new MdnsTestBed();
+        await StartedAsync(bed);
+        var querier = await bed.AddRawHostAsync(Q);
+
+        // The PTR was announced at 1.75 s (within a quarter of its TTL): unicast, but after the 20 ms every shared answer waits.
+        querier.Multicast(DnsMessage.Query([new DnsQuestion(s_service, DnsRecordType.Ptr, UnicastResponse: true)]));
+        var asked = bed.Time.GetUtcNow() - bed.Start;
+        bed.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.Empty(querier.ResponsesFrom(A));
+        bed.Advance(TimeSpan.FromMilliseconds(80));
+
+        var response = Assert.Single(querier.ResponsesFrom(A));
+        Assert.Equal(s_service.Prepend("alice"), ((PtrRecordData)Assert.Single(response.Answers).Data).Target);
+        var reply = bed.SentBy(A).Last(p => p.Message.IsResponse);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(Q), 5353), reply.Destination);
+        Assert.Equal(TimeSpan.FromMilliseconds(21), reply.At - asked);
+    }
+
+    [Fact]
+    public async Task Query_QuFromManySourcesAtOnce_DelaysAtMost64UnicastAnswersAndCountsTheRest()
+    {
+        await using var bed = new MdnsTestBed();
+        var (node, _, _) = await StartedAsync(bed);
+        var query = DnsMessageEncoder.Encode(DnsMessage.Query([new DnsQuestion(s_service, DnsRecordType.Ptr, UnicastResponse: true)]));
+        var before = bed.SentBy(A).Count();
+
+        for (var i = 0; i < 100; i++)
+        {
+            bed.Network.Inject(new IPEndPoint(IPAddress.Parse($"198.18.1.{i + 1}"), 5353), query);
+        }
+
+        bed.Advance(TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(64, bed.SentBy(A).Skip(before).Count(p => p.Message.IsResponse && p.Destination is not null));
+        Assert.Equal(36, node.Counters.DropCount("unicast answers pending"));
+    }
+
+    [Fact]
+    public async Task Query_BeforeProbingEnds_OwnNamesAreNotAnsweredThenAreOnceEstablished()
+    {
+        await using var bed = new MdnsTestBed();
+        var (node, _, _) = bed.AddNode(A, MdnsTestBed.Advertisement("aa01", "alice"));
+        var querier = await bed.AddRawHostAsync(Q);
+        var instance = s_service.Prepend("alice");
+        DnsMessage Ask(bool unicast) => DnsMessage.Query(
+        [
+            new DnsQuestion(s_service, DnsRecordType.Ptr, unicast),
+            new DnsQuestion(instance, DnsRecordType.Srv, unicast),
+            new DnsQuestion(instance, DnsRecordType.Txt, unicast),
+            new DnsQuestion(node.Responder.HostName, DnsRecordType.Any, unicast),
+        ]);
+
+        await node.StartAsync(TestContext.Current.CancellationToken);
+
+        // Probes at 0, 250 and 500 ms; the names are ours from 750 ms. Asked all along, by multicast and unicast.
+        for (var at = 0; at < 700; at += 100)
+        {
+            querier.Multicast(Ask(unicast: false));
+            querier.Multicast(Ask(unicast: true));
+            querier.Unicast(new IPEndPoint(IPAddress.Parse(A), 5353), Ask(unicast: false));
+            bed.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.False(node.Responder.AllEstablished);
+        Assert.DoesNotContain(bed.SentBy(A), p => p.Message.IsResponse);
+        Assert.Empty(querier.ResponsesFrom(A));
+
+        bed.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.True(node.Responder.AllEstablished);
+
+        // After the second announcement (1.75 s) and the once-a-second limit, the same question is answered.
+        bed.Advance(TimeSpan.FromSeconds(2));
+        querier.Clear();
+        querier.Multicast(Ask(unicast: false));
+        bed.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.Contains(querier.ResponsesFrom(A), r => r.Answers.Any(a => a.Type == DnsRecordType.Srv && a.Name.Equals(instance)));
+    }
+
+    [Fact]
     public async Task Query_FromLegacyPort_AnswersUnicastWithIdQuestionAndShortTtl()
     {
         await using var bed = new MdnsTestBed();

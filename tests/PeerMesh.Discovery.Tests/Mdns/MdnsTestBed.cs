@@ -14,8 +14,11 @@ internal sealed class MdnsTestBed : IAsyncDisposable
     private readonly List<MdnsDiscovery> _nodes = [];
     private readonly List<SentPacket> _sent = [];
 
-    public MdnsTestBed()
+    /// <param name="time">The clock to share with other in-memory parts (a mesh), else a new one.</param>
+    public MdnsTestBed(FakeTimeProvider? time = null)
     {
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Start = Time.GetUtcNow();
         Network = new InMemoryMdnsNetwork(Time, TimeSpan.FromMilliseconds(1));
         Network.Sent += (sender, destination, payload) =>
         {
@@ -31,9 +34,10 @@ internal sealed class MdnsTestBed : IAsyncDisposable
         };
     }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; }
 
-    public DateTimeOffset Start => new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    /// <summary>When the bed was made: <see cref="SentPacket.At"/> counts from here.</summary>
+    public DateTimeOffset Start { get; }
 
     public InMemoryMdnsNetwork Network { get; }
 
@@ -60,11 +64,18 @@ internal sealed class MdnsTestBed : IAsyncDisposable
 
     public (MdnsDiscovery Node, RecordingSink Sink, InMemoryMdnsTransport Transport) AddNode(string address, MdnsAdvertisement advertisement, MdnsOptions? options = null)
     {
-        var transport = Network.Attach(IPAddress.Parse(address));
         var sink = new RecordingSink();
+        var (node, transport) = AddNode(address, advertisement, sink, options);
+        return (node, sink, transport);
+    }
+
+    /// <summary>A node that offers what it finds to <paramref name="sink"/> (a mesh node, say).</summary>
+    public (MdnsDiscovery Node, InMemoryMdnsTransport Transport) AddNode(string address, MdnsAdvertisement advertisement, IJoinCandidateSink sink, MdnsOptions? options = null)
+    {
+        var transport = Network.Attach(IPAddress.Parse(address));
         var node = new MdnsDiscovery(options ?? Options(), advertisement, sink, Time, NullLogger.Instance, transport, random: new Random(1));
         _nodes.Add(node);
-        return (node, sink, transport);
+        return (node, transport);
     }
 
     /// <summary>A bare host on the link that sends hand-made packets and records what it receives.</summary>
