@@ -130,6 +130,14 @@ internal sealed partial class MeshNode
                     ApplyUpdate(state, source, sender, fromPushPull: true);
                 }
 
+                // A request or a reply from it: it has our state (it asked, and gets the reply below; or it answered ours).
+                if (_exchangedWith.Count >= MaxCandidates)
+                {
+                    _exchangedWith.Clear();
+                }
+
+                _exchangedWith.Add(sender);
+
                 var exchangeKey = sender + "@" + source;
                 if (!pushPull.IsReply && _answeredExchanges.GetValueOrDefault(exchangeKey, long.MinValue) != pushPull.ExchangeId)
                 {

@@ -39,6 +39,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private readonly Dictionary<IPEndPoint, DiscoverySource> _candidates = [];
     private readonly Dictionary<string, DiscoverySource> _candidateIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _answeredExchanges = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _exchangedWith = new(StringComparer.Ordinal);
     private readonly HashSet<(IPAddress Source, string Reason)> _warnedSources = [];
     private readonly List<string> _ids = [];
     private readonly List<string> _probeOrder = [];
@@ -247,6 +248,15 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
                 if (entry.Member.IsLive && (entry.Member.GossipEndPoint.Equals(gossipEndPoint) || entry.Id == nodeId))
                 {
                     AddFoundBy(entry, source);
+
+                    // Known only through another member so far (a starting node hears several mDNS answers, and the first
+                    // exchange already names the others): one exchange of our own, so it hears of us now, not after
+                    // gossip's rounds (issue 15).
+                    if (_started && !_exchangedWith.Contains(entry.Id))
+                    {
+                        SendPushPull(entry.Member.GossipEndPoint, ++_seq, isReply: false);
+                    }
+
                     return;
                 }
             }

@@ -1,4 +1,5 @@
 using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Options;
 using PeerMesh.Mesh.Wire;
 using PeerMesh.TestSupport.Mesh;
 using Xunit;
@@ -153,6 +154,50 @@ public sealed class MeshNodeTests
         var joiner = nodes[3];
         Assert.True(joiner.Current.Find(nodes[0].LocalId)!.FoundBy.HasFlag(DiscoverySource.Seed));
         Assert.Equal(DiscoverySource.Gossip, joiner.Current.Find(nodes[1].LocalId)!.FoundBy);
+    }
+
+    [Fact]
+    public async Task OfferCandidate_LiveMemberKnownOnlyThroughAnother_ExchangesWithItAtOnce()
+    {
+        // Gossip and periodic push-pull slowed right down: only a direct exchange can tell the second member in time.
+        await using var cluster = MeshCluster.WithFakeTime(seed: 37);
+        static void Slow(MeshOptions o)
+        {
+            o.GossipInterval = TimeSpan.FromSeconds(30);
+            o.PushPullInterval = TimeSpan.FromMinutes(10);
+            o.ProbeInterval = TimeSpan.FromSeconds(30);
+        }
+
+        var first = await cluster.AddNodeAsync(Slow);
+        var second = await cluster.AddNodeAsync(Slow);
+        second.OfferCandidate(first.LocalEndPoint, DiscoverySource.Mdns);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1)));
+        var fresh = await cluster.AddNodeAsync(Slow);
+        fresh.OfferCandidate(first.LocalEndPoint, DiscoverySource.Mdns);
+        Assert.NotNull(cluster.RunUntil(() => fresh.Current.Find(second.LocalId) is { IsLive: true }, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1)));
+        Assert.Null(second.Current.Find(fresh.LocalId));
+
+        // The second member's mDNS answer comes in after the first exchange named it: exchanged with directly all the same.
+        fresh.OfferCandidate(second.LocalEndPoint, DiscoverySource.Mdns, second.LocalId);
+
+        Assert.NotNull(cluster.RunUntil(() => second.Current.Find(fresh.LocalId) is { IsLive: true }, TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(1)));
+        Assert.True(fresh.Current.Find(second.LocalId)!.FoundBy.HasFlag(DiscoverySource.Mdns));
+    }
+
+    [Fact]
+    public async Task OfferCandidate_LiveMemberAlreadyExchangedWith_SendsNothing()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 41);
+        var first = await cluster.AddNodeAsync();
+        var second = await cluster.AddNodeAsync();
+        second.OfferCandidate(first.LocalEndPoint, DiscoverySource.Seed);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(cluster.Nodes), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1)));
+        var sent = cluster.Network.DatagramsSent;
+
+        second.OfferCandidate(first.LocalEndPoint, DiscoverySource.Mdns, first.LocalId);
+
+        Assert.Equal(sent, cluster.Network.DatagramsSent);
+        Assert.True(second.Current.Find(first.LocalId)!.FoundBy.HasFlag(DiscoverySource.Mdns));
     }
 
     [Fact]
