@@ -31,4 +31,39 @@ public sealed class MdnsEndToEndTests
         var commit = await mesh.Nodes[0].CommitAsync("over mdns", ct);
         await mesh.WaitUntilAsync("the commit reaches the other two", c => NetnsMesh.ArrivedAsync(mesh.Nodes.Skip(1), [commit], c), TimeSpan.FromSeconds(20), ct);
     }
+
+    [Fact]
+    public async Task Up_FourthHostStartsLater_TheOthersListItAliveAndItFoundThemByMdns()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        if (await NetnsTestBed.GetSkipReasonAsync(ct) is { } reason)
+        {
+            Assert.Skip(reason);
+        }
+
+        // Issue 15: a host joining a running LAN mesh, no seeds: its first mDNS query is answered by the running nodes, it
+        // joins them over gossip, and they list it (the timing is the mdns-join benchmark's; here only that it happens).
+        await using var mesh = await NetnsMesh.CreateAsync(4, ct);
+        var running = mesh.Nodes.Take(3).ToList();
+        var fresh = mesh.Nodes[3];
+        await Task.WhenAll(running.Select(n => n.StartAsync(new PeerMeshNodeOptions(), NetnsMesh.ReadyTimeout, ct)));
+        await mesh.WaitUntilAsync(
+            "the three running nodes list each other alive",
+            c => NetnsMesh.AllSeeEachOtherAsync(running, running, p => p.IsAlive, c),
+            TimeSpan.FromSeconds(10),
+            ct);
+
+        await fresh.StartAsync(new PeerMeshNodeOptions(), NetnsMesh.ReadyTimeout, ct);
+
+        await mesh.WaitUntilAsync(
+            "the three running nodes list the new one alive",
+            c => NetnsMesh.AllSeeEachOtherAsync(running, [.. running, fresh], p => p.IsAlive, c),
+            TimeSpan.FromSeconds(10),
+            ct);
+        await mesh.WaitUntilAsync(
+            "the new node lists the three alive, found by mDNS",
+            c => NetnsMesh.AllSeeEachOtherAsync([fresh], mesh.Nodes, p => p.IsAlive && p.WasFoundBy("mdns"), c),
+            TimeSpan.FromSeconds(10),
+            ct);
+    }
 }
