@@ -355,13 +355,12 @@ internal sealed class MdnsBrowser : IDisposable
     /// <summary>
     /// The first query of a series goes out at once, on every interface, with the unicast-response (QU) bit: RFC 6762
     /// 5.4 asks that of the questions a querier sends "immediately on wake from sleep or interface activation", and a
-    /// starting node is that. The nodes that answer are offered to the mesh, whose join makes the starting node known to
-    /// them and, by gossip, to everyone, long before its own names are probed and announced (issue 15). 5.2's random
-    /// 20-120 ms before a first query is a SHOULD against many hosts starting "at exactly the same moment"; here the
-    /// answerers spread their replies by 20-120 ms each (RFC 6762 6) and the QU bit keeps them from a burst of multicast.
-    /// The QU bit also gets answers that the once-a-second multicast limit would drop (a responder that multicast its PTR
-    /// within the last second answers by unicast). The next query, an ordinary QM one, follows a second later, then the
-    /// back-off doubles.
+    /// starting node is that. The nodes that answer are offered to the mesh, which joins each of them, so they list the
+    /// starting node long before its own names are probed and announced (issue 15). 5.2's random 20-120 ms before a
+    /// first query is a SHOULD against many hosts starting "at exactly the same moment"; here the answerers spread their
+    /// replies by 20-120 ms each anyway (RFC 6762 6). The QU bit gets answers that the once-a-second multicast limit
+    /// would drop: a responder that multicast its PTR within the last second answers by unicast instead of not at all.
+    /// The next query, an ordinary QM one, follows a second later, then the back-off doubles.
     /// </summary>
     private void StartSeries()
     {
