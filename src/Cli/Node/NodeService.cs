@@ -18,6 +18,7 @@ using PeerMesh.Mesh.Security;
 using PeerMesh.Mesh.Transport;
 using PeerMesh.Sync;
 using PeerMesh.Sync.Health;
+using PeerMesh.Sync.LocalRepo;
 using PeerMesh.Sync.Serving;
 
 namespace PeerMesh.Cli.Node;
@@ -46,6 +47,7 @@ internal sealed partial class NodeService : IHostedService
     private NodeSeeds? _seeds;
     private MdnsDiscovery? _mdns;
     private ControlServer? _control;
+    private ITimer? _heapTrim;
     private WebDashboard? _dashboard;
 
     public NodeService(
@@ -72,6 +74,8 @@ internal sealed partial class NodeService : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var startedAt = _time.GetUtcNow();
+        LibGit2Limits.Apply();
+        _heapTrim = GlibcHeap.StartTrimming(_time);
         if (LibGit2Check.Warning(LibGit2Check.Read()) is { } warning)
         {
             LogLibGit2(warning);
@@ -117,6 +121,7 @@ internal sealed partial class NodeService : IHostedService
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _heapTrim?.Dispose();
         if (_dashboard is not null)
         {
             await _dashboard.DisposeAsync();
