@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Control;
@@ -214,7 +213,7 @@ internal sealed partial class NodeService : IHostedService
         // Meshes with different keys must ignore each other on mDNS too: the key's hash joins the mesh id.
         // Hash of the sealing key: during a rotation, nodes that seal with different keys meet through seeds and gossip.
         var keys = options.MeshKeys;
-        var mdnsMeshId = keys.Count == 0 ? options.MeshId : $"{options.MeshId}:{Convert.ToHexStringLower(SHA256.HashData(keys[0]))[..16]}";
+        var mdnsMeshId = keys.Count == 0 ? options.MeshId : $"{options.MeshId}:{Convert.ToHexStringLower(Sha256Digest.Of(keys[0]))[..16]}";
         return new MdnsAdvertisement(_identity.Id, _settings.Name, mdnsMeshId, mesh.LocalEndPoint.Port, _daemon.Status.Port, [.. repos]);
     }
 

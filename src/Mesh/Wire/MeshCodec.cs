@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 using MessagePack;
 using PeerMesh.Mesh.Security;
@@ -52,7 +51,7 @@ internal sealed class MeshCodec
     /// <summary>Largest payload that still fits one datagram.</summary>
     public int MaxPayloadBytes => MaxDatagramBytes - Overhead;
 
-    public static byte[] MeshHash(string meshId) => SHA256.HashData(Encoding.UTF8.GetBytes(meshId))[..8];
+    public static byte[] MeshHash(string meshId) => Sha256Digest.Of(meshId)[..8];
 
     public static byte[] SerializePayload(MeshMessage message) => MessagePackSerializer.Serialize(message, SerializerOptions);
 
