@@ -38,9 +38,6 @@ internal sealed class MeshCodec
         MaxDatagramBytes = maxDatagramBytes;
     }
 
-    public static MessagePackSerializerOptions SerializerOptions { get; } =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
-
     public int MaxDatagramBytes { get; }
 
     public bool IsSealed => _keys is not null;
@@ -53,9 +50,9 @@ internal sealed class MeshCodec
 
     public static byte[] MeshHash(string meshId) => Sha256Digest.Of(meshId)[..8];
 
-    public static byte[] SerializePayload(MeshMessage message) => MessagePackSerializer.Serialize(message, SerializerOptions);
+    public static byte[] SerializePayload(MeshMessage message) => MeshWireFormat.Serialize(message);
 
-    public static int SizeOf(MemberUpdate update) => MessagePackSerializer.Serialize(update, SerializerOptions).Length;
+    public static int SizeOf(MemberUpdate update) => MeshWireFormat.Serialize(update).Length;
 
     /// <summary>Wraps an already serialized payload into a datagram.</summary>
     public byte[] Seal(ReadOnlySpan<byte> payload)
@@ -142,7 +139,7 @@ internal sealed class MeshCodec
 
         try
         {
-            var message = MessagePackSerializer.Deserialize<MeshMessage>(payload, SerializerOptions, out var read);
+            var message = MeshWireFormat.Deserialize(payload, out var read);
             if (message is null || read != payload.Length)
             {
                 return DecodeResult.Drop(DropReason.Malformed);
