@@ -239,6 +239,7 @@ internal static class UpCommand
 
     private static async Task<int> RunNodeAsync(NodeHome home, NodeSettings settings, NodeIdentity identity, InitialRepos initial, LogLevel level, StopSignals signals, CancellationToken cancellationToken)
     {
+        GlibcHeap.LimitArenas();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(level);

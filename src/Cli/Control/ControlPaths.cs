@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using PeerMesh.Mesh.Security;
 using System.Text;
 
 namespace PeerMesh.Cli.Control;
@@ -27,7 +27,7 @@ internal static class ControlPaths
             return preferred;
         }
 
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(stateDirectory)))[..16];
+        var hash = Convert.ToHexStringLower(Sha256Digest.Of(stateDirectory))[..16];
         return Path.Combine(ShortDirectory(), hash + ".sock");
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Control;
@@ -18,6 +17,7 @@ using PeerMesh.Mesh.Security;
 using PeerMesh.Mesh.Transport;
 using PeerMesh.Sync;
 using PeerMesh.Sync.Health;
+using PeerMesh.Sync.LocalRepo;
 using PeerMesh.Sync.Serving;
 
 namespace PeerMesh.Cli.Node;
@@ -46,6 +46,7 @@ internal sealed partial class NodeService : IHostedService
     private NodeSeeds? _seeds;
     private MdnsDiscovery? _mdns;
     private ControlServer? _control;
+    private ITimer? _heapTrim;
     private WebDashboard? _dashboard;
 
     public NodeService(
@@ -72,6 +73,8 @@ internal sealed partial class NodeService : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var startedAt = _time.GetUtcNow();
+        LibGit2Limits.Apply();
+        _heapTrim = GlibcHeap.StartTrimming(_time);
         if (LibGit2Check.Warning(LibGit2Check.Read()) is { } warning)
         {
             LogLibGit2(warning);
@@ -117,6 +120,7 @@ internal sealed partial class NodeService : IHostedService
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _heapTrim?.Dispose();
         if (_dashboard is not null)
         {
             await _dashboard.DisposeAsync();
@@ -209,7 +213,7 @@ internal sealed partial class NodeService : IHostedService
         // Meshes with different keys must ignore each other on mDNS too: the key's hash joins the mesh id.
         // Hash of the sealing key: during a rotation, nodes that seal with different keys meet through seeds and gossip.
         var keys = options.MeshKeys;
-        var mdnsMeshId = keys.Count == 0 ? options.MeshId : $"{options.MeshId}:{Convert.ToHexStringLower(SHA256.HashData(keys[0]))[..16]}";
+        var mdnsMeshId = keys.Count == 0 ? options.MeshId : $"{options.MeshId}:{Convert.ToHexStringLower(Sha256Digest.Of(keys[0]))[..16]}";
         return new MdnsAdvertisement(_identity.Id, _settings.Name, mdnsMeshId, mesh.LocalEndPoint.Port, _daemon.Status.Port, [.. repos]);
     }
 

@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using PeerMesh.Mesh.Security;
 
 namespace PeerMesh.Discovery.Mdns;
 
@@ -8,7 +7,7 @@ internal static class MdnsMeshHash
 {
     public static string Compute(string meshId)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("peermesh-mdns-mesh-v1:" + meshId));
+        var hash = Sha256Digest.Of("peermesh-mdns-mesh-v1:" + meshId);
         return Convert.ToHexStringLower(hash.AsSpan(0, 8));
     }
 }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using PeerMesh.Mesh.Security;
 using NSec.Cryptography;
 
 namespace PeerMesh.Mesh.Identity;
@@ -26,7 +26,7 @@ public sealed class NodeIdentity : IDisposable
     public byte[] PublicKey { get; }
 
     public static string IdFromPublicKey(ReadOnlySpan<byte> publicKey) =>
-        Convert.ToHexStringLower(SHA256.HashData(publicKey)[..16]);
+        Convert.ToHexStringLower(Sha256Digest.Of(publicKey)[..16]);
 
     /// <summary>Loads the key from <paramref name="directory"/>, creating it on first use.</summary>
     public static NodeIdentity LoadOrCreate(string directory)

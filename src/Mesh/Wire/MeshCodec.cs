@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 using MessagePack;
 using PeerMesh.Mesh.Security;
@@ -39,9 +38,6 @@ internal sealed class MeshCodec
         MaxDatagramBytes = maxDatagramBytes;
     }
 
-    public static MessagePackSerializerOptions SerializerOptions { get; } =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
-
     public int MaxDatagramBytes { get; }
 
     public bool IsSealed => _keys is not null;
@@ -52,11 +48,11 @@ internal sealed class MeshCodec
     /// <summary>Largest payload that still fits one datagram.</summary>
     public int MaxPayloadBytes => MaxDatagramBytes - Overhead;
 
-    public static byte[] MeshHash(string meshId) => SHA256.HashData(Encoding.UTF8.GetBytes(meshId))[..8];
+    public static byte[] MeshHash(string meshId) => Sha256Digest.Of(meshId)[..8];
 
-    public static byte[] SerializePayload(MeshMessage message) => MessagePackSerializer.Serialize(message, SerializerOptions);
+    public static byte[] SerializePayload(MeshMessage message) => MeshWireFormat.Serialize(message);
 
-    public static int SizeOf(MemberUpdate update) => MessagePackSerializer.Serialize(update, SerializerOptions).Length;
+    public static int SizeOf(MemberUpdate update) => MeshWireFormat.Serialize(update).Length;
 
     /// <summary>Wraps an already serialized payload into a datagram.</summary>
     public byte[] Seal(ReadOnlySpan<byte> payload)
@@ -143,7 +139,7 @@ internal sealed class MeshCodec
 
         try
         {
-            var message = MessagePackSerializer.Deserialize<MeshMessage>(payload, SerializerOptions, out var read);
+            var message = MeshWireFormat.Deserialize(payload, out var read);
             if (message is null || read != payload.Length)
             {
                 return DecodeResult.Drop(DropReason.Malformed);

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using PeerMesh.Mesh.Security;
 using System.Text;
 
 namespace PeerMesh.Mesh.Wire;
@@ -15,17 +15,17 @@ internal static class RepoSetSummary
     public static byte[] Digest(IEnumerable<string> repoIds)
     {
         var sorted = repoIds.Order(StringComparer.Ordinal);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = Sha256Digest.Begin();
         Span<byte> buffer = stackalloc byte[WireValidation.MaxRepoIdLength + 1];
         foreach (var id in sorted)
         {
             // Repo ids are validated ASCII, at most MaxRepoIdLength characters.
             var length = Encoding.ASCII.GetBytes(id, buffer);
             buffer[length] = (byte)'\n';
-            hash.AppendData(buffer[..(length + 1)]);
+            hash.Append(buffer[..(length + 1)]);
         }
 
-        return hash.GetHashAndReset()[..DigestSize];
+        return hash.Finish()[..DigestSize];
     }
 
     public static bool SameDigest(byte[]? a, byte[]? b) =>

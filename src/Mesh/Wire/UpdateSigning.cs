@@ -1,4 +1,3 @@
-using MessagePack;
 using PeerMesh.Mesh.Identity;
 
 namespace PeerMesh.Mesh.Wire;
@@ -38,6 +37,6 @@ internal static class UpdateSigning
         copy.Signature = null;
         copy.ObservedAddress = null;
         copy.From = null;
-        return MessagePackSerializer.Serialize(copy, MeshCodec.SerializerOptions);
+        return MeshWireFormat.Serialize(copy);
     }
 }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using PeerMesh.Mesh.Security;
 using System.Text;
 using LibGit2Sharp;
 
@@ -22,15 +22,15 @@ internal static class RefsDigest
 
     public static string Compute(IEnumerable<(string Name, string Target)> refs)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var sha = Sha256Digest.Begin();
         foreach (var (name, target) in refs.OrderBy(r => r.Name, StringComparer.Ordinal))
         {
-            sha.AppendData(Encoding.UTF8.GetBytes(name));
-            sha.AppendData([0]);
-            sha.AppendData(Encoding.UTF8.GetBytes(target));
-            sha.AppendData([(byte)'\n']);
+            sha.Append(Encoding.UTF8.GetBytes(name));
+            sha.Append((byte[])[0]);
+            sha.Append(Encoding.UTF8.GetBytes(target));
+            sha.Append((byte[])[(byte)'\n']);
         }
 
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        return Convert.ToHexStringLower(sha.Finish());
     }
 }

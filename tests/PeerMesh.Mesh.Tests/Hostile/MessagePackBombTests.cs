@@ -19,6 +19,9 @@ public sealed class MessagePackBombTests
         // Gossip [updates: [ [ [ ... ] ] ] ]: 1300 nested one-element arrays where an update is expected.
         data.Add("arrays nested 1300 deep", [0x92, 0x03, 0x91, .. Enumerable.Repeat((byte)0x91, 1300), 0xC0]);
 
+        // Gossip with a key of a later version: 1300 nested one-element arrays where a reader skips.
+        data.Add("arrays nested 1300 deep in an unknown key", [0x92, 0x03, 0x92, 0xC0, .. Enumerable.Repeat((byte)0x91, 1300), 0xC0]);
+
         // Nested maps where an update is expected.
         byte[] maps = [0x92, 0x03, 0x91, .. Enumerable.Range(0, 600).SelectMany(_ => new byte[] { 0x81, 0x00 }), 0xC0];
         data.Add("maps nested 600 deep", maps);
