@@ -27,6 +27,12 @@ internal static class ControlPaths
             return preferred;
         }
 
+        return ShortPath(stateDirectory);
+    }
+
+    // Its own method: the cryptography assembly is loaded only when a path is too long, not on every client start.
+    private static string ShortPath(string stateDirectory)
+    {
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(stateDirectory)))[..16];
         return Path.Combine(ShortDirectory(), hash + ".sock");
     }
