@@ -30,24 +30,22 @@ internal static class ControlLine
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The node's answer line as a <see cref="ControlResponse"/>; null when it is not one (not JSON, not an object).</summary>
+    /// <summary>
+    /// The node's answer line as a <see cref="ControlResponse"/>; null when it is not one (not JSON, not an object, a
+    /// field of the wrong type).
+    /// </summary>
     public static ControlResponse? Response(string line)
     {
         try
         {
             using var document = JsonDocument.Parse(line);
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            return new ControlResponse(
-                root.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.Number ? version.GetInt32() : 0,
-                root.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True,
-                root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : null,
-                root.TryGetProperty("body", out var body) ? Node(body.Clone()) : null,
-                root.TryGetProperty("exitCode", out var exitCode) && exitCode.ValueKind == JsonValueKind.Number ? exitCode.GetInt32() : null);
+            return root.ValueKind != JsonValueKind.Object ? null : new ControlResponse(
+                Field(root, "version") is { } version ? version.GetInt32() : throw new FormatException("no version"),
+                Field(root, "ok") is { } ok ? ok.GetBoolean() : throw new FormatException("no ok"),
+                Field(root, "error")?.GetString(),
+                Field(root, "body") is { } body ? Node(body.Clone()) : null,
+                Field(root, "exitCode")?.GetInt32());
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
@@ -55,11 +53,14 @@ internal static class ControlLine
         }
     }
 
+    /// <summary>The property, null when it is missing or JSON null.</summary>
+    private static JsonElement? Field(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
     private static JsonNode? Node(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => JsonObject.Create(element),
         JsonValueKind.Array => JsonArray.Create(element),
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
         _ => JsonValue.Create(element),
     };
 }
