@@ -53,7 +53,7 @@ public sealed class StatusClientTests : IAsyncLifetime
         Assert.Equal(0, code);
         Assert.Equal(_shop.Path, (string?)JsonNode.Parse(stdout)!["repos"]![0]!["localPath"]);
         Assert.Contains("System.Net.Sockets", loaded);
-        Assert.Empty(loaded.Where(a => s_nodeOnly.Any(a.StartsWith) || a == "Spectre.Console" || a.StartsWith("System.Reflection.Emit", StringComparison.Ordinal)));
+        Assert.DoesNotContain(loaded, a => s_nodeOnly.Any(a.StartsWith) || a == "Spectre.Console" || a.StartsWith("System.Reflection.Emit", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class StatusClientTests : IAsyncLifetime
         Assert.Equal(0, code);
         Assert.Contains($"shop served at git://127.0.0.1:", stdout, StringComparison.Ordinal);
         Assert.Contains("Spectre.Console", loaded);
-        Assert.Empty(loaded.Where(a => s_nodeOnly.Any(a.StartsWith)));
+        Assert.DoesNotContain(loaded, a => s_nodeOnly.Any(a.StartsWith));
     }
 
     [Fact]
