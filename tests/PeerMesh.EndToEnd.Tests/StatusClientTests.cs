@@ -98,7 +98,9 @@ public sealed class StatusClientTests : IAsyncLifetime
         var (code, stdout, stderr) = await Node.RunAsync(["status", "--json"], Token, other.Path);
 
         Assert.True(code == 0, stderr);
-        Assert.Equal(new string?[] { _shop.Path, _web.Path }, JsonNode.Parse(stdout)!["repos"]!.AsArray().Select(r => (string?)r!["localPath"]).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new string?[] { _shop.Path, _web.Path }.Order(StringComparer.Ordinal),
+            JsonNode.Parse(stdout)!["repos"]!.AsArray().Select(r => (string?)r!["localPath"]).Order(StringComparer.Ordinal));
     }
 
     [Fact]
