@@ -63,14 +63,26 @@ internal static class CliApp
     {
         var root = new RootCommand("PeerMesh: share git work with the people around you when the central server is down. One node per person serves all of their repositories.");
         root.Options.Add(s_home);
-        root.Subcommands.Add(BuildUp(args, output));
-        root.Subcommands.Add(BuildStatus(output));
-        root.Subcommands.Add(BuildDown(output));
-        root.Subcommands.Add(BuildLog(output));
-        root.Subcommands.Add(BuildDoctor(output));
-        root.Subcommands.Add(BuildFetch(output));
-        root.Subcommands.Add(BuildForget(output));
-        root.Subcommands.Add(BuildCompletion(output));
+        (string Name, Func<Command> Build)[] commands =
+        [
+            ("up", () => BuildUp(args, output)),
+            ("status", () => BuildStatus(output)),
+            ("down", () => BuildDown(output)),
+            ("log", () => BuildLog(output)),
+            ("doctor", () => BuildDoctor(output)),
+            ("fetch", () => BuildFetch(output)),
+            ("forget", () => BuildForget(output)),
+            ("completion", () => BuildCompletion(output)),
+        ];
+
+        // Only the command the first word names, when it names one (its help and errors read the same): building every
+        // command's options is work a quick `status` does not need. Anything else (help, completion, a typo) gets all.
+        var named = commands.Where(c => args is [var first, ..] && c.Name == first).ToList();
+        foreach (var (_, build) in named.Count == 1 ? named : [.. commands])
+        {
+            root.Subcommands.Add(build());
+        }
+
         return root;
     }
 

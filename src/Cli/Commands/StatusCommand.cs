@@ -1,9 +1,11 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PeerMesh.Cli.Control;
 using PeerMesh.Cli.Home;
-using PeerMesh.Cli.Node;
 using PeerMesh.Cli.Status;
-using Spectre.Console;
 
 namespace PeerMesh.Cli.Commands;
 
@@ -11,51 +13,50 @@ namespace PeerMesh.Cli.Commands;
 /// <c>peermesh status [PATH]</c>: the node's view, as a table for people or JSON for scripts: of the repository at PATH
 /// (or the one the current folder is in, when the node serves it), else, and with <c>--all</c>, of every one served.
 /// </summary>
+/// <remarks>
+/// The client opens no repository: the node finds the served one a folder is in (<see cref="Node.ControlDispatcher"/>).
+/// Loading libgit2 and walking history to the repo id here was most of a run's time; this path loads no LibGit2Sharp,
+/// no Spectre.Console for <c>--json</c>, and no hosting or web assemblies.
+/// </remarks>
 internal static class StatusCommand
 {
     public static async Task<int> RunAsync(NodeHome home, string? path, bool all, bool json, bool watch, TextWriter output, CancellationToken cancellationToken)
     {
-        // PATH must be served; the current folder's repository is shown only if it is (else everything is).
-        var repo = all ? null
-            : path is not null ? NodeRepository.Open(path).WorkingDirectory
-            : NodeRepository.IsInsideRepository(".") ? NodeRepository.Open(".").WorkingDirectory
-            : null;
-        if (repo is not null && path is null && !await IsServedAsync(home, repo, cancellationToken))
+        var repo = all ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(path ?? "."));
+        if (path is not null && !Directory.Exists(repo))
         {
-            repo = null;
+            throw new CliException($"{repo}: no such directory", ExitCodes.Usage);
         }
 
-        var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        // The current folder's repository is shown only if the node serves it; else everything is.
+        ControlResponse? first = null;
+        if (repo is not null && path is null)
         {
-            Out = new AnsiConsoleOutput(output),
-            // Colours only on a terminal.
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
-        if (!terminal)
-        {
-            // Piped or redirected: no terminal to fit, so use a width the table reads well at.
-            console.Profile.Width = 120;
+            try
+            {
+                first = NodeClient.Send(home, "status", null, repo);
+            }
+            catch (CliException e) when (e.ExitCode == ExitCodes.Usage)
+            {
+                repo = null;
+            }
         }
 
+        StatusConsole? console = null;
         do
         {
-            var response = await NodeClient.SendAsync(home, "status", cancellationToken, null, repo);
+            var response = first ?? NodeClient.Send(home, "status", null, repo);
+            first = null;
             if (json)
             {
-                await output.WriteLineAsync(response.Body?.ToJsonString(ControlJson.Indented));
+                await output.WriteLineAsync(Indented(response.Body));
             }
             else
             {
-                var status = response.Body.Deserialize<StatusDocument>(ControlJson.Options)
+                var status = response.Body.Deserialize(ControlJsonContext.Default.StatusDocument)
                     ?? throw new CliException("the node sent an empty status", ExitCodes.Failure);
-                if (watch && terminal)
-                {
-                    console.Clear(home: true);
-                }
-
-                StatusText.Render(status, TimeProvider.System.GetUtcNow(), console);
+                console ??= new StatusConsole(output);
+                console.Show(status, TimeProvider.System.GetUtcNow(), redraw: watch);
             }
 
             if (watch)
@@ -68,16 +69,23 @@ internal static class StatusCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<bool> IsServedAsync(NodeHome home, string repo, CancellationToken cancellationToken)
+    /// <summary>
+    /// The document as the node sent it, indented: the form of <see cref="ControlJson.Indented"/>, written straight
+    /// from the answer so that <c>--json</c> never starts the serializer.
+    /// </summary>
+    private static string Indented(JsonNode? body)
     {
-        try
+        if (body is null)
         {
-            await NodeClient.SendAsync(home, "status", cancellationToken, null, repo);
-            return true;
+            return "";
         }
-        catch (CliException e) when (e.ExitCode == ExitCodes.Usage)
+
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            return false;
+            body.WriteTo(writer);
         }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

@@ -1,5 +1,5 @@
-using PeerMesh.Mesh.Security;
 using System.Text;
+using PeerMesh.Mesh.Security;
 
 namespace PeerMesh.Cli.Control;
 
@@ -27,6 +27,12 @@ internal static class ControlPaths
             return preferred;
         }
 
+        return ShortPath(stateDirectory);
+    }
+
+    // Its own method: the hashing library is loaded only when a path is too long, not on every client start.
+    private static string ShortPath(string stateDirectory)
+    {
         var hash = Convert.ToHexStringLower(Sha256Digest.Of(stateDirectory))[..16];
         return Path.Combine(ShortDirectory(), hash + ".sock");
     }

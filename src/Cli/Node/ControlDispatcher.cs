@@ -77,10 +77,19 @@ internal sealed partial class ControlDispatcher(NodeStatusBuilder status, NodeRe
         }
     }
 
-    /// <exception cref="CliException">The node does not serve that repository (exit 2).</exception>
-    private ServedRepo Served(string? path) =>
-        (path is null ? null : repos.Find(path))
-        ?? throw new CliException($"{path ?? "this folder"} is not served by this node; add it with 'peermesh up'", ExitCodes.Usage);
+    /// <summary>The served repository <paramref name="path"/> (a folder anywhere in it) is in.</summary>
+    /// <exception cref="CliException">Not a usable repository, or one the node does not serve (exit 2).</exception>
+    private ServedRepo Served(string? path)
+    {
+        if (path is not null && repos.FindContaining(path) is { } served)
+        {
+            return served;
+        }
+
+        // Only on the way to an error: the same message the CLI gives for an unusable folder everywhere else.
+        var shown = path is null ? "this folder" : NodeRepository.Open(path).WorkingDirectory;
+        throw new CliException($"{shown} is not served by this node; add it with 'peermesh up'", ExitCodes.Usage);
+    }
 
     /// <summary>What <c>up</c> and <c>down</c> print: whether the repository was added, and what the node serves now.</summary>
     private JsonNode Served(bool added, bool stopping = false) => new JsonObject

@@ -60,6 +60,22 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
     }
 
     /// <summary>
+    /// The served repository <paramref name="path"/> is in (its work tree, git directory, or any folder inside them), by
+    /// git's own discovery: the clients send a folder as it is and leave finding its repository to the node, which has
+    /// libgit2 loaded already.
+    /// </summary>
+    public ServedRepo? FindContaining(string path)
+    {
+        if (Find(path) is { } served)
+        {
+            return served;
+        }
+
+        var full = Path.GetFullPath(path);
+        return Directory.Exists(full) && LibGit2Sharp.Repository.Discover(full) is { } gitDirectory ? Find(gitDirectory) : null;
+    }
+
+    /// <summary>
     /// Serves <paramref name="repo"/> (as <paramref name="savedName"/> when the home remembers one); returns it and
     /// whether it was added (false: already served).
     /// </summary>
