@@ -78,14 +78,20 @@ internal sealed class SyncOptions
     /// <summary>Age above which a ref lock of a managed remote is removed at start. Default 2 s (only a lock being written right now is spared).</summary>
     public TimeSpan StartupStaleLockAge { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Fallback poll of the local refs, for file systems whose change notifications are lost. Default 2 s.</summary>
-    public TimeSpan RefPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Safety poll of an idle repository: its refs digest and its config (<c>peermesh.trust</c>) are read again this
+    /// often although no file-system event came, to catch what the events missed. Changes are normally seen through
+    /// the events within milliseconds, so this only bounds how late a lost event is noticed. Default 60 s (a look
+    /// costs a millisecond or two; ten repositories looked at every 2 s were most of an idle node's CPU).
+    /// </summary>
+    public TimeSpan RefPollInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// How often <c>git config peermesh.trust</c> is read again while running, so an added or removed id takes effect
-    /// without a restart. Default 2 s (one config read, about a millisecond).
+    /// The poll used instead of <see cref="RefPollInterval"/> while file-system events cannot be had (out of inotify
+    /// watches, a file system without notifications: said once in the log) and while the refs cannot be read (the
+    /// repository moved away: its return is noticed this soon). Default 2 s.
     /// </summary>
-    public TimeSpan TrustRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RefFallbackPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Quiet time after a refs change event before the digest is computed (git writes several files). Default 5 ms.</summary>
     public TimeSpan RefDebounce { get; set; } = TimeSpan.FromMilliseconds(5);
@@ -203,7 +209,7 @@ internal sealed class SyncOptions
         }
 
         Positive(RefPollInterval, nameof(RefPollInterval));
-        Positive(TrustRefreshInterval, nameof(TrustRefreshInterval));
+        Positive(RefFallbackPollInterval, nameof(RefFallbackPollInterval));
         if (RefDebounce < TimeSpan.Zero || RefDebounce > TimeSpan.FromSeconds(1))
         {
             throw new ArgumentOutOfRangeException(nameof(RefDebounce), RefDebounce, "must be in [0, 1 s]");
