@@ -398,6 +398,46 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Backstop_QuietPeer_IntervalDoublesUpToTheCapAnnouncementStartsAgain()
+    {
+        _random = () => 0.5; // no jitter: the due times are the intervals themselves
+        await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A());
+
+        List<TimeSpan> intervals = [];
+        for (var fetch = 1; fetch <= 6; fetch++)
+        {
+            var armed = await _events.WaitAsync(Kind.BackstopArmed, "a", occurrence: fetch);
+            intervals.Add(armed.Due!.Value - armed.At);
+            _time.Advance(armed.Due.Value - _time.GetUtcNow());
+        }
+
+        // The join's fetch, then backstops that found nothing: 1, 2, 4, 8 minutes, then the 10 minute cap.
+        Assert.Equal([1, 2, 4, 8, 10, 10], intervals.Select(i => i.TotalMinutes));
+        await _events.WaitAsync(Kind.FetchCompleted, "a", occurrence: 7);
+        _view.Set(A(version: 2));
+        var afterNews = await _events.WaitAsync(Kind.BackstopArmed, "a", occurrence: 8);
+        Assert.Equal(TimeSpan.FromMinutes(1), afterNews.Due - afterNews.At);
+    }
+
+    [Fact]
+    public async Task Backstop_FetchMovedRefs_IntervalStaysAtFetchInterval()
+    {
+        _random = () => 0.5;
+        await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome(["refs/remotes/a/main"], [], 10);
+        _view.Set(A());
+
+        var first = await _events.WaitAsync(Kind.BackstopArmed, "a");
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var second = await _events.WaitAsync(Kind.BackstopArmed, "a", occurrence: 2);
+
+        Assert.Equal(TimeSpan.FromMinutes(1), first.Due - first.At);
+        Assert.Equal(TimeSpan.FromMinutes(1), second.Due - second.At);
+    }
+
+    [Fact]
     public async Task LocalDiskFull_TriggersHeldRetriedWithDoublingDelayBreakerClosed_AllPeersResumeWhenSpaceIsBack()
     {
         _options.LocalErrorRetryDelay = TimeSpan.FromSeconds(5);
