@@ -199,17 +199,25 @@ internal sealed class IdleCpuBenchmark : IBenchmark
     private static async Task<NodeProcess> StartServingAsync(string home, List<TempRepository> repos, List<string> flags, CancellationToken cancellationToken)
     {
         var node = NodeProcess.Start(repos[0].Path, flags, home: home);
-        await node.WaitUntilUpAsync(cancellationToken);
-        foreach (var repo in repos.Skip(1))
+        try
         {
-            var (code, _, stderr) = await node.RunAsync(["up", repo.Path], cancellationToken);
-            if (code != 0)
+            await node.WaitUntilUpAsync(cancellationToken);
+            foreach (var repo in repos.Skip(1))
             {
-                throw new InvalidOperationException($"up {repo.Path} exited {code}: {stderr}");
+                var (code, _, stderr) = await node.RunAsync(["up", repo.Path], cancellationToken);
+                if (code != 0)
+                {
+                    throw new InvalidOperationException($"up {repo.Path} exited {code}: {stderr}");
+                }
             }
-        }
 
-        return node;
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync(); // not yet in the caller's list: stopped here
+            throw;
+        }
     }
 
     private static async Task<int> RemotesAsync(NodeProcess node, CancellationToken cancellationToken)

@@ -70,7 +70,13 @@ internal sealed partial class MeshNode
     {
         lock (_lock)
         {
-            if (_stopped || _pendingProbe is not { Acked: false } probe)
+            if (_stopped)
+            {
+                return;
+            }
+
+            Statistics.CountProbeTimeout();
+            if (_pendingProbe is not { Acked: false } probe)
             {
                 return;
             }

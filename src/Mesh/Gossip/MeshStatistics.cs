@@ -15,6 +15,7 @@ internal sealed class MeshStatistics
     private long _conflicts;
     private long _repoRequests;
     private long _gossipTicks;
+    private long _probeTimeouts;
 
     public long DatagramsIn => Interlocked.Read(ref _datagramsIn);
 
@@ -34,6 +35,9 @@ internal sealed class MeshStatistics
 
     /// <summary>Times the gossip timer woke the node (it stops while nothing is queued: flat when idle).</summary>
     public long GossipTicks => Interlocked.Read(ref _gossipTicks);
+
+    /// <summary>Times the probe timeout timer woke the node (it is stopped when the ack comes: an answered probe costs none).</summary>
+    public long ProbeTimeouts => Interlocked.Read(ref _probeTimeouts);
 
     public long TotalDrops => _drops.Values.Sum();
 
@@ -61,6 +65,8 @@ internal sealed class MeshStatistics
     internal void CountRepoRequest() => Interlocked.Increment(ref _repoRequests);
 
     internal void CountGossipTick() => Interlocked.Increment(ref _gossipTicks);
+
+    internal void CountProbeTimeout() => Interlocked.Increment(ref _probeTimeouts);
 
     internal void CountDrop(string reason) => _drops.AddOrUpdate(reason, 1, static (_, n) => n + 1);
 }

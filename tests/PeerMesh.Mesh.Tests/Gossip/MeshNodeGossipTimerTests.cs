@@ -31,6 +31,21 @@ public sealed class MeshNodeGossipTimerTests
     }
 
     [Fact]
+    public async Task ProbeTimeoutTimer_EveryProbeAnswered_NeverFires()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 11);
+        var nodes = await cluster.AddJoinedNodesAsync(3);
+        Assert.NotNull(cluster.RunUntil(() => MeshCluster.AllSeeEachOtherAlive(nodes), TimeSpan.FromSeconds(10)));
+        var before = nodes.Select(n => n.Statistics.ProbeTimeouts).ToList();
+
+        cluster.Run(TimeSpan.FromSeconds(10)); // 100 probe rounds on a network that loses nothing
+
+        // The timeout is stopped by each ack; had it fired, it would have counted (and then found the probe answered).
+        Assert.Equal(before, nodes.Select(n => n.Statistics.ProbeTimeouts));
+        Assert.True(MeshCluster.AllSeeEachOtherAlive(nodes));
+    }
+
+    [Fact]
     public async Task GossipTimer_NodeAlone_TicksOnceThenStops()
     {
         await using var cluster = MeshCluster.WithFakeTime(seed: 9);
