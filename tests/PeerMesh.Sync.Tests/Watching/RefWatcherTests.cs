@@ -289,6 +289,25 @@ public sealed class RefWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task BranchFolderRemoved_RealGit_StillWatchedNoFallbackPoll()
+    {
+        await using var watcher = Watcher();
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+
+        Git.Run(_repo.WorkDir, "branch", "topic/x"); // git makes refs/heads/topic, and removes it with the branch
+        await WaitForPublishAsync(2);
+        Git.Run(_repo.WorkDir, "branch", "-D", "topic/x");
+        await WaitForPublishAsync(3);
+        _repo.Commit("after the folder went");
+        var digest = await WaitForPublishAsync(4);
+
+        // A removed sub-folder is not a failure of the watch: no fallback to the 2 s poll.
+        Assert.Null(watcher.WatchFailure);
+        Assert.Equal(TimeSpan.FromHours(1), watcher.PollInterval);
+        Assert.Equal(RefsDigest.Compute(_repo.GitDir), digest);
+    }
+
+    [Fact]
     public async Task LinkedWorktree_CommitAndConfig_SeenWithoutThePoll()
     {
         var worktree = Path.Combine(_repo.Root, "linked");
