@@ -10,6 +10,17 @@ internal sealed class SyncOptions
     /// <summary>Periodic backstop between fetches of one peer (<c>--fetch-interval</c>). Default 60 s.</summary>
     public TimeSpan FetchInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Longest backstop of a quiet peer. A backstop fetch that finds nothing new (no refs moved, no new announcement
+    /// since the last fetch) doubles that peer's next backstop, from <see cref="FetchInterval"/> up to this; any
+    /// fetch that moves a ref, or a new announcement, starts again at <see cref="FetchInterval"/>. Default 10 min: an
+    /// idle node serving 10 repositories with 2 peers made 20 fetches a minute (each one a connection, a
+    /// <c>git upload-pack</c> on the peer and a ref scan here) that only ever confirmed nothing had changed;
+    /// announcements (and gossip's periodic full exchange, which repairs a lost one) bring changes within
+    /// milliseconds. Below <see cref="FetchInterval"/> it counts as <see cref="FetchInterval"/> (no stretching).
+    /// </summary>
+    public TimeSpan QuietFetchMaxInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Relative jitter on <see cref="FetchInterval"/>: 0.2 means +-20 %, so peers do not fetch in lockstep.</summary>
     public double FetchJitter { get; set; } = 0.2;
 
@@ -78,14 +89,20 @@ internal sealed class SyncOptions
     /// <summary>Age above which a ref lock of a managed remote is removed at start. Default 2 s (only a lock being written right now is spared).</summary>
     public TimeSpan StartupStaleLockAge { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Fallback poll of the local refs, for file systems whose change notifications are lost. Default 2 s.</summary>
-    public TimeSpan RefPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Safety poll of an idle repository: its refs digest and its config (<c>peermesh.trust</c>) are read again this
+    /// often although no file-system event came, to catch what the events missed. Changes are normally seen through
+    /// the events within milliseconds, so this only bounds how late a lost event is noticed. Default 60 s (a look
+    /// costs a millisecond or two; ten repositories looked at every 2 s were most of an idle node's CPU).
+    /// </summary>
+    public TimeSpan RefPollInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// How often <c>git config peermesh.trust</c> is read again while running, so an added or removed id takes effect
-    /// without a restart. Default 2 s (one config read, about a millisecond).
+    /// The poll used instead of <see cref="RefPollInterval"/> while file-system events cannot be had (out of inotify
+    /// watches, a file system without notifications: said once in the log) and while the refs cannot be read (the
+    /// repository moved away: its return is noticed this soon). Default 2 s.
     /// </summary>
-    public TimeSpan TrustRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RefFallbackPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Quiet time after a refs change event before the digest is computed (git writes several files). Default 5 ms.</summary>
     public TimeSpan RefDebounce { get; set; } = TimeSpan.FromMilliseconds(5);
@@ -128,6 +145,7 @@ internal sealed class SyncOptions
     public void Validate()
     {
         Positive(FetchInterval, nameof(FetchInterval));
+        Positive(QuietFetchMaxInterval, nameof(QuietFetchMaxInterval));
         if (FetchJitter is < 0 or >= 1 || double.IsNaN(FetchJitter))
         {
             throw new ArgumentOutOfRangeException(nameof(FetchJitter), FetchJitter, "must be in [0, 1)");
@@ -203,7 +221,7 @@ internal sealed class SyncOptions
         }
 
         Positive(RefPollInterval, nameof(RefPollInterval));
-        Positive(TrustRefreshInterval, nameof(TrustRefreshInterval));
+        Positive(RefFallbackPollInterval, nameof(RefFallbackPollInterval));
         if (RefDebounce < TimeSpan.Zero || RefDebounce > TimeSpan.FromSeconds(1))
         {
             throw new ArgumentOutOfRangeException(nameof(RefDebounce), RefDebounce, "must be in [0, 1 s]");

@@ -77,7 +77,8 @@ internal sealed class SyncService : IAsyncDisposable
             timeProvider,
             loggerFactory.CreateLogger<RefWatcher>(),
             _ => _scheduler.LocalBranchesMoved(),
-            _scheduler.LocalRepositoryRead);
+            _scheduler.LocalRepositoryRead,
+            _scheduler.ConfigChanged);
     }
 
     /// <summary>The repository's git dir (where <c>refs/</c> and <c>config</c> are).</summary>
@@ -85,7 +86,7 @@ internal sealed class SyncService : IAsyncDisposable
 
     public string RepoId { get; }
 
-    /// <summary>The <c>peermesh.trust</c> list in force (re-read while running).</summary>
+    /// <summary>The <c>peermesh.trust</c> list in force (read again when the config changes).</summary>
     public TrustList Trust => _scheduler.Trust;
 
     /// <summary>The digest of the local branches last published.</summary>

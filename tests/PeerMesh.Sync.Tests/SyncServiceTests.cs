@@ -204,7 +204,7 @@ public sealed class SyncServiceTests
         await using var setup = await PeerSetup.CreateAsync(ct);
         Git.Run(setup.Local.WorkDir, "config", "--add", "peermesh.trust", GoodId);
         var options = PeerSetup.FastOptions();
-        options.TrustRefreshInterval = TimeSpan.FromMilliseconds(100);
+        options.RefPollInterval = TimeSpan.FromHours(1); // the config's file events, not the safety poll, bring the change
         var view = new FakeMembershipView();
         await using var service = Service(setup, view, new FakePublisher(), options);
         await service.StartAsync(ct);
@@ -219,7 +219,7 @@ public sealed class SyncServiceTests
         Assert.Null(setup.Local.RefTarget("refs/remotes/other/main"));
         Assert.False(service.GetStatus().IsTrusted(PeerSetup.NodeId));
 
-        // The list is read again every 100 ms (real time): the read that sees the change is the known point.
+        // `git config` renames config.lock onto config: the event makes the list read again; that read is the known point.
         Git.Run(setup.Local.WorkDir, "config", "--add", "peermesh.trust", PeerSetup.NodeId.ToUpperInvariant());
         await _events.WaitAsync(Kind.TrustRead, where: e => e.Ok);
         Assert.True((await _events.FetchedAsync("other")).Ok);

@@ -18,6 +18,9 @@ internal sealed class BroadcastQueue(int capacity = 4096)
 
     public int Count => _byKey.Count;
 
+    /// <summary>Called after each <see cref="Enqueue"/> (under the owner's lock): the owner's idle gossip timer starts again.</summary>
+    public Action? Enqueued { get; set; }
+
     public void Enqueue(MemberUpdate update)
     {
         var key = (update.Kind is UpdateKind.Repo or UpdateKind.RepoRemoved) && update.Repos is [var repo] ? update.NodeId + "/" + repo.RepoId : update.NodeId;
@@ -35,6 +38,8 @@ internal sealed class BroadcastQueue(int capacity = 4096)
             _order.Remove(worst);
             _byKey.Remove(worst.Key);
         }
+
+        Enqueued?.Invoke();
     }
 
     /// <summary>Takes updates whose encoded sizes fit <paramref name="budgetBytes"/>, counting a transmission for each.</summary>

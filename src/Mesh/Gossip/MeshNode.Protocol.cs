@@ -70,7 +70,13 @@ internal sealed partial class MeshNode
     {
         lock (_lock)
         {
-            if (_stopped || _pendingProbe is not { Acked: false } probe)
+            if (_stopped)
+            {
+                return;
+            }
+
+            Statistics.CountProbeTimeout();
+            if (_pendingProbe is not { Acked: false } probe)
             {
                 return;
             }
@@ -136,15 +142,24 @@ internal sealed partial class MeshNode
     {
         lock (_lock)
         {
-            if (_stopped || _broadcasts.Count == 0)
+            if (_stopped)
             {
                 return;
             }
 
+            Statistics.CountGossipTick();
             var now = MonotonicNow;
-            var targets = RandomMembers(
-                _options.GossipFanout,
-                e => e.Member.IsLive || now - e.StateChangedAt < _options.GossipToTheDeadTime);
+            var targets = _broadcasts.Count == 0
+                ? []
+                : RandomMembers(_options.GossipFanout, e => e.Member.IsLive || now - e.StateChangedAt < _options.GossipToTheDeadTime);
+            if (targets.Count == 0)
+            {
+                // Nothing to spread, or no one to spread it to: the timer stops until something is queued (a member
+                // joining queues its alive), so an idle node does not wake 5 times a second for nothing; see WakeGossip.
+                _gossipTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _gossipIdle = true;
+                return;
+            }
             foreach (var target in targets)
             {
                 if (_broadcasts.Count == 0)
@@ -154,6 +169,16 @@ internal sealed partial class MeshNode
 
                 SendMessage(target.Member.GossipEndPoint, new GossipMessage(), piggyback: true);
             }
+        }
+    }
+
+    /// <summary>An update was queued: a stopped gossip timer starts again, its first tick one interval from now.</summary>
+    private void WakeGossip()
+    {
+        if (_gossipIdle && _gossipTimer is not null && !_stopped)
+        {
+            _gossipIdle = false;
+            _gossipTimer.Change(_options.GossipInterval, _options.GossipInterval);
         }
     }
 

@@ -101,6 +101,7 @@ internal sealed partial class MeshNode
                 else if (_pendingProbe is { } probe && probe.Seq == ack.Seq)
                 {
                     probe.Acked = true;
+                    _probeTimeoutTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); // answered: no wakeup for nothing
                 }
                 else if (_indirect.Remove(ack.Seq, out var relay))
                 {

@@ -59,6 +59,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
     private ITimer? _probeTimer;
     private ITimer? _probeTimeoutTimer;
     private ITimer? _gossipTimer;
+    private bool _gossipIdle; // the gossip timer is stopped: nothing was queued at its last tick
     private ITimer? _pushPullTimer;
     private bool _started;
     private bool _leaving;
@@ -86,6 +87,7 @@ internal sealed partial class MeshNode : IMembershipView, IJoinCandidateSink, IL
         _codec = new MeshCodec(options.MeshId, identity.Id, _keys, options.ReplayTolerance, time, options.MaxDatagramBytes);
         _rateLimiter = new SourceRateLimiter(options.MaxDatagramsPerSourcePerSecond, time);
         _proofBudget = new SourceRateLimiter(MaxProofsPerSecond, time);
+        _broadcasts.Enqueued = WakeGossip;
 
         // Seconds since the epoch: a restarted node starts above its previous life (usually), so the change is taken at once.
         _incarnation = time.GetUtcNow().ToUnixTimeSeconds();

@@ -14,6 +14,8 @@ internal sealed class MeshStatistics
     private long _sendFailures;
     private long _conflicts;
     private long _repoRequests;
+    private long _gossipTicks;
+    private long _probeTimeouts;
 
     public long DatagramsIn => Interlocked.Read(ref _datagramsIn);
 
@@ -30,6 +32,12 @@ internal sealed class MeshStatistics
 
     /// <summary>Repository requests sent to members whose announced set we did not hold.</summary>
     public long RepoRequests => Interlocked.Read(ref _repoRequests);
+
+    /// <summary>Times the gossip timer woke the node (it stops while nothing is queued: flat when idle).</summary>
+    public long GossipTicks => Interlocked.Read(ref _gossipTicks);
+
+    /// <summary>Times the probe timeout timer woke the node (it is stopped when the ack comes: an answered probe costs none).</summary>
+    public long ProbeTimeouts => Interlocked.Read(ref _probeTimeouts);
 
     public long TotalDrops => _drops.Values.Sum();
 
@@ -55,6 +63,10 @@ internal sealed class MeshStatistics
     internal void CountConflict() => Interlocked.Increment(ref _conflicts);
 
     internal void CountRepoRequest() => Interlocked.Increment(ref _repoRequests);
+
+    internal void CountGossipTick() => Interlocked.Increment(ref _gossipTicks);
+
+    internal void CountProbeTimeout() => Interlocked.Increment(ref _probeTimeouts);
 
     internal void CountDrop(string reason) => _drops.AddOrUpdate(reason, 1, static (_, n) => n + 1);
 }

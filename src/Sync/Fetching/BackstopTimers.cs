@@ -2,8 +2,10 @@ namespace PeerMesh.Sync.Fetching;
 
 /// <summary>
 /// The periodic backstop: after each fetch of a live, trusted peer (success or a peer-side failure) one timer per
-/// peer fires after <c>FetchInterval * (1 + FetchJitter * (2r - 1))</c>, r uniform in [0, 1), so peers drift apart
-/// instead of fetching in lockstep. It catches an announcement that was lost. Offline and untrusted peers have no
+/// peer fires after <c>I * (1 + FetchJitter * (2r - 1))</c>, r uniform in [0, 1), so peers drift apart instead of
+/// fetching in lockstep, where <c>I = min(FetchInterval * 2^q, max(FetchInterval, QuietFetchMaxInterval))</c> and q is
+/// the number of fetches in a row that found nothing new: a quiet peer costs a fetch every 10 minutes, not every
+/// minute. It catches an announcement that was lost. Offline and untrusted peers have no
 /// backstop (a join or a trust change fetches them). Driven by <see cref="TimeProvider"/> timers; the timer calls
 /// <c>onDue</c>, which takes the scheduler's lock and triggers. Not thread-safe: called under the scheduler's lock.
 /// </summary>
@@ -26,11 +28,24 @@ internal sealed class BackstopTimers
     public DateTimeOffset Arm(PeerFetchState state)
     {
         Disarm(state);
-        var delay = FetchPlanner.Jittered(_options.FetchInterval, _options.FetchJitter, _random01());
+        var delay = FetchPlanner.Jittered(Interval(_options, state.QuietFetches), _options.FetchJitter, _random01());
         var due = _time.GetUtcNow() + delay;
         state.NextFetch = due;
         state.Backstop = _time.CreateTimer(s => _onDue((PeerFetchState)s!), state, delay, Timeout.InfiniteTimeSpan);
         return due;
+    }
+
+    /// <summary>The backstop's interval before jitter after <paramref name="quietFetches"/> fetches that found nothing.</summary>
+    public static TimeSpan Interval(SyncOptions options, int quietFetches)
+    {
+        var cap = options.QuietFetchMaxInterval > options.FetchInterval ? options.QuietFetchMaxInterval : options.FetchInterval;
+        var interval = options.FetchInterval;
+        for (var i = 0; i < quietFetches && interval < cap; i++)
+        {
+            interval *= 2;
+        }
+
+        return interval < cap ? interval : cap;
     }
 
     public static void Disarm(PeerFetchState state)

@@ -293,6 +293,9 @@ internal sealed partial class FetchScheduler
         state.LastFetch = new LastFetchStatus(_time.GetUtcNow(), result.Ok, message);
         if (result.Outcome is { } outcome)
         {
+            // Nothing moved and nothing was announced since the last fetch: the peer is quiet, its backstop stretches.
+            var quiet = outcome.UpdatedRefs.Length == 0 && version == state.FetchedVersion;
+            state.QuietFetches = quiet ? Math.Min(state.QuietFetches + 1, 30) : 0;
             state.FetchedVersion = version;
             if (outcome.RewrittenRefs.Length > 0)
             {

@@ -12,7 +12,7 @@ namespace PeerMesh.Sync.Fetching;
 /// joining, on a jittered periodic backstop and on request. The coordinator of single-concern parts, all on one
 /// <see cref="TimeProvider"/> (model: hashicorp/memberlist's file per concern, Orleans' membership components):
 /// <list type="bullet">
-/// <item><see cref="MembershipFollower"/>: the loop that follows the membership and re-reads the trust list.</item>
+/// <item><see cref="MembershipFollower"/>: the loop that follows the membership and re-reads the trust list when the config changes.</item>
 /// <item><see cref="RemoteReconciler"/>: managed remotes in the config, looked at when their shape changes.</item>
 /// <item>Triggers and workers (FetchScheduler.Workers.cs): at most one fetch per peer, later triggers coalesced into one more run.</item>
 /// <item><see cref="FetchRunner"/>: concurrency slots and the peer's Polly pipeline around the fetcher.</item>
@@ -95,6 +95,9 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
 
     /// <summary>The trust list in force (everyone without <c>peermesh.trust</c>).</summary>
     public TrustList Trust => _trust?.Current ?? TrustList.Everyone;
+
+    /// <summary>The repository's config may have changed (an event, or the safety poll): the trust list is read again soon.</summary>
+    public void ConfigChanged() => _follower.ConfigChanged();
 
     /// <summary>Loads the managed remotes already in the config (offline until announced), then follows the membership.</summary>
     public Task StartAsync(CancellationToken cancellationToken)

@@ -5,11 +5,11 @@ namespace PeerMesh.Sync.Fetching;
 
 /// <summary>
 /// Follows the membership and the trust list: hands every new snapshot to <c>apply</c> (reconcile remotes, trigger
-/// fetches), reads <c>peermesh.trust</c> again every <see cref="SyncOptions.TrustRefreshInterval"/> (a periodic timer,
-/// so a mesh whose snapshots change every second still has its list read) and applies the current snapshot again
-/// when it changed, and after a failed apply or a failing view looks again after
-/// <see cref="SyncOptions.ReconcileRetryDelay"/>. Driven by <see cref="IMembershipView.WaitForChangeAsync"/> and two
-/// <see cref="TimeProvider"/> timers; owns one loop task (Start/Stop over it). Apply runs on the loop only.
+/// fetches), reads <c>peermesh.trust</c> again when asked (<see cref="ConfigChanged"/>: the ref watcher's config
+/// events and its safety poll; no timer of its own, so an idle repository does not wake it) and applies the current
+/// snapshot again when it changed, and after a failed apply or a failing view looks again after
+/// <see cref="SyncOptions.ReconcileRetryDelay"/>. Driven by <see cref="IMembershipView.WaitForChangeAsync"/> and a
+/// <see cref="TimeProvider"/> timer; owns one loop task (Start/Stop over it). Apply runs on the loop only.
 /// </summary>
 internal sealed partial class MembershipFollower : IAsyncDisposable
 {
@@ -23,15 +23,14 @@ internal sealed partial class MembershipFollower : IAsyncDisposable
     private readonly WakeSignal _wake = new();
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
-    private ITimer? _trustTimer;
     private ITimer? _retryTimer;
     private int _trustDue;
     private int _retryDue;
     private Task? _loop;
 
     /// <param name="view">The membership.</param>
-    /// <param name="options">Trust refresh interval and retry delay.</param>
-    /// <param name="time">Both timers.</param>
+    /// <param name="options">The retry delay.</param>
+    /// <param name="time">The retry timer.</param>
     /// <param name="logger">Faults of the view.</param>
     /// <param name="apply">Applies a snapshot; false when the remotes could not be updated (retried).</param>
     /// <param name="readTrust">Reads the trust list again; true when it changed.</param>
@@ -61,21 +60,11 @@ internal sealed partial class MembershipFollower : IAsyncDisposable
             throw new InvalidOperationException("already started");
         }
 
-        _trustTimer = _time.CreateTimer(
-            static s => ((MembershipFollower)s!).TrustDue(),
-            this,
-            _options.TrustRefreshInterval,
-            _options.TrustRefreshInterval);
         _loop = RunAsync(_stop.Token);
     }
 
     public async Task StopAsync()
     {
-        if (_trustTimer is not null)
-        {
-            await _trustTimer.DisposeAsync();
-        }
-
         // Cancelled first: a retry armed after this point is refused (ArmRetry looks under the same lock).
         await _stop.CancelAsync();
         lock (_gate)
@@ -96,7 +85,8 @@ internal sealed partial class MembershipFollower : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private void TrustDue()
+    /// <summary>The config may have changed: read the trust list again on the loop (coalesced; returns at once).</summary>
+    public void ConfigChanged()
     {
         Volatile.Write(ref _trustDue, 1);
         _wake.Set();

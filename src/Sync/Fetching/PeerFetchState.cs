@@ -31,6 +31,9 @@ internal sealed class PeerFetchState
     /// <summary>The version fetched by the last successful fetch.</summary>
     public long FetchedVersion { get; set; } = -1;
 
+    /// <summary>Successful fetches in a row that found nothing new (stretches the backstop; see <see cref="SyncOptions.QuietFetchMaxInterval"/>).</summary>
+    public int QuietFetches { get; set; }
+
     /// <summary>A worker task exists for this peer (at most one: one fetch per peer at a time).</summary>
     public bool Running { get; set; }
 

@@ -5,9 +5,13 @@ using PeerMesh.Mesh.Membership;
 namespace PeerMesh.Sync.Watching;
 
 /// <summary>
-/// Watches the local refs (loose refs, packed-refs, HEAD) and publishes a new refs digest through the mesh as soon
-/// as a branch moves: file system events, debounced by a few milliseconds because git writes a lock file and renames
-/// it, with a slow poll as the fallback for lost events. Owns one loop task.
+/// Watches the local refs (loose refs, packed-refs, HEAD) and the repository's config, publishes a new refs digest
+/// through the mesh as soon as a branch moves and says when the config changed: file-system events
+/// (<see cref="IGitDirWatch"/>), debounced by a few milliseconds because git writes a lock file and renames it. An
+/// idle repository costs nothing but a slow safety poll (<see cref="SyncOptions.RefPollInterval"/>) that catches what
+/// the events missed; when the events cannot be had (out of inotify watches, a file system without them), or while
+/// the repository cannot be read, it polls every <see cref="SyncOptions.RefFallbackPollInterval"/> instead, and says
+/// why. Owns one loop task.
 /// </summary>
 internal sealed partial class RefWatcher : IAsyncDisposable
 {
@@ -20,24 +24,30 @@ internal sealed partial class RefWatcher : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Action<string>? _onChanged;
     private readonly Action<long>? _onRead;
+    private readonly Action? _onConfigChanged;
+    private readonly IGitDirWatch _watch;
     private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite, // one pending signal is enough: the loop recomputes everything
         SingleReader = true,
     });
 
-    private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly Lock _pollGate = new();
     private CancellationTokenSource? _stop;
     private ITimer? _poll;
     private Task? _loop;
     private string? _currentDigest;
     private string? _lastError;
     private long _signalCount;
+    private int _pending; // GitDirChange flags not yet looked at
+    private string? _watchFailure;
+    private TimeSpan _pollInterval;
 
     // onChanged runs on the watcher's loop after each published change (a signal: it must return at once);
     // onRead after every successful read of the refs, with the timestamp (TimeProvider.GetTimestamp) at which the
     // read began, so a scheduler that saw the repository missing knows it is back even if this watcher never saw
-    // it gone (a poll can fall entirely outside the time it was away).
+    // it gone (a poll can fall entirely outside the time it was away); onConfigChanged when the repository's config
+    // may have changed (an event, or every poll: the poll cannot tell), also a signal. watch: default inotify.
     public RefWatcher(
         string gitDir,
         string repoId,
@@ -46,7 +56,9 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         TimeProvider timeProvider,
         ILogger<RefWatcher> logger,
         Action<string>? onChanged = null,
-        Action<long>? onRead = null)
+        Action<long>? onRead = null,
+        Action? onConfigChanged = null,
+        IGitDirWatch? watch = null)
     {
         _gitDir = Path.GetFullPath(gitDir);
         _commonDir = CommonDir(_gitDir);
@@ -57,6 +69,8 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         _logger = logger;
         _onChanged = onChanged;
         _onRead = onRead;
+        _onConfigChanged = onConfigChanged;
+        _watch = watch ?? new FileSystemGitDirWatch(_gitDir, _commonDir);
     }
 
     /// <summary>The last digest computed (and published), null before start.</summary>
@@ -65,7 +79,25 @@ internal sealed partial class RefWatcher : IAsyncDisposable
     /// <summary>How many change signals (events and poll ticks) arrived; for tests and status.</summary>
     public long Signals => Interlocked.Read(ref _signalCount);
 
-    /// <summary>Publishes the initial digest, then starts watching.</summary>
+    /// <summary>Called (on the changing thread) when the poll's period changes, with the new one; a known point for tests.</summary>
+    public Action<TimeSpan>? PollIntervalChanged { get; init; }
+
+    /// <summary>Why file-system events are not used (then the poll is the fast one), or null while they are.</summary>
+    public string? WatchFailure => Volatile.Read(ref _watchFailure);
+
+    /// <summary>The poll's current period: the safety poll, or the fallback while events fail or the refs cannot be read.</summary>
+    public TimeSpan PollInterval
+    {
+        get
+        {
+            lock (_pollGate)
+            {
+                return _pollInterval;
+            }
+        }
+    }
+
+    /// <summary>Starts watching, publishes the initial digest, then follows changes.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_loop is not null)
@@ -74,29 +106,37 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        Recompute(force: true);
         _stop = new CancellationTokenSource();
-        AddWatcher(Path.Combine(_commonDir, "refs"), recursive: true, filter: null);
-        AddWatcher(_commonDir, recursive: false, filter: name => name is "packed-refs");
-        AddWatcher(_gitDir, recursive: false, filter: name => name is "HEAD" or "packed-refs");
-        _poll = _timeProvider.CreateTimer(_ => Signal(), null, _options.RefPollInterval, _options.RefPollInterval);
+        _pollInterval = _options.RefPollInterval;
+        _poll = _timeProvider.CreateTimer(static s => ((RefWatcher)s!).Signal(GitDirChange.All), this, _pollInterval, _pollInterval);
+        // Watching before the first read: a change in between is an event, not a wait for the safety poll.
+        if (_watch.Start(Signal, WatchFailed) is { } reason)
+        {
+            WatchFailed(reason);
+        }
+
+        Recompute(force: true);
+        if (_lastError is not null)
+        {
+            UpdatePoll(); // the first read failed: look often until the repository is back
+        }
+
         _loop = RunAsync(_stop.Token);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync()
     {
-        foreach (var watcher in _watchers)
+        _watch.Dispose();
+        ITimer? poll;
+        lock (_pollGate)
         {
-            watcher.EnableRaisingEvents = false;
-            watcher.Dispose();
+            (poll, _poll) = (_poll, null);
         }
 
-        _watchers.Clear();
-        if (_poll is not null)
+        if (poll is not null)
         {
-            await _poll.DisposeAsync();
-            _poll = null;
+            await poll.DisposeAsync();
         }
 
         if (_stop is not null)
@@ -117,10 +157,50 @@ internal sealed partial class RefWatcher : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync();
 
     /// <summary>Asks for a recomputation now (also used by tests and after our own ref-changing operations).</summary>
-    public void Signal()
+    public void Signal() => Signal(GitDirChange.Refs);
+
+    private void Signal(GitDirChange change)
     {
         Interlocked.Increment(ref _signalCount);
+        int seen, next;
+        do
+        {
+            seen = Volatile.Read(ref _pending);
+            next = seen | (int)change;
+        }
+        while (Interlocked.CompareExchange(ref _pending, next, seen) != seen);
+
         _signals.Writer.TryWrite(true);
+    }
+
+    /// <summary>Events stopped working (or never did): poll often from now on, and say why once.</summary>
+    private void WatchFailed(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _watchFailure, reason, null) is null)
+        {
+            LogWatchFailed(_logger, _gitDir, reason, _options.RefFallbackPollInterval.TotalSeconds);
+            UpdatePoll();
+        }
+    }
+
+    /// <summary>The safety poll while events work and the refs can be read; the fallback poll otherwise.</summary>
+    private void UpdatePoll()
+    {
+        TimeSpan interval;
+        lock (_pollGate)
+        {
+            interval = WatchFailure is null && _lastError is null ? _options.RefPollInterval : _options.RefFallbackPollInterval;
+            if (_poll is null || interval == _pollInterval)
+            {
+                return;
+            }
+
+            _pollInterval = interval;
+            _poll.Change(interval, interval);
+        }
+
+        LogPolling(_logger, _gitDir, interval.TotalSeconds);
+        PollIntervalChanged?.Invoke(interval);
     }
 
     private static string CommonDir(string gitDir)
@@ -139,49 +219,6 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         return gitDir;
     }
 
-    private void AddWatcher(string directory, bool recursive, Func<string, bool>? filter)
-    {
-        if (!Directory.Exists(directory) || _watchers.Any(w => w.Path == directory && w.IncludeSubdirectories == recursive))
-        {
-            return;
-        }
-
-        try
-        {
-            var watcher = new FileSystemWatcher(directory)
-            {
-                IncludeSubdirectories = recursive,
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
-                InternalBufferSize = 64 * 1024,
-            };
-            FileSystemEventHandler onEvent = (_, e) =>
-            {
-                if (filter is null || filter(Path.GetFileName(e.FullPath)))
-                {
-                    Signal();
-                }
-            };
-            watcher.Created += onEvent;
-            watcher.Changed += onEvent;
-            watcher.Deleted += onEvent;
-            watcher.Renamed += (_, e) =>
-            {
-                if (filter is null || filter(Path.GetFileName(e.FullPath)) || filter(Path.GetFileName(e.OldFullPath)))
-                {
-                    Signal();
-                }
-            };
-            watcher.Error += (_, _) => Signal(); // overflow: events were lost, so look
-            watcher.EnableRaisingEvents = true;
-            _watchers.Add(watcher);
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
-        {
-            // Out of inotify watches and the like: the poll still finds changes, only later.
-            LogWatchFailed(_logger, directory, e.Message);
-        }
-    }
-
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         try
@@ -197,7 +234,21 @@ internal sealed partial class RefWatcher : IAsyncDisposable
                 {
                 }
 
-                Recompute(force: false);
+                var change = (GitDirChange)Interlocked.Exchange(ref _pending, 0);
+                if (change.HasFlag(GitDirChange.Refs))
+                {
+                    var failing = _lastError is not null;
+                    Recompute(force: false);
+                    if (failing != (_lastError is not null))
+                    {
+                        UpdatePoll();
+                    }
+                }
+
+                if (change.HasFlag(GitDirChange.Config))
+                {
+                    ConfigChanged();
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -258,11 +309,26 @@ internal sealed partial class RefWatcher : IAsyncDisposable
         }
     }
 
+    private void ConfigChanged()
+    {
+        try
+        {
+            _onConfigChanged?.Invoke();
+        }
+        catch (Exception e)
+        {
+            LogCallbackFailed(_logger, e);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "local refs changed; published digest {Digest}")]
     private static partial void LogPublished(ILogger logger, string digest);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot watch {Directory} ({Reason}); changes are found by polling only")]
-    private static partial void LogWatchFailed(ILogger logger, string directory, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot watch {GitDir} for changes ({Reason}); looking every {Seconds} s instead")]
+    private static partial void LogWatchFailed(ILogger logger, string gitDir, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{GitDir}: looking every {Seconds} s without an event")]
+    private static partial void LogPolling(ILogger logger, string gitDir, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "the refs of {GitDir} can be read again")]
     private static partial void LogReadableAgain(ILogger logger, string gitDir);

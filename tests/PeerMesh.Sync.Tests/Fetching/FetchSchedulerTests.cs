@@ -398,6 +398,46 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Backstop_QuietPeer_IntervalDoublesUpToTheCapAnnouncementStartsAgain()
+    {
+        _random = () => 0.5; // no jitter: the due times are the intervals themselves
+        await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A());
+
+        List<TimeSpan> intervals = [];
+        for (var fetch = 1; fetch <= 6; fetch++)
+        {
+            var armed = await _events.WaitAsync(Kind.BackstopArmed, "a", occurrence: fetch);
+            intervals.Add(armed.Due!.Value - armed.At);
+            _time.Advance(armed.Due.Value - _time.GetUtcNow());
+        }
+
+        // The join's fetch, then backstops that found nothing: 1, 2, 4, 8 minutes, then the 10 minute cap.
+        Assert.Equal([1, 2, 4, 8, 10, 10], intervals.Select(i => i.TotalMinutes));
+        await _events.WaitAsync(Kind.FetchCompleted, "a", occurrence: 7);
+        _view.Set(A(version: 2));
+        var afterNews = await _events.WaitAsync(Kind.BackstopArmed, "a", occurrence: 8);
+        Assert.Equal(TimeSpan.FromMinutes(1), afterNews.Due - afterNews.At);
+    }
+
+    [Fact]
+    public async Task Backstop_FetchMovedRefs_IntervalStaysAtFetchInterval()
+    {
+        _random = () => 0.5;
+        await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome(["refs/remotes/a/main"], [], 10);
+        _view.Set(A());
+
+        var first = await _events.WaitAsync(Kind.BackstopArmed, "a");
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var second = await _events.WaitAsync(Kind.BackstopArmed, "a", occurrence: 2);
+
+        Assert.Equal(TimeSpan.FromMinutes(1), first.Due - first.At);
+        Assert.Equal(TimeSpan.FromMinutes(1), second.Due - second.At);
+    }
+
+    [Fact]
     public async Task LocalDiskFull_TriggersHeldRetriedWithDoublingDelayBreakerClosed_AllPeersResumeWhenSpaceIsBack()
     {
         _options.LocalErrorRetryDelay = TimeSpan.FromSeconds(5);
@@ -691,11 +731,11 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
             NullLogger.Instance);
     }
 
-    /// <summary>Fires the trust timer (armed at start, periodic) and waits until the list was read and, if changed, applied.</summary>
+    /// <summary>Says the config changed (as the ref watcher does) and waits until the list was read and, if changed, applied.</summary>
     private async Task<bool> TrustReadAgainAsync()
     {
         var reads = _events.Count(Kind.TrustRead);
-        _time.Advance(_options.TrustRefreshInterval);
+        _scheduler!.ConfigChanged();
         var read = await _events.WaitAsync(Kind.TrustRead, occurrence: reads + 1);
         if (read.Ok)
         {
@@ -745,7 +785,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Trust_SnapshotsChangingFasterThanTheRefreshInterval_ListStillReadAgain()
+    public async Task ConfigChanged_SnapshotsChangingMeanwhile_ListStillReadAgain()
     {
         Trust(NodeA);
         await StartAsync();
@@ -755,16 +795,16 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         await _events.FetchedAsync("a");
 
         Trust(NodeA, NodeB);
-        // A new snapshot every 500 ms of fake time: the loop never waits a whole interval without a change.
-        var steps = 0;
-        while (_events.Count(Kind.TrustRead, where: e => e.Ok) == 0)
+        // The config's change arrives together with new snapshots: whichever wakes the loop, the list is read.
+        _scheduler!.ConfigChanged();
+        for (var version = 2; version <= 4; version++)
         {
-            Assert.True(++steps <= 4, "the trust list was not read again within its interval (2 s)");
-            _time.Advance(TimeSpan.FromMilliseconds(500));
-            await SetAsync(A(version: steps + 1), B());
+            _view.Set(A(version: version), B());
         }
 
+        var read = await _events.WaitAsync(Kind.TrustRead, where: e => e.Ok);
         await _events.FetchedAsync("b");
+        Assert.True(read.Ok);
     }
 
     [Fact]

@@ -15,13 +15,27 @@ public sealed class RefWatcherTests : IDisposable
 
     public void Dispose() => _repo.Dispose();
 
-    private RefWatcher Watcher(TimeProvider? time = null, SyncOptions? options = null) => new(
-        _repo.GitDir,
+    private readonly Occurrences _reads = new();
+    private readonly Occurrences _configChanges = new();
+
+    private RefWatcher Watcher(TimeProvider? time = null, SyncOptions? options = null, IGitDirWatch? watch = null, string? gitDir = null) => new(
+        gitDir ?? _repo.GitDir,
         RepoId,
         _publisher,
         options ?? new SyncOptions { RefPollInterval = TimeSpan.FromHours(1) }, // events only: the poll never fires here
         time ?? TimeProvider.System,
-        NullLogger<RefWatcher>.Instance);
+        NullLogger<RefWatcher>.Instance,
+        onRead: _ => _reads.Hit(),
+        onConfigChanged: _configChanges.Hit,
+        watch: watch);
+
+    /// <summary>Fake clock, no debounce, a safety poll of a minute and a fallback of 2 s.</summary>
+    private static SyncOptions FakeClockOptions() => new()
+    {
+        RefPollInterval = TimeSpan.FromMinutes(1),
+        RefFallbackPollInterval = TimeSpan.FromSeconds(2),
+        RefDebounce = TimeSpan.Zero,
+    };
 
     private Task<string> WaitForPublishAsync(int count) => _publisher.PublishedAsync(count, TestContext.Current.CancellationToken);
 
@@ -108,13 +122,207 @@ public sealed class RefWatcherTests : IDisposable
     public async Task PollTimer_Elapses_SignalsRecompute()
     {
         var time = new FakeTimeProvider();
-        await using var watcher = Watcher(time, new SyncOptions { RefPollInterval = TimeSpan.FromSeconds(2), RefDebounce = TimeSpan.Zero });
+        using var watch = new ManualGitDirWatch();
+        await using var watcher = Watcher(time, FakeClockOptions(), watch);
         await watcher.StartAsync(TestContext.Current.CancellationToken);
         var before = watcher.Signals;
 
-        time.Advance(TimeSpan.FromSeconds(2));
-        time.Advance(TimeSpan.FromSeconds(2));
+        time.Advance(TimeSpan.FromMinutes(1));
+        time.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Equal(before + 2, watcher.Signals);
+    }
+
+    [Fact]
+    public async Task RefsEvent_BranchMoved_LooksAndPublishesWithoutThePoll()
+    {
+        var time = new FakeTimeProvider();
+        using var watch = new ManualGitDirWatch();
+        await using var watcher = Watcher(time, FakeClockOptions(), watch);
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+        _repo.Commit("moved");
+
+        watch.Fire(GitDirChange.Refs);
+        var digest = await WaitForPublishAsync(2);
+
+        Assert.Equal(RefsDigest.Compute(_repo.GitDir), digest);
+        Assert.Equal(0, _configChanges.Count); // a refs event does not read the config
+        Assert.Equal(TimeSpan.FromMinutes(1), watcher.PollInterval);
+    }
+
+    [Fact]
+    public async Task ConfigEvent_Fired_ConfigChangedCalledRefsNotRead()
+    {
+        var time = new FakeTimeProvider();
+        using var watch = new ManualGitDirWatch();
+        await using var watcher = Watcher(time, FakeClockOptions(), watch);
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+        var reads = _reads.Count;
+
+        watch.Fire(GitDirChange.Config);
+        await _configChanges.WaitAsync(1, TestContext.Current.CancellationToken);
+
+        Assert.Equal(reads, _reads.Count);
+    }
+
+    [Fact]
+    public async Task SafetyPoll_WatchNeverFires_ChangeAndConfigSeenAtTheInterval()
+    {
+        var time = new FakeTimeProvider();
+        using var watch = new ManualGitDirWatch();
+        await using var watcher = Watcher(time, FakeClockOptions(), watch);
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+        var signals = watcher.Signals;
+        _repo.Commit("missed by the watch");
+
+        time.Advance(TimeSpan.FromMinutes(1) - TimeSpan.FromTicks(1));
+        Assert.Equal(signals, watcher.Signals); // idle: nothing woke the watcher before the safety poll
+        time.Advance(TimeSpan.FromTicks(1));
+        var digest = await WaitForPublishAsync(2);
+        await _configChanges.WaitAsync(1, TestContext.Current.CancellationToken);
+
+        Assert.Equal(RefsDigest.Compute(_repo.GitDir), digest);
+    }
+
+    [Fact]
+    public async Task StartAsync_WatchImpossible_PollsAtTheFallbackIntervalAndSaysWhy()
+    {
+        var time = new FakeTimeProvider();
+        using var watch = new ManualGitDirWatch("inotify watch limit reached");
+        await using var watcher = Watcher(time, FakeClockOptions(), watch);
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+        var signals = watcher.Signals;
+        _repo.Commit("seen by the fallback poll");
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        var digest = await WaitForPublishAsync(2);
+
+        Assert.Equal(signals + 1, watcher.Signals);
+        Assert.Equal("inotify watch limit reached", watcher.WatchFailure);
+        Assert.Equal(TimeSpan.FromSeconds(2), watcher.PollInterval);
+        Assert.Equal(RefsDigest.Compute(_repo.GitDir), digest);
+    }
+
+    [Fact]
+    public async Task WatchFails_WhileRunning_SwitchesToTheFallbackPoll()
+    {
+        var time = new FakeTimeProvider();
+        using var watch = new ManualGitDirWatch();
+        await using var watcher = Watcher(time, FakeClockOptions(), watch);
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+        var signals = watcher.Signals;
+
+        watch.Fail("no space left on device");
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(signals + 1, watcher.Signals);
+        Assert.Equal("no space left on device", watcher.WatchFailure);
+        Assert.Equal(TimeSpan.FromSeconds(2), watcher.PollInterval);
+    }
+
+    [Fact]
+    public async Task Refs_UnreadableThenBack_FallbackPollWhileAwayThenTheSafetyPollAgain()
+    {
+        var time = new FakeTimeProvider();
+        using var watch = new ManualGitDirWatch();
+        var changes = new Occurrences();
+        var intervals = new System.Collections.Concurrent.ConcurrentQueue<TimeSpan>();
+        await using var watcher = new RefWatcher(_repo.GitDir, RepoId, _publisher, FakeClockOptions(), time, NullLogger<RefWatcher>.Instance, onRead: _ => _reads.Hit(), watch: watch)
+        {
+            PollIntervalChanged = interval =>
+            {
+                intervals.Enqueue(interval);
+                changes.Hit();
+            },
+        };
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+        var moved = _repo.WorkDir + "-away";
+        var reads = _reads.Count;
+
+        Directory.Move(_repo.WorkDir, moved);
+        try
+        {
+            watch.Fire(GitDirChange.Refs); // the read fails: a poll of 2 s until it is back
+            await changes.WaitAsync(1, TestContext.Current.CancellationToken);
+            Assert.Equal(TimeSpan.FromSeconds(2), watcher.PollInterval);
+        }
+        finally
+        {
+            Directory.Move(moved, _repo.WorkDir);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        await _reads.WaitAsync(reads + 1, TestContext.Current.CancellationToken);
+        await changes.WaitAsync(2, TestContext.Current.CancellationToken);
+
+        Assert.Equal([TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1)], intervals);
+        Assert.Equal(TimeSpan.FromMinutes(1), watcher.PollInterval);
+    }
+
+    [Fact]
+    public async Task ConfigChange_RealGitConfig_SeenWithoutThePoll()
+    {
+        await using var watcher = Watcher();
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+
+        Git.Run(_repo.WorkDir, "config", "--add", "peermesh.trust", "0123456789abcdef0123456789abcdef");
+
+        await _configChanges.WaitAsync(1, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task PackRefs_RealGit_LookedAtWithoutThePollNothingPublished()
+    {
+        Git.Run(_repo.WorkDir, "branch", "topic");
+        await using var watcher = Watcher();
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+        var reads = _reads.Count;
+
+        Git.Run(_repo.WorkDir, "pack-refs", "--all");
+        await _reads.WaitAsync(reads + 1, TestContext.Current.CancellationToken);
+        _repo.Commit("marker");
+        await WaitForPublishAsync(2);
+
+        // Packing moved no branch: the only publication after the start is the marker's.
+        Assert.Equal(2, _publisher.Published.Count);
+        Assert.Equal(RefsDigest.Compute(_repo.GitDir), watcher.CurrentDigest);
+    }
+
+    [Fact]
+    public async Task BranchFolderRemoved_RealGit_StillWatchedNoFallbackPoll()
+    {
+        await using var watcher = Watcher();
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+
+        Git.Run(_repo.WorkDir, "branch", "topic/x"); // git makes refs/heads/topic, and removes it with the branch
+        await WaitForPublishAsync(2);
+        Git.Run(_repo.WorkDir, "branch", "-D", "topic/x");
+        await WaitForPublishAsync(3);
+        _repo.Commit("after the folder went");
+        var digest = await WaitForPublishAsync(4);
+
+        // A removed sub-folder is not a failure of the watch: no fallback to the 2 s poll.
+        Assert.Null(watcher.WatchFailure);
+        Assert.Equal(TimeSpan.FromHours(1), watcher.PollInterval);
+        Assert.Equal(RefsDigest.Compute(_repo.GitDir), digest);
+    }
+
+    [Fact]
+    public async Task LinkedWorktree_CommitAndConfig_SeenWithoutThePoll()
+    {
+        var worktree = Path.Combine(_repo.Root, "linked");
+        Git.Run(_repo.WorkDir, "worktree", "add", "-q", "-b", "side", worktree);
+        var gitDir = LibGit2Sharp.Repository.Discover(worktree);
+        await using var watcher = Watcher(gitDir: gitDir);
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+
+        await File.WriteAllTextAsync(Path.Combine(worktree, "side.txt"), "side\n", TestContext.Current.CancellationToken);
+        Git.Run(worktree, "add", "-A");
+        Git.Run(worktree, "commit", "-q", "-m", "on the linked worktree");
+        var digest = await WaitForPublishAsync(2);
+        Git.Run(worktree, "config", "--add", "peermesh.trust", "0123456789abcdef0123456789abcdef");
+        await _configChanges.WaitAsync(1, TestContext.Current.CancellationToken);
+
+        Assert.Equal(RefsDigest.Compute(_repo.GitDir), digest);
     }
 }
