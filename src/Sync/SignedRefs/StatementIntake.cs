@@ -189,10 +189,16 @@ internal sealed partial class StatementIntake
         CancellationToken cancellationToken)
     {
         var digest = id.Sha;
-        if (_ledger.Current(author, _repoId)?.Digest == digest
-            || (_refused.TryGetValue((holderId, author), out var before) && before.Digest == digest))
+        if (_ledger.Current(author, _repoId)?.Digest == digest)
         {
-            // Held already, or this holder's copy was refused already: nothing to verify or count again.
+            // Held already: a holder that was behind or served a bad copy before serves the right one now.
+            _refused.Remove((holderId, author));
+            return null;
+        }
+
+        if (_refused.TryGetValue((holderId, author), out var before) && before.Digest == digest)
+        {
+            // This holder's copy was refused already: nothing to verify or count again.
             return null;
         }
 
