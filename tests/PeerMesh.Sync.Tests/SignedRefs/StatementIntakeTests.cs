@@ -214,6 +214,24 @@ public sealed class StatementIntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fetch_NewerStatementOverTheSameBranches_AcceptedButHoldingsNotRaised()
+    {
+        var main = AliceCommit(Setup.Peer.Head(), "alice main");
+        Serve(Sign("alice", ("main", main)), ("main", main));
+        await FetchAsync();
+        var resigned = Sign("alice", ("main", main));
+        Serve(resigned, ("main", main));
+
+        await FetchAsync();
+
+        // A relay that signs again because its holdings changed is no news for the next hop: raising our version
+        // for it would make two relays raise each other's forever.
+        Assert.Equal(resigned.Digest, Setup.Local.RefTarget($"refs/peermesh/{Alice}/statement"));
+        Assert.Equal(2, Intake.Statistics.Accepted);
+        Assert.Equal(1, _holdingsChanged);
+    }
+
+    [Fact]
     public async Task Fetch_AuthorNotPinned_NothingWrittenNothingCounted()
     {
         _trust = TrustList.Parse([PeerSetup.NodeId]);
