@@ -37,9 +37,11 @@ public sealed class RelayTests : IAsyncDisposable
         Assert.True(downCode == 0, downErr);
         await a.Process.WaitForExitAsync(Token);
 
+        var started = Stopwatch.GetTimestamp();
         var (c, repoC) = await _mesh.StartCloneAsync("carol", b, null, Token);
 
         await Until(() => repoC.TryRevParse("refs/remotes/alice/main") == second, "alice's latest work reaches carol through bob");
+        TestContext.Current.TestOutputHelper?.WriteLine($"newcomer holds the offline author's latest work {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms after `up` (process start included)");
         Assert.Equal(repoB.RevParse(statementRef), repoC.RevParse(statementRef));
         Assert.Equal(aliceId, repoC.Git("config", "--get", "remote.alice.peermeshNode").Trim());
         Assert.Equal("none", repoC.Git("config", "--default", "none", "--get", "remote.alice.url").Trim()); // carol never reached alice
