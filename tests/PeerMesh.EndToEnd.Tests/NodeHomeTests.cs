@@ -118,7 +118,7 @@ public sealed class NodeHomeTests : IAsyncDisposable
         var (code, _, stderr) = await alice.RunAsync(["down", "--all"], Token);
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
-        Assert.True(alice.Process.HasExited, "down --all returned before the node was gone");
+        Assert.True(alice.HasEnded, "down --all returned before the node was gone");
 
         var elsewhere = Directory.CreateDirectory(Path.Combine(_root.FullName, "not-a-repository"));
         var again = Start(elsewhere.FullName, HomeA, [.. s_flags, "--name", "alice"]);

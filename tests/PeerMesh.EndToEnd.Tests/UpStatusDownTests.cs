@@ -44,7 +44,7 @@ public sealed class UpStatusDownTests : IDisposable
         var (code, stdout, _) = await PeerMeshCli.RunAsync(_repo.Path, ["down"], Token);
         Assert.Equal(0, code);
         Assert.Contains("it was the last repository, so the node of", stdout, StringComparison.Ordinal);
-        Assert.True(node.Process.HasExited, "down returned before the node was gone");
+        Assert.True(node.HasEnded, "down returned before the node was gone");
         Assert.Empty(DaemonsServing(_repo.GitDirectory));
         Assert.False(File.Exists(Path.Combine(_repo.GitDirectory, "peermesh", "control.sock")));
     }

@@ -48,6 +48,32 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public Process Process => _process;
 
+    /// <summary>
+    /// Whether the node's process has ended: reaped, or a zombie this test process has not reaped yet. The runtime
+    /// reaps its children on a signal thread, which lags on a loaded machine, so <see cref="Process.HasExited"/> can
+    /// still say false right after the process ended (as <c>peermesh down</c> sees it).
+    /// </summary>
+    public bool HasEnded
+    {
+        get
+        {
+            if (_process.HasExited)
+            {
+                return true;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+                return stat[(stat.LastIndexOf(')') + 2)..] is ['Z' or 'X', ..];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return true; // gone from /proc between the two looks
+            }
+        }
+    }
+
     public string Log
     {
         get
