@@ -19,7 +19,6 @@ using PeerMesh.Sync;
 using PeerMesh.Sync.Health;
 using PeerMesh.Sync.LocalRepo;
 using PeerMesh.Sync.Serving;
-using PeerMesh.Sync.SignedRefs;
 
 namespace PeerMesh.Cli.Node;
 
@@ -87,10 +86,7 @@ internal sealed partial class NodeService : IHostedService
         var mesh = _mesh = CreateMesh(options);
         await mesh.StartAsync(cancellationToken);
 
-        var repos = _repos = new NodeRepositories(_home, new SyncOptions { FetchInterval = _settings.FetchInterval }, _daemon, mesh, _time, _loggers)
-        {
-            Author = new SignedRefsAuthor(_identity, _settings.Name),
-        };
+        var repos = _repos = new NodeRepositories(_home, new SyncOptions { FetchInterval = _settings.FetchInterval }, _daemon, mesh, _time, _loggers);
         await AddInitialAsync(repos, cancellationToken);
 
         var seeds = _seeds = new NodeSeeds(_settings.Peers, _home.Directory, mesh, _time, _loggers);
