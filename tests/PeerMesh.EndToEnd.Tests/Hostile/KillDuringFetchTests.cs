@@ -54,7 +54,9 @@ public sealed class KillDuringFetchTests : IAsyncDisposable
         Assert.Equal(bobHeadBefore, bob.Head());
         // No git lock left behind (the running node's own lock under .git/peermesh is not a git lock).
         var peermeshState = Path.Combine(bob.GitDirectory, "peermesh") + Path.DirectorySeparatorChar;
-        Assert.DoesNotContain(Directory.EnumerateFiles(bob.GitDirectory, "*.lock", SearchOption.AllDirectories), f => !f.StartsWith(peermeshState, StringComparison.Ordinal));
+        // Links are not followed: the node's home under .git/peermesh links its served repositories back to .git.
+        var everyFile = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        Assert.DoesNotContain(Directory.EnumerateFiles(bob.GitDirectory, "*.lock", everyFile), f => !f.StartsWith(peermeshState, StringComparison.Ordinal));
         GitCli.Run(bob.Path, "fsck", "--full", "--strict", "--no-dangling");
     }
 
