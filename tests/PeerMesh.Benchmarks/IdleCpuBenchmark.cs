@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Processes;
@@ -84,18 +83,18 @@ internal sealed class IdleCpuBenchmark : IBenchmark
                 flags.Add("--no-mdns");
             }
 
-            var node = await StartServingAsync(Path.Combine(root.FullName, "me-home"), mine, flags, cancellationToken);
+            var node = await ServingNodes.StartAsync(Path.Combine(root.FullName, "me-home"), mine, flags, cancellationToken);
             nodes.Add(node);
             var seed = (int)(await node.WaitUntilUpAsync(cancellationToken))["node"]!["gossipPort"]!;
             for (var p = 0; p < peers; p++)
             {
                 var theirs = projects.Select(project => Track(repositories, TempRepository.CloneOf(project, $"peer{I(p)}-" + Path.GetFileName(project.Path)))).ToList();
-                nodes.Add(await StartServingAsync(Path.Combine(root.FullName, $"peer{I(p)}-home"), theirs, [.. s_flags, "--no-mdns", "--peer", "127.0.0.1:" + I(seed)], cancellationToken));
+                nodes.Add(await ServingNodes.StartAsync(Path.Combine(root.FullName, $"peer{I(p)}-home"), theirs, [.. s_flags, "--no-mdns", "--peer", "127.0.0.1:" + I(seed)], cancellationToken));
             }
 
             await Poll.UntilAsync(
                 $"{repos * peers} remotes",
-                async ct => await RemotesAsync(node, ct) >= repos * peers,
+                async ct => await ServingNodes.RemotesAsync(node, ct) >= repos * peers,
                 s_converge,
                 cancellationToken,
                 TimeSpan.FromMilliseconds(500));
@@ -194,36 +193,6 @@ internal sealed class IdleCpuBenchmark : IBenchmark
         }
 
         return all;
-    }
-
-    private static async Task<NodeProcess> StartServingAsync(string home, List<TempRepository> repos, List<string> flags, CancellationToken cancellationToken)
-    {
-        var node = NodeProcess.Start(repos[0].Path, flags, home: home);
-        try
-        {
-            await node.WaitUntilUpAsync(cancellationToken);
-            foreach (var repo in repos.Skip(1))
-            {
-                var (code, _, stderr) = await node.RunAsync(["up", repo.Path], cancellationToken);
-                if (code != 0)
-                {
-                    throw new InvalidOperationException($"up {repo.Path} exited {code}: {stderr}");
-                }
-            }
-
-            return node;
-        }
-        catch
-        {
-            await node.DisposeAsync(); // not yet in the caller's list: stopped here
-            throw;
-        }
-    }
-
-    private static async Task<int> RemotesAsync(NodeProcess node, CancellationToken cancellationToken)
-    {
-        var (code, stdout, _) = await node.RunAsync(["status", "--json", "--all"], cancellationToken);
-        return code != 0 ? 0 : JsonNode.Parse(stdout)!["peers"]!.AsArray().Sum(p => p!["remotes"]?.AsArray().Count ?? 0);
     }
 
     private static TempRepository Track(List<TempRepository> all, TempRepository repository)

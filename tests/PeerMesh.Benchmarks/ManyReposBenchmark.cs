@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Processes;
@@ -99,13 +98,13 @@ internal sealed class ManyReposBenchmark : IBenchmark
             {
                 await Poll.UntilAsync(
                     $"{label}: {count * peers} remotes",
-                    async ct => await RemotesAsync(node, ct) >= count * peers,
+                    async ct => await ServingNodes.RemotesAsync(node, ct) >= count * peers,
                     s_converge,
                     cancellationToken,
                     TimeSpan.FromMilliseconds(500));
             }
 
-            var rss = nodes.Select(n => RssMiB(n.Node.Process.Id)).ToList();
+            var rss = nodes.Select(n => ServingNodes.RssMiB(n.Node.Process.Id)).ToList();
             output.WriteLine($"{label}: converged in {took.Elapsed.TotalSeconds:F1} s; RSS MiB {string.Join(" ", rss.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}");
             await Task.WhenAll(peerNodes.Select(n => n.DisposeAsync().AsTask()));
             return rss;
@@ -126,7 +125,7 @@ internal sealed class ManyReposBenchmark : IBenchmark
         await using var aOwned = a;
         var b = await StartServingAsync(work.Sub($"{label}-b-home"), theirs, await SeedOfAsync(a, cancellationToken), cancellationToken);
         await using var bOwned = b;
-        await Poll.UntilAsync($"{label}: one remote per project", async ct => await RemotesAsync(a, ct) >= projects.Count, s_converge, cancellationToken, TimeSpan.FromMilliseconds(500));
+        await Poll.UntilAsync($"{label}: one remote per project", async ct => await ServingNodes.RemotesAsync(a, ct) >= projects.Count, s_converge, cancellationToken, TimeSpan.FromMilliseconds(500));
 
         var samples = new List<double>();
         for (var c = 0; c < commits; c++)
@@ -149,38 +148,13 @@ internal sealed class ManyReposBenchmark : IBenchmark
         return samples;
     }
 
-    /// <summary>Starts a node in <paramref name="home"/> with the first repository, then adds the others with <c>up PATH</c>.</summary>
-    private static async Task<NodeProcess> StartServingAsync(string home, List<TempRepository> repos, int? seed, CancellationToken cancellationToken)
-    {
-        List<string> up = [.. s_flags];
-        if (seed is { } port)
-        {
-            up.AddRange(["--peer", "127.0.0.1:" + I(port)]);
-        }
-
-        var node = NodeProcess.Start(repos[0].Path, up, home: home);
-        await node.WaitUntilUpAsync(cancellationToken);
-        foreach (var repo in repos.Skip(1))
-        {
-            var (code, _, stderr) = await node.RunAsync(["up", repo.Path], cancellationToken);
-            if (code != 0)
-            {
-                throw new InvalidOperationException($"up {repo.Path} exited {code}: {stderr}");
-            }
-        }
-
-        return node;
-    }
+    /// <summary>A node serving <paramref name="repos"/> from <paramref name="home"/>, seeded with <paramref name="seed"/> if given.</summary>
+    private static Task<NodeProcess> StartServingAsync(string home, List<TempRepository> repos, int? seed, CancellationToken cancellationToken) =>
+        ServingNodes.StartAsync(home, repos, seed is { } port ? [.. s_flags, "--peer", "127.0.0.1:" + I(port)] : s_flags, cancellationToken);
 
     /// <summary>The gossip port of <paramref name="node"/>, the seed every later node is given.</summary>
     private static async Task<int> SeedOfAsync(NodeProcess node, CancellationToken cancellationToken) =>
         (int)(await node.WaitUntilUpAsync(cancellationToken))["node"]!["gossipPort"]!;
-
-    private static async Task<int> RemotesAsync(NodeProcess node, CancellationToken cancellationToken)
-    {
-        var (code, stdout, _) = await node.RunAsync(["status", "--json", "--all"], cancellationToken);
-        return code != 0 ? 0 : JsonNode.Parse(stdout)!["peers"]!.AsArray().Sum(p => p!["remotes"]?.AsArray().Count ?? 0);
-    }
 
     /// <summary>Any <c>refs/remotes/*/main</c> at <paramref name="sha"/>, read from the files: no process per poll.</summary>
     private static bool HasTrackingRef(TempRepository clone, string sha)
@@ -204,10 +178,6 @@ internal sealed class ManyReposBenchmark : IBenchmark
 
     private static TempRepository Clone(TempFolder work, TempRepository project, string owner) =>
         work.Track(TempRepository.CloneOf(project, owner + "-" + Path.GetFileName(project.Path)));
-
-    private static double RssMiB(int pid) =>
-        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-            .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).Single();
 
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);

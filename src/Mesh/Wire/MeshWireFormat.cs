@@ -259,14 +259,14 @@ internal static class MeshWireFormat
         switch (message, key)
         {
             case (PingMessage m, 1): m.Seq = reader.ReadInt64(); break;
-            case (PingMessage m, 2): m.TargetId = ReadString(ref reader)!; break;
+            case (PingMessage m, 2): m.TargetId = reader.ReadString()!; break;
             case (PingMessage m, 3): m.Nonce = ReadBytes(ref reader); break;
             case (AckMessage m, 1): m.Seq = reader.ReadInt64(); break;
             case (AckMessage m, 2): m.Proof = ReadBytes(ref reader); break;
             case (AckMessage m, 3): m.SeenAddress = ReadBytes(ref reader); break;
             case (AckMessage m, 4): m.SeenPort = reader.ReadInt32(); break;
             case (PingReqMessage m, 1): m.Seq = reader.ReadInt64(); break;
-            case (PingReqMessage m, 2): m.TargetId = ReadString(ref reader)!; break;
+            case (PingReqMessage m, 2): m.TargetId = reader.ReadString()!; break;
             case (PingReqMessage m, 3): m.TargetAddress = ReadBytes(ref reader)!; break;
             case (PingReqMessage m, 4): m.TargetPort = reader.ReadInt32(); break;
             case (PushPullMessage m, 1): m.ExchangeId = reader.ReadInt64(); break;
@@ -311,10 +311,10 @@ internal static class MeshWireFormat
             switch (key)
             {
                 case 0: update.Kind = (UpdateKind)reader.ReadByte(); break;
-                case 1: update.NodeId = ReadString(ref reader)!; break;
+                case 1: update.NodeId = reader.ReadString()!; break;
                 case 2: update.Incarnation = reader.ReadInt64(); break;
-                case 3: update.From = ReadString(ref reader); break;
-                case 4: update.Name = ReadString(ref reader); break;
+                case 3: update.From = reader.ReadString(); break;
+                case 4: update.Name = reader.ReadString(); break;
                 case 5: update.Address = ReadBytes(ref reader); break;
                 case 6: update.Port = reader.ReadInt32(); break;
                 case 7: update.GitPort = reader.ReadInt32(); break;
@@ -353,10 +353,10 @@ internal static class MeshWireFormat
             {
                 switch (key)
                 {
-                    case 0: repo.RepoId = ReadString(ref reader)!; break;
-                    case 1: repo.Name = ReadString(ref reader)!; break;
-                    case 2: repo.Path = ReadString(ref reader)!; break;
-                    case 3: repo.RefsDigest = ReadString(ref reader)!; break;
+                    case 0: repo.RepoId = reader.ReadString()!; break;
+                    case 1: repo.Name = reader.ReadString()!; break;
+                    case 2: repo.Path = reader.ReadString()!; break;
+                    case 3: repo.RefsDigest = reader.ReadString()!; break;
                     case 4: repo.RefsVersion = reader.ReadInt64(); break;
                     default: Skip(ref reader, 0); break;
                 }
@@ -399,8 +399,6 @@ internal static class MeshWireFormat
                 break;
         }
     }
-
-    private static string? ReadString(ref MessagePackReader reader) => reader.ReadString();
 
     private static byte[]? ReadBytes(ref MessagePackReader reader) => reader.ReadBytes() is { } bytes ? bytes.ToArray() : null;
 }
