@@ -12,31 +12,32 @@ public static class DaemonProcesses
     /// <summary>
     /// The listening daemons whose base path is <paramref name="gitDirectory"/> or below it (a node home's
     /// <c>serve/</c>: pass the home, or the repository's git directory when the home is inside it), not their
-    /// per-connection children.
+    /// per-connection children. A child between its fork and its exec of <c>git daemon --serve</c> still shows the
+    /// listener's command line, so a match whose parent matches too is a connection, not a second daemon.
     /// </summary>
     public static List<Process> Serving(string gitDirectory)
     {
+        var matches = Pids().Where(pid => IsAlive(pid) && IsListener(CommandLine(pid), gitDirectory)).ToHashSet();
         var found = new List<Process>();
-        foreach (var pid in Pids())
+        foreach (var pid in matches.Where(pid => Parent(pid) is not { } parent || !matches.Contains(parent)))
         {
-            var argv = CommandLine(pid);
-            if (argv.Count > 1
-                && Path.GetFileName(argv[0]) == "git-daemon"
-                && !argv.Contains("--serve")
-                && argv.Any(a => a == $"--base-path={gitDirectory}" || a.StartsWith($"--base-path={gitDirectory}/", StringComparison.Ordinal)))
+            try
             {
-                try
-                {
-                    found.Add(Process.GetProcessById(pid));
-                }
-                catch (ArgumentException)
-                {
-                }
+                found.Add(Process.GetProcessById(pid));
+            }
+            catch (ArgumentException)
+            {
             }
         }
 
         return found;
     }
+
+    private static bool IsListener(List<string> argv, string gitDirectory) =>
+        argv.Count > 1
+        && Path.GetFileName(argv[0]) == "git-daemon"
+        && !argv.Contains("--serve")
+        && argv.Any(a => a == $"--base-path={gitDirectory}" || a.StartsWith($"--base-path={gitDirectory}/", StringComparison.Ordinal));
 
     /// <summary>Every live process whose command line names <paramref name="gitDirectory"/>: guards, daemons, connections.</summary>
     public static List<int> Mentioning(string gitDirectory) =>
