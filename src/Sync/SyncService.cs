@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 using PeerMesh.Mesh.Membership;
 using PeerMesh.Mesh.Text;
 using PeerMesh.Sync.Fetching;
+using PeerMesh.Mesh.SignedRefs;
 using PeerMesh.Sync.Remotes;
+using PeerMesh.Sync.SignedRefs;
 using PeerMesh.Sync.Status;
 using PeerMesh.Sync.Trust;
 using PeerMesh.Sync.Watching;
@@ -25,6 +27,8 @@ internal sealed class SyncService : IAsyncDisposable
     private readonly SyncOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly OwnStatementPublisher? _own;
+    private readonly StatementIntake? _intake;
     private int _state; // 0 new, 1 started, 2 stopped
 
     /// <param name="options">Validated here.</param>
@@ -35,6 +39,12 @@ internal sealed class SyncService : IAsyncDisposable
     /// <param name="timeProvider">All timers, delays and Polly.</param>
     /// <param name="loggerFactory">Logging.</param>
     /// <param name="observe">The fetch scheduler's known points (tests wait for them); called under its lock.</param>
+    /// <param name="author">
+    /// Signed refs (docs/ARCHITECTURE.md, "Signed refs and relaying"): the node signs its own branches whenever they move
+    /// and publishes the statement's (digest, sequence) as its refs version, and takes its peers' and relayed authors'
+    /// work only from verified statements. Null: neither (the refs digest is published as before, fetches write the
+    /// peer's branches as advertised).
+    /// </param>
     /// <exception cref="FormatException"><c>peermesh.trust</c> holds an invalid value (one-line message naming it).</exception>
     public SyncService(
         SyncOptions options,
@@ -44,7 +54,8 @@ internal sealed class SyncService : IAsyncDisposable
         ILocalRepoPublisher publisher,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
-        Action<FetchSchedulerEvent>? observe = null)
+        Action<FetchSchedulerEvent>? observe = null,
+        SignedRefsAuthor? author = null)
     {
         options.Validate();
         _options = options;
@@ -56,7 +67,25 @@ internal sealed class SyncService : IAsyncDisposable
         _remotes = new ManagedRemotes(GitDir, repoId, timeProvider, loggerFactory.CreateLogger<ManagedRemotes>(), options.MaxManagedRemotes);
         _pipelines = new FetchPipelines(options, timeProvider, loggerFactory.CreateLogger<FetchPipelines>());
         var trust = TrustConfig.ForRepository(GitDir, loggerFactory.CreateLogger<TrustConfig>());
-        var fetcher = new PeerFetcher(GitDir, options, timeProvider, loggerFactory.CreateLogger<PeerFetcher>());
+        if (author is not null)
+        {
+            _own = new OwnStatementPublisher(GitDir, repoId, author, publisher, timeProvider, loggerFactory.CreateLogger<OwnStatementPublisher>());
+            _intake = new StatementIntake(
+                GitDir,
+                repoId,
+                author.Identity.Id,
+                new StatementLedger(timeProvider),
+                (id, name) => _remotes.EnsureForAuthor(id, name, _scheduler!.Trust),
+                () => _scheduler!.Trust,
+                timeProvider,
+                loggerFactory.CreateLogger<StatementIntake>())
+            {
+                OwnHeard = _own.HeardBack,
+                HoldingsChanged = _own.Resign,
+            };
+        }
+
+        var fetcher = new PeerFetcher(GitDir, options, timeProvider, loggerFactory.CreateLogger<PeerFetcher>(), _intake);
         _scheduler = new FetchScheduler(
             options,
             repoId,
@@ -72,7 +101,7 @@ internal sealed class SyncService : IAsyncDisposable
         _watcher = new RefWatcher(
             GitDir,
             repoId,
-            publisher,
+            _own ?? publisher,
             options,
             timeProvider,
             loggerFactory.CreateLogger<RefWatcher>(),
@@ -101,6 +130,7 @@ internal sealed class SyncService : IAsyncDisposable
         }
 
         RemoveLocksLeftByACrash();
+        RestoreStatements();
         await _watcher.StartAsync(cancellationToken);
         await _scheduler.StartAsync(cancellationToken);
     }
@@ -171,5 +201,40 @@ internal sealed class SyncService : IAsyncDisposable
     }
 
     /// <summary>An immutable picture for <c>status</c>.</summary>
-    public SyncStatus GetStatus() => _scheduler.GetStatus(_watcher.CurrentDigest) with { RemoteCap = _remotes.Cap };
+    public SyncStatus GetStatus() => _scheduler.GetStatus(_watcher.CurrentDigest) with { RemoteCap = _remotes.Cap, SignedRefs = SignedRefsStatus() };
+
+    private SignedRefsStatus? SignedRefsStatus()
+    {
+        if (_own is null || _intake is null)
+        {
+            return null;
+        }
+
+        var statistics = _intake.Statistics;
+        return new SignedRefsStatus(
+            _own.Current is { } own ? new OwnStatementStatus(own.Sequence, own.SignedAt, own.Branches.Length, _own.Omitted) : null,
+            _intake.Authors,
+            _intake.Conflicts,
+            statistics.Accepted,
+            statistics.Rejections);
+    }
+
+    /// <summary>What was accepted before a restart is the floor after it (HOSTILE 53 across restarts).</summary>
+    private void RestoreStatements()
+    {
+        if (_intake is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var repo = new Repository(GitDir);
+            _intake.Restore(repo);
+        }
+        catch (Exception e) when (e is LibGit2SharpException or IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("could not read the stored signed refs statements: {Reason}", e.Message);
+        }
+    }
 }

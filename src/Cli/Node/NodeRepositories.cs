@@ -8,6 +8,7 @@ using PeerMesh.Mesh.Wire;
 using PeerMesh.Sync;
 using PeerMesh.Sync.LocalRepo;
 using PeerMesh.Sync.Serving;
+using PeerMesh.Sync.SignedRefs;
 
 namespace PeerMesh.Cli.Node;
 
@@ -42,6 +43,9 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<NodeRepositories>();
     }
+
+    /// <summary>Who signs the node's statements in every repository it serves (null: signed refs off, as before).</summary>
+    public SignedRefsAuthor? Author { get; init; }
 
     /// <summary>Called after each change with what the node now announces (the composition root tells mDNS).</summary>
     public Action<IReadOnlyList<RepoAnnouncement>>? Changed { get; set; }
@@ -215,7 +219,7 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
             // Owned by the ServedRepo returned below (disposed when the repository is removed or the node stops), and
             // disposed here when its start fails: the analyzer does not follow the ownership into the record.
 #pragma warning disable CA2000
-            sync = new SyncService(_syncOptions, repo.GitDirectory, repo.RepoId, _mesh, _mesh, _time, _loggers);
+            sync = new SyncService(_syncOptions, repo.GitDirectory, repo.RepoId, _mesh, _mesh, _time, _loggers, author: Author);
 #pragma warning restore CA2000
         }
         catch (FormatException e)

@@ -19,6 +19,7 @@ using PeerMesh.Sync;
 using PeerMesh.Sync.Health;
 using PeerMesh.Sync.LocalRepo;
 using PeerMesh.Sync.Serving;
+using PeerMesh.Sync.SignedRefs;
 
 namespace PeerMesh.Cli.Node;
 
@@ -86,7 +87,10 @@ internal sealed partial class NodeService : IHostedService
         var mesh = _mesh = CreateMesh(options);
         await mesh.StartAsync(cancellationToken);
 
-        var repos = _repos = new NodeRepositories(_home, new SyncOptions { FetchInterval = _settings.FetchInterval }, _daemon, mesh, _time, _loggers);
+        var repos = _repos = new NodeRepositories(_home, new SyncOptions { FetchInterval = _settings.FetchInterval }, _daemon, mesh, _time, _loggers)
+        {
+            Author = new SignedRefsAuthor(_identity, _settings.Name),
+        };
         await AddInitialAsync(repos, cancellationToken);
 
         var seeds = _seeds = new NodeSeeds(_settings.Peers, _home.Directory, mesh, _time, _loggers);

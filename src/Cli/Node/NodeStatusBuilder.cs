@@ -42,6 +42,7 @@ internal sealed class NodeStatusBuilder(
             // Pinning is per repository: a peer one of them does not trust is shown so.
             syncs.All(s => s.Status.IsTrusted(m.Id)),
             projects)).ToList();
+        peers = RelayStatusMapper.WithRelays(peers, [.. syncs.Select(s => (s.Repo.Entry.RepoId, s.Status.SignedRefs))], identity.Id);
         var mdnsStatus = mdns?.Status ?? MdnsStatus.Disabled;
         var statistics = mesh.Statistics;
         var drops = new Dictionary<string, long>(statistics.Drops, StringComparer.Ordinal);
@@ -63,7 +64,8 @@ internal sealed class NodeStatusBuilder(
                 RepositoryError(s.Repo),
                 PeerStatusMapper.RemoteCap(s.Status),
                 s.Repo.Entry.Path,
-                s.Repo.Repo.ShallowCut))],
+                s.Repo.Repo.ShallowCut,
+                RelayStatusMapper.Map(s.Status.SignedRefs)))],
             peers,
             DiscoveryStatusMapper.Map(mdnsStatus, members, settings.Peers, seeds.Status, time.GetUtcNow() - startedAt),
             new GossipInfo(statistics.DatagramsIn, statistics.DatagramsOut, drops, statistics.BytesIn, statistics.BytesOut));

@@ -61,6 +61,7 @@ internal static class StatusText
                 console.MarkupLineInterpolated($"  [yellow]matches no peer:[/] {LocalRepository.ShallowAdvice}");
             }
 
+            SignedRefs(repo, status.Peers, now, console);
             var peers = status.Peers.Where(p => ServesOrServed(p, repo.Id)).ToList();
             if (peers.Count == 0)
             {
@@ -96,6 +97,42 @@ internal static class StatusText
         {
             console.WriteLine();
             console.MarkupLineInterpolated($"[bold]also in the mesh[/], serving none of these projects: {string.Join(", ", others)}");
+        }
+    }
+
+    /// <summary>
+    /// "alice (offline, via bob, 12 min old)" for a peer whose work came through other nodes while it is not reachable;
+    /// else the name.
+    /// </summary>
+    public static string PeerName(PeerStatus peer, string repoId, DateTimeOffset now)
+    {
+        if (peer.Via is not { Count: > 0 } via || peer.State is "alive" or "suspect")
+        {
+            return peer.Name;
+        }
+
+        var statement = peer.Statement?.FirstOrDefault(s => s.Repo == repoId);
+        var age = statement is null ? "" : ", " + Old(now - statement.At);
+        return $"{peer.Name} (offline, via {string.Join(", ", via)}{age})";
+    }
+
+    /// <summary>
+    /// "signed refs: 3 branches shared; 1 not shared (max 512): wip (branch-cap)", then one line per refused copy:
+    /// "refused alice's work served by bob: bad-signature, 2 min ago; nothing written".
+    /// </summary>
+    private static void SignedRefs(RepoStatus repo, IReadOnlyList<PeerStatus> peers, DateTimeOffset now, IAnsiConsole console)
+    {
+        if (repo.SignedRefs is { NotShared.Count: > 0 } signed)
+        {
+            console.MarkupLineInterpolated($"  [yellow]{Plural.Count(signed.NotShared.Count, "branch", "branches")} not shared:[/] {string.Join(", ", signed.NotShared.Take(5))}");
+        }
+
+        foreach (var peer in peers.OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            foreach (var refused in peer.Refused?.Where(r => r.Repo == repo.Id) ?? [])
+            {
+                console.MarkupLineInterpolated($"  [red]refused[/] {Printable(refused.AuthorName)}'s work served by {Printable(peer.Name)}: {refused.Reason}, {Ago(now - refused.At)}; nothing written");
+            }
         }
     }
 
@@ -142,7 +179,7 @@ internal static class StatusText
         {
             var remote = peer.Remotes?.FirstOrDefault(r => r.Repo == repoId);
             table.AddRow(
-                new Markup($"{Escape(peer.Name)} [dim]{Short(peer.Id)}[/]"),
+                new Markup($"{Escape(PeerName(peer, repoId, now))} [dim]{Short(peer.Id)}[/]"),
                 State(peer.State),
                 new Text(string.Join(",", peer.FoundBy)),
                 new Text(Ago(now - peer.LastSeen)),
@@ -265,6 +302,9 @@ internal static class StatusText
         < 1024L * 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):F1} MiB"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):F1} GiB"),
     };
+
+    /// <summary>"12 min old": the age of a statement, said as <see cref="Ago"/> says elapsed time.</summary>
+    public static string Old(TimeSpan age) => age.TotalSeconds < 1 ? "0 s old" : Ago(age)[..^" ago".Length] + " old";
 
     public static string Ago(TimeSpan elapsed) => elapsed.TotalSeconds switch
     {

@@ -35,7 +35,7 @@ internal sealed partial class MeshNode
 
     /// <summary>
     /// Replaces the repositories this node serves (at most <c>MaxReposPerMember</c>, ids and paths unique). A repository
-    /// already served keeps its refs digest and version (they move through <see cref="PublishLocalRefs"/>) unless the
+    /// already served keeps its refs digest and version (they move through <see cref="PublishLocalRefs(string, string)"/>) unless the
     /// list brings a higher version; a new name or path is announced with a new refs version. Adding or removing a
     /// repository raises the set version, re-announces our alive and tells every member at once: gossip, and a direct
     /// datagram to each live member serving an added or removed repository.
@@ -175,6 +175,31 @@ internal sealed partial class MeshNode
             var statement = SignRepoStatement(UpdateKind.Repo, repo);
             _repoStatements[repoId] = statement;
             Disseminate([statement], alive: null);
+        }
+    }
+
+    public long PublishLocalRefs(string repoId, string refsDigest, long refsVersion)
+    {
+        lock (_lock)
+        {
+            var repo = _localRepos.Find(r => r.RepoId == repoId);
+            if (repo is null)
+            {
+                LogUnknownLocalRepo(repoId);
+                return refsVersion;
+            }
+
+            if (repo.RefsDigest == refsDigest)
+            {
+                return repo.RefsVersion;
+            }
+
+            repo.RefsDigest = refsDigest;
+            repo.RefsVersion = Math.Max(refsVersion, IncarnationMath.Next(repo.RefsVersion));
+            var statement = SignRepoStatement(UpdateKind.Repo, repo);
+            _repoStatements[repoId] = statement;
+            Disseminate([statement], alive: null);
+            return repo.RefsVersion;
         }
     }
 

@@ -33,32 +33,19 @@ internal sealed class StatementLedger
         var reason = StatementVerifier.Verify(statement, expectedAuthorId, expectedRepoId, _time.GetUtcNow());
         lock (_lock)
         {
-            _byRepo.TryGetValue(expectedRepoId, out var authors);
-            RefsStatement? held = null;
-            authors?.TryGetValue(statement.AuthorId, out held);
-            if (reason is null && held is not null)
+            var (outcome, held, refusal) = Decide(statement, expectedRepoId, pinned, reason);
+            if (outcome == AcceptOutcome.Unchanged)
             {
-                if (statement.Sequence == held.Sequence && statement.Digest == held.Digest)
-                {
-                    return new AcceptResult(AcceptOutcome.Unchanged, null, held, null);
-                }
-
-                reason = statement.Sequence < held.Sequence ? StatementRejection.Older
-                    : statement.Sequence == held.Sequence ? StatementRejection.Equivocation
-                    : null;
-            }
-            else if (reason is null && !pinned && (authors?.Count ?? 0) >= SignedRefsLimits.MaxAuthorsPerRepo)
-            {
-                reason = StatementRejection.AuthorCap;
+                return new AcceptResult(AcceptOutcome.Unchanged, null, held, null);
             }
 
-            if (reason is not null)
+            if (refusal is not null)
             {
-                Statistics.CountRejection(reason);
-                return AcceptResult.Rejected(reason, held);
+                Statistics.CountRejection(refusal);
+                return AcceptResult.Rejected(refusal, held);
             }
 
-            if (authors is null)
+            if (!_byRepo.TryGetValue(expectedRepoId, out var authors))
             {
                 authors = new Dictionary<string, RefsStatement>(StringComparer.Ordinal);
                 _byRepo.Add(expectedRepoId, authors);
@@ -68,6 +55,46 @@ internal sealed class StatementLedger
             Statistics.CountAccepted();
             return new AcceptResult(AcceptOutcome.Accepted, null, held, StatementDiff.Between(held, statement));
         }
+    }
+
+    /// <summary>
+    /// What <see cref="Offer"/> would answer now, without accepting or counting anything: a receiver checks before it
+    /// writes the refs a statement names, and offers it once they are written (so a failed write leaves the held
+    /// statement in force, and the same statement is taken again at the next fetch).
+    /// </summary>
+    public AcceptResult Check(RefsStatement statement, string expectedAuthorId, string expectedRepoId, bool pinned = false)
+    {
+        var reason = StatementVerifier.Verify(statement, expectedAuthorId, expectedRepoId, _time.GetUtcNow());
+        lock (_lock)
+        {
+            var (outcome, held, refusal) = Decide(statement, expectedRepoId, pinned, reason);
+            return refusal is not null ? AcceptResult.Rejected(refusal, held)
+                : new AcceptResult(outcome, null, held, outcome == AcceptOutcome.Accepted ? StatementDiff.Between(held, statement) : null);
+        }
+    }
+
+    private (AcceptOutcome Outcome, RefsStatement? Held, string? Refusal) Decide(RefsStatement statement, string repoId, bool pinned, string? reason)
+    {
+        _byRepo.TryGetValue(repoId, out var authors);
+        RefsStatement? held = null;
+        authors?.TryGetValue(statement.AuthorId, out held);
+        if (reason is null && held is not null)
+        {
+            if (statement.Sequence == held.Sequence && statement.Digest == held.Digest)
+            {
+                return (AcceptOutcome.Unchanged, held, null);
+            }
+
+            reason = statement.Sequence < held.Sequence ? StatementRejection.Older
+                : statement.Sequence == held.Sequence ? StatementRejection.Equivocation
+                : null;
+        }
+        else if (reason is null && !pinned && (authors?.Count ?? 0) >= SignedRefsLimits.MaxAuthorsPerRepo)
+        {
+            reason = StatementRejection.AuthorCap;
+        }
+
+        return (reason is null ? AcceptOutcome.Accepted : AcceptOutcome.Rejected, held, reason);
     }
 
     /// <summary>The statement accepted for the author in the repository, or null.</summary>

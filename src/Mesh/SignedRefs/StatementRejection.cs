@@ -72,4 +72,10 @@ internal static class StatementRejection
 
     /// <summary>A new author for a repository that already holds <see cref="SignedRefsLimits.MaxAuthorsPerRepo"/>.</summary>
     public const string AuthorCap = "author-cap";
+
+    /// <summary>The holder did not send a commit the statement names (an altered relay copy, or a relay still behind).</summary>
+    public const string MissingCommits = "missing-commits";
+
+    /// <summary>A named commit is present but its history is not (a parent, tree or blob missing): a truncated copy.</summary>
+    public const string Disconnected = "disconnected";
 }

@@ -45,7 +45,11 @@ internal static class LibGit2Fetch
     /// cannot be opened, <see cref="LockedFileException"/> when a ref is locked and <see cref="LibGit2SharpException"/>
     /// for any other failure, with libgit2's message, as LibGit2Sharp would.
     /// </summary>
-    public static IReadOnlyList<(string Name, ObjectId Id)> Download(string gitDir, string url, string refspec, FetchProgress progress)
+    public static IReadOnlyList<(string Name, ObjectId Id)> Download(string gitDir, string url, string refspec, FetchProgress progress) =>
+        Download(gitDir, url, [refspec], progress);
+
+    /// <summary>As <see cref="Download(string, string, string, FetchProgress)"/>, wanting what any of <paramref name="refspecs"/> matches.</summary>
+    public static IReadOnlyList<(string Name, ObjectId Id)> Download(string gitDir, string url, IReadOnlyList<string> refspecs, FetchProgress progress)
     {
         var native = s_native.Value;
         GitProtocolSubtransport.EnsureRegistered();
@@ -62,8 +66,8 @@ internal static class LibGit2Fetch
         var repository = IntPtr.Zero;
         var remote = IntPtr.Zero;
         var urlText = Marshal.StringToCoTaskMemUTF8(url);
-        var refspecText = Marshal.StringToCoTaskMemUTF8(refspec);
-        var refspecList = Marshal.AllocCoTaskMem(IntPtr.Size);
+        var refspecTexts = refspecs.Select(Marshal.StringToCoTaskMemUTF8).ToArray();
+        var refspecList = Marshal.AllocCoTaskMem(IntPtr.Size * Math.Max(1, refspecTexts.Length));
         try
         {
             if (native.RepositoryOpen(out repository, gitDir) < 0)
@@ -86,9 +90,13 @@ internal static class LibGit2Fetch
             options.UpdateFetchHead = 0;
             options.DownloadTags = DownloadTagsNone;
 
-            Marshal.WriteIntPtr(refspecList, refspecText);
-            var refspecs = new StrArray { Strings = refspecList, Count = 1 };
-            Check(native.RemoteDownload(remote, ref refspecs, ref options));
+            for (var i = 0; i < refspecTexts.Length; i++)
+            {
+                Marshal.WriteIntPtr(refspecList, i * IntPtr.Size, refspecTexts[i]);
+            }
+
+            var wanted = new StrArray { Strings = refspecList, Count = (nuint)refspecTexts.Length };
+            Check(native.RemoteDownload(remote, ref wanted, ref options));
 
             // Still connected: the transport keeps the advertisement.
             Check(native.RemoteLs(out var heads, out var count, remote));
@@ -118,7 +126,11 @@ internal static class LibGit2Fetch
             }
 
             Marshal.FreeCoTaskMem(refspecList);
-            Marshal.FreeCoTaskMem(refspecText);
+            foreach (var text in refspecTexts)
+            {
+                Marshal.FreeCoTaskMem(text);
+            }
+
             Marshal.FreeCoTaskMem(urlText);
             GC.KeepAlive(sideband);
             GC.KeepAlive(transfer);

@@ -5,6 +5,7 @@ using System.Text;
 using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Sync.Remotes;
+using PeerMesh.Sync.SignedRefs;
 using PeerMesh.Sync.Status;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
@@ -22,6 +23,9 @@ internal sealed partial class PeerFetcher : IPeerFetcher
 {
     private const int MaxErrorLength = 200;
 
+    /// <summary>What a fetch with signed refs also asks for: statements and relayed branches (no ref is written from it).</summary>
+    private const string SignedRefspec = "+refs/peermesh/*:refs/peermesh/*";
+
     /// <summary>New commits counted per updated branch, at most (the count is for a log line).</summary>
     private const int NewCommitsCap = 10_000;
 
@@ -30,9 +34,15 @@ internal sealed partial class PeerFetcher : IPeerFetcher
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, FetchProgress> _running = new(StringComparer.Ordinal);
+    private readonly StatementIntake? _intake;
 
-    public PeerFetcher(string gitDir, SyncOptions options, TimeProvider timeProvider, ILogger<PeerFetcher> logger)
+    /// <param name="intake">
+    /// Signed refs: when given, a fetch also downloads the peer's <c>refs/peermesh/*</c> and the intake writes every
+    /// author's refs from verified statements; a peer that signs nothing is written as before.
+    /// </param>
+    public PeerFetcher(string gitDir, SyncOptions options, TimeProvider timeProvider, ILogger<PeerFetcher> logger, StatementIntake? intake = null)
     {
+        _intake = intake;
         _gitDir = gitDir;
         _options = options;
         _timeProvider = timeProvider;
@@ -85,6 +95,7 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         // (no insteadOf); checked either way. Nothing else of the remote's config is used: the fetch is anonymous,
         // with our refspec (HOSTILE 48).
         string url;
+        string holderId;
         using (var config = OpenRepository())
         {
             // The repository's own config only, as ManagedRemotes reads it: a marker elsewhere makes nothing ours.
@@ -96,6 +107,7 @@ internal sealed partial class PeerFetcher : IPeerFetcher
             }
 
             url = candidate!;
+            holderId = nodeId;
         }
 
         using var progress = new FetchProgress(
@@ -112,15 +124,22 @@ internal sealed partial class PeerFetcher : IPeerFetcher
             IReadOnlyList<(string Name, ObjectId Id)> advertised;
             using (context.Enter())
             {
-                advertised = LibGit2Fetch.Download(_gitDir, url, ManagedRemotes.RefspecFor(remoteName), progress);
+                advertised = _intake is null
+                    ? LibGit2Fetch.Download(_gitDir, url, ManagedRemotes.RefspecFor(remoteName), progress)
+                    : LibGit2Fetch.Download(_gitDir, url, [ManagedRemotes.RefspecFor(remoteName), SignedRefspec], progress);
             }
 
             progress.TransferDone();
 
             // Opened once the pack is in, so it sees the new objects.
             using var repo = OpenRepository();
-            TrackingRefs.Write(repo, remoteName, advertised, progress, "peermesh: fetch " + remoteName);
-            return Outcome(repo, remoteName, progress);
+            var signed = _intake?.Take(repo, remoteName, holderId, advertised, cancellationToken);
+            if (signed is not { HolderBySignature: true })
+            {
+                TrackingRefs.Write(repo, remoteName, advertised, progress, "peermesh: fetch " + remoteName);
+            }
+
+            return Outcome(repo, remoteName, progress, signed);
         }
         catch (RepositoryNotFoundException e)
         {
@@ -136,13 +155,20 @@ internal sealed partial class PeerFetcher : IPeerFetcher
         }
     }
 
-    private FetchOutcome Outcome(Repository repo, string remoteName, FetchProgress progress)
+    private FetchOutcome Outcome(Repository repo, string remoteName, FetchProgress progress, IntakeResult? signed)
     {
         var updated = ImmutableArray.CreateBuilder<string>();
         var rewritten = ImmutableArray.CreateBuilder<string>();
         var prefix = $"refs/remotes/{remoteName}/";
-        foreach (var (name, oldId, newId) in progress.Updates)
+        foreach (var (name, oldId, newId) in progress.Updates.Concat(signed?.Updates ?? []))
         {
+            if (newId == ObjectId.Zero)
+            {
+                // Pruned: the author's newest statement no longer names it.
+                updated.Add(name);
+                continue;
+            }
+
             updated.Add(name);
             var count = NewCommits(repo, oldId, newId);
             if (count > 0)

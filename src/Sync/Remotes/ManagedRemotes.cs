@@ -143,6 +143,48 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
         }
     }
 
+    /// <summary>
+    /// The managed remote of an author whose signed work arrived through another node (the author may never have been
+    /// seen), made now when it has none: named from the author's signed display name as for a member, with our marker,
+    /// refspec, <c>tagOpt</c> and <c>skipFetchAll</c> and no URL (one locked config write). When the author is seen live,
+    /// <see cref="Reconcile"/> gives it its URL. Null at the cap (unless pinned) or when no name is free.
+    /// </summary>
+    public string? EnsureForAuthor(string nodeId, string signedName, TrustList? trust = null)
+    {
+        trust ??= TrustList.Everyone;
+        lock (_gate)
+        {
+            using var repo = new Repository(_gitDir);
+            var managed = ReadManaged(repo);
+            if (managed.FirstOrDefault(m => m.NodeId == nodeId) is { } existing)
+            {
+                return existing.Name;
+            }
+
+            if (managed.Length >= _maxRemotes && !trust.IsPinned)
+            {
+                return null;
+            }
+
+            var reserved = ReservedNames(repo);
+            var name = RemoteNames.Choose(signedName, nodeId, n => reserved.Contains(n) || IsTaken(repo, n));
+            if (name is null)
+            {
+                return null;
+            }
+
+            repo.Config.WithinTransaction(() =>
+            {
+                repo.Config.Set($"remote.{name}.{NodeKey}", nodeId, ConfigurationLevel.Local);
+                repo.Config.Set($"remote.{name}.fetch", RefspecFor(name), ConfigurationLevel.Local);
+                repo.Config.Set($"remote.{name}.tagOpt", "--no-tags", ConfigurationLevel.Local);
+                repo.Config.Set($"remote.{name}.skipFetchAll", true, ConfigurationLevel.Local);
+            });
+            LogAddedForAuthor(_logger, name, nodeId);
+            return name;
+        }
+    }
+
     /// <summary>Every managed remote in the repository's config.</summary>
     public ImmutableArray<ManagedRemote> List()
     {
@@ -381,6 +423,9 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
         _history[nodeId] = new UrlHistory(newUrl, currentUrl, now);
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "added remote {Name} for node {NodeId}, whose signed work came through another node")]
+    private static partial void LogAddedForAuthor(ILogger logger, string name, string nodeId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "added remote {Name} for node {NodeId} at {Url}")]
     private static partial void LogAdded(ILogger logger, string name, string nodeId, string url);

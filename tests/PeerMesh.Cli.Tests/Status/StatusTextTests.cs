@@ -67,6 +67,28 @@ public sealed class StatusTextTests
     }
 
     [Fact]
+    public void Render_AuthorOfflineWorkCameThroughARelay_NamedWithViaAndAgeAndTheRefusedCopyShown()
+    {
+        var status = KnownMesh() with
+        {
+            Repos = [new RepoStatus(RepoId, "shop", "git://198.18.0.1:9418/", "/", SignedRefs: new SignedRefsInfo(5, s_now, 2, ["wip/9 (branch-cap)"], 3, new Dictionary<string, long> { ["bad-signature"] = 1 }))],
+            Peers =
+            [
+                new PeerStatus("0123456789abcdef0123456789abcdef", "bob", "alive", "198.18.0.2:9419", s_now.AddSeconds(-2), ["mdns"], [],
+                    Refused: [new RelayConflictInfo(RepoId, "11112222333344445555666677778888", "dave", "bad-signature", s_now.AddMinutes(-3))]),
+                new PeerStatus("11112222333344445555666677778888", "dave", "offline", "", s_now.AddMinutes(-12), ["relay"], [], Serves: [RepoId],
+                    Via: ["bob"], Statement: [new StatementInfo(RepoId, 17, s_now.AddMinutes(-12))]),
+            ],
+        };
+
+        var text = Render(status);
+
+        Assert.Contains("dave (offline, via bob, 12 min old)", text, StringComparison.Ordinal);
+        Assert.Contains("refused dave's work served by bob: bad-signature, 3 min ago; nothing written", text, StringComparison.Ordinal);
+        Assert.Contains("1 branch not shared: wip/9 (branch-cap)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_FetchRunning_ShowsObjectsBytesAndRate()
     {
         // Wide enough that the cell is not wrapped.

@@ -144,6 +144,24 @@ public sealed class MeshNodeTests
     }
 
     [Fact]
+    public async Task PublishLocalRefs_GivenVersion_AnnouncedAsIsUnlessAtOrBelowTheHeldOne()
+    {
+        await using var cluster = MeshCluster.WithFakeTime(seed: 29);
+        var nodes = await cluster.AddJoinedNodesAsync(2);
+        nodes[0].SetLocalRepos([new RepoAnnouncement(RepoId, "project", "/project.git", "aa", 5_000_000_000_000)]);
+        nodes[1].SetLocalRepos([new RepoAnnouncement(RepoId, "project", "/project.git", "aa", 1)]);
+
+        var given = nodes[0].PublishLocalRefs(RepoId, "bb", 5_000_000_000_100);
+        var sameDigest = nodes[0].PublishLocalRefs(RepoId, "bb", 5_000_000_000_200);
+        var below = nodes[0].PublishLocalRefs(RepoId, "cc", 7);
+        Assert.NotNull(cluster.RunUntil(() => nodes[1].Current.Find(nodes[0].LocalId)?.FindRepo(RepoId)?.RefsDigest == "cc", TimeSpan.FromSeconds(10)));
+
+        Assert.Equal((5_000_000_000_100, 5_000_000_000_100, 5_000_000_000_101), (given, sameDigest, below));
+        var seen = nodes[1].Current.Find(nodes[0].LocalId)!.FindRepo(RepoId)!;
+        Assert.Equal(("cc", 5_000_000_000_101), (seen.RefsDigest, seen.RefsVersion));
+    }
+
+    [Fact]
     public async Task OfferCandidate_Seed_MemberFoundBySeedAndOthersByGossip()
     {
         await using var cluster = MeshCluster.WithFakeTime(seed: 23);

@@ -103,7 +103,7 @@ public sealed class StatementCodecTests : IDisposable
             .ToList();
 
         Assert.Equal(reasons.Count, reasons.Distinct(StringComparer.Ordinal).Count());
-        Assert.Equal(22, reasons.Count);
+        Assert.Equal(24, reasons.Count);
     }
 
     [Fact]

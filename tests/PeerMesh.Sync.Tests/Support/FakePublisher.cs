@@ -13,7 +13,23 @@ internal sealed class FakePublisher : ILocalRepoPublisher
 
     public ConcurrentQueue<(string RepoId, string Digest)> Published { get; } = new();
 
+    /// <summary>The versions given with each publication (0 for the overload without one), in order.</summary>
+    public ConcurrentQueue<long> Versions { get; } = new();
+
+    public long PublishLocalRefs(string repoId, string refsDigest, long refsVersion)
+    {
+        Versions.Enqueue(refsVersion);
+        Record(repoId, refsDigest);
+        return refsVersion;
+    }
+
     public void PublishLocalRefs(string repoId, string refsDigest)
+    {
+        Versions.Enqueue(0);
+        Record(repoId, refsDigest);
+    }
+
+    private void Record(string repoId, string refsDigest)
     {
         List<TaskCompletionSource> done;
         lock (_gate)

@@ -1,0 +1,14 @@
+namespace PeerMesh.Cli.Status;
+
+/// <summary>
+/// Signed refs in one served project: this node's own statement (<paramref name="Seq"/>, <paramref name="At"/>, how
+/// many branches it shares and which it leaves out at a cap), and the statements taken from peers and relays:
+/// accepted and refused (by reason) since start.
+/// </summary>
+internal sealed record SignedRefsInfo(
+    long? Seq,
+    DateTimeOffset? At,
+    int Shared,
+    IReadOnlyList<string> NotShared,
+    long Accepted,
+    IReadOnlyDictionary<string, long> Refused);

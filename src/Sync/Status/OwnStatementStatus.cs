@@ -1,0 +1,7 @@
+using System.Collections.Immutable;
+using PeerMesh.Mesh.SignedRefs;
+
+namespace PeerMesh.Sync.Status;
+
+/// <summary>This node's own statement: its sequence, when it was signed, how many branches it carries and which it leaves out.</summary>
+internal sealed record OwnStatementStatus(long Sequence, DateTimeOffset SignedAt, int Branches, ImmutableArray<OmittedBranch> Omitted);
