@@ -173,13 +173,7 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
                 return null;
             }
 
-            repo.Config.WithinTransaction(() =>
-            {
-                repo.Config.Set($"remote.{name}.{NodeKey}", nodeId, ConfigurationLevel.Local);
-                repo.Config.Set($"remote.{name}.fetch", RefspecFor(name), ConfigurationLevel.Local);
-                repo.Config.Set($"remote.{name}.tagOpt", "--no-tags", ConfigurationLevel.Local);
-                repo.Config.Set($"remote.{name}.skipFetchAll", true, ConfigurationLevel.Local);
-            });
+            Create(repo, name, nodeId, url: null);
             LogAddedForAuthor(_logger, name, nodeId);
             return name;
         }
@@ -275,11 +269,16 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
     /// leaves either no remote or a complete managed one, never a remote without its marker that would then look
     /// like the user's forever.
     /// </summary>
-    private static void Create(Repository repo, string name, string nodeId, string url) =>
+    /// <param name="url">Null for an author known only through a relay: completed by <see cref="Reconcile"/> once it is seen.</param>
+    private static void Create(Repository repo, string name, string nodeId, string? url) =>
         repo.Config.WithinTransaction(() =>
         {
             repo.Config.Set($"remote.{name}.{NodeKey}", nodeId, ConfigurationLevel.Local);
-            repo.Config.Set($"remote.{name}.url", url, ConfigurationLevel.Local);
+            if (url is not null)
+            {
+                repo.Config.Set($"remote.{name}.url", url, ConfigurationLevel.Local);
+            }
+
             repo.Config.Set($"remote.{name}.fetch", RefspecFor(name), ConfigurationLevel.Local);
             repo.Config.Set($"remote.{name}.tagOpt", "--no-tags", ConfigurationLevel.Local);
             repo.Config.Set($"remote.{name}.skipFetchAll", true, ConfigurationLevel.Local);
