@@ -120,7 +120,9 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
         var a = _mesh.Start(repoA, "alice", await LoopbackMesh.GossipPortAsync(b, Token));
         await a.WaitUntilUpAsync(Token);
         var (c, repoC) = await StartAsync("carol", b);
-        var carolPort = (int)(await c.WaitUntilUpAsync(Token))["serving"]!["port"]!;
+        var carolUp = await c.WaitUntilUpAsync(Token);
+        var carolPort = (int)carolUp["serving"]!["port"]!;
+        var carolId = (string)carolUp["node"]!["id"]!;
         foreach (var node in new[] { a, b, c })
         {
             await node.WaitForStatusAsync(s => AlivePeers(s).Count == 2, s_deadline, Token);
@@ -135,7 +137,8 @@ public sealed class LoopbackMeshTests : IAsyncDisposable
         var (fetchCode, fetchOut, fetchErr) = await PeerMeshCli.RunAsync(repoA.Path, ["fetch", "carol"], Token);
 
         Assert.Null(repoA.TryRevParse("refs/remotes/carol/main"));
-        Assert.Null(repoA.TryRevParse(carolCommit + "^{commit}"));
+        Assert.Null(repoA.TryRevParse(carolCommit + "^{commit}")); // not even relayed by bob, who holds carol's statement
+        Assert.DoesNotContain(carolId, repoA.Git("for-each-ref", "--format=%(refname)", "refs/peermesh/"), StringComparison.Ordinal);
         var remotes = repoA.Git("remote", "-v");
         Assert.DoesNotContain("carol", remotes, StringComparison.Ordinal);
         Assert.DoesNotContain($":{carolPort}/", remotes, StringComparison.Ordinal);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace PeerMesh.Mesh.SignedRefs;
@@ -7,17 +6,15 @@ namespace PeerMesh.Mesh.SignedRefs;
 /// <summary>
 /// A statement's digest is the git object id of the blob holding it (SHA-1 over <c>"blob &lt;size&gt;\0"</c> and the
 /// bytes), so a ref advertisement says which statement a holder has without fetching it. SHA-1 here is git's object
-/// naming, not the security of the scheme: whatever is fetched is checked by its Ed25519 signature.
+/// naming, not the security of the scheme: whatever is fetched is checked by its Ed25519 signature. Hashed by
+/// <see cref="GitSha1"/>, not the framework's (OpenSSL).
 /// </summary>
 internal static class StatementDigest
 {
     public static string Of(ReadOnlySpan<byte> encoded)
     {
         var header = Encoding.ASCII.GetBytes("blob " + encoded.Length.ToString(CultureInfo.InvariantCulture) + "\0");
-        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-        sha1.AppendData(header);
-        sha1.AppendData(encoded);
-        return Convert.ToHexStringLower(sha1.GetHashAndReset());
+        return Convert.ToHexStringLower(GitSha1.Hash(header, encoded));
     }
 
     /// <summary>40 lower-case hex characters.</summary>

@@ -23,9 +23,6 @@ internal sealed partial class PeerFetcher : IPeerFetcher
 {
     private const int MaxErrorLength = 200;
 
-    /// <summary>What a fetch with signed refs also asks for: statements and relayed branches (no ref is written from it).</summary>
-    private const string SignedRefspec = "+refs/peermesh/*:refs/peermesh/*";
-
     /// <summary>New commits counted per updated branch, at most (the count is for a log line).</summary>
     private const int NewCommitsCap = 10_000;
 
@@ -37,7 +34,8 @@ internal sealed partial class PeerFetcher : IPeerFetcher
     private readonly StatementIntake? _intake;
 
     /// <param name="intake">
-    /// Signed refs: when given, a fetch also downloads the peer's <c>refs/peermesh/*</c> and the intake writes every
+    /// Signed refs: when given, a fetch also downloads the peer's <c>refs/peermesh/*</c> (of trusted authors only, see
+    /// <see cref="StatementIntake.Refspecs"/>) and the intake writes every
     /// author's refs from verified statements; a peer that signs nothing is written as before.
     /// </param>
     public PeerFetcher(string gitDir, SyncOptions options, TimeProvider timeProvider, ILogger<PeerFetcher> logger, StatementIntake? intake = null)
@@ -126,7 +124,7 @@ internal sealed partial class PeerFetcher : IPeerFetcher
             {
                 advertised = _intake is null
                     ? LibGit2Fetch.Download(_gitDir, url, ManagedRemotes.RefspecFor(remoteName), progress)
-                    : LibGit2Fetch.Download(_gitDir, url, [ManagedRemotes.RefspecFor(remoteName), SignedRefspec], progress);
+                    : LibGit2Fetch.Download(_gitDir, url, [ManagedRemotes.RefspecFor(remoteName), .. _intake.Refspecs()], progress);
             }
 
             progress.TransferDone();

@@ -99,6 +99,19 @@ internal sealed partial class StatementIntake
         }
     }
 
+    /// <summary>
+    /// What a fetch asks a holder for of our namespace: every author's statements and relayed branches, or, with
+    /// <c>peermesh.trust</c> set, only the trusted authors'. An author left out never gets an object into this
+    /// repository, not through a relay either (nobody let in).
+    /// </summary>
+    public IReadOnlyList<string> Refspecs()
+    {
+        var trust = _trust();
+        return trust.IsPinned
+            ? [.. trust.NodeIds.Select(id => $"+{StatementRefs.Namespace}{id}/*:{StatementRefs.Namespace}{id}/*")]
+            : [$"+{StatementRefs.Namespace}*:{StatementRefs.Namespace}*"];
+    }
+
     /// <summary>At start: the statements stored in the repository are the floor (a replay of an older one stays refused).</summary>
     public void Restore(Repository repo)
     {
@@ -123,10 +136,14 @@ internal sealed partial class StatementIntake
     /// </summary>
     public IntakeResult Take(Repository repo, string holderRemote, string holderId, IReadOnlyList<(string Name, ObjectId Id)> advertised, CancellationToken cancellationToken)
     {
+        // An author left out by peermesh.trust is not read at all (not counted either: the user's choice, not the
+        // holder's fault); Refspecs kept its objects out already.
+        var trust = _trust();
         var statements = advertised
             .Select(a => (Author: StatementRefs.AuthorOf(a.Name), a.Id))
             .Where(a => a.Author is not null)
             .Select(a => (Author: a.Author!, a.Id))
+            .Where(a => a.Author == _selfId || trust.IsTrusted(a.Author))
             .DistinctBy(a => a.Author, StringComparer.Ordinal)
             .OrderBy(a => a.Author == holderId ? 0 : _ledger.Current(a.Author, _repoId) is not null ? 1 : 2)
             .ThenBy(a => a.Author, StringComparer.Ordinal)
@@ -148,7 +165,7 @@ internal sealed partial class StatementIntake
                 }
 
                 holderSigns |= author == holderId;
-                if (TakeOne(repo, holderRemote, holderId, author, id, updates, cancellationToken) is { } diff)
+                if (TakeOne(repo, holderRemote, holderId, author, id, trust, updates, cancellationToken) is { } diff)
                 {
                     accepted++;
                     moved |= !diff.IsEmpty;
@@ -185,6 +202,7 @@ internal sealed partial class StatementIntake
         string holderId,
         string author,
         ObjectId id,
+        TrustList trust,
         ImmutableArray<(string, ObjectId, ObjectId)>.Builder updates,
         CancellationToken cancellationToken)
     {
@@ -206,12 +224,6 @@ internal sealed partial class StatementIntake
         if (read.Statement is not { } statement)
         {
             return Refuse(holderId, author, digest, read.Problem ?? StoredStatement.NotABlob);
-        }
-
-        var trust = _trust();
-        if (!trust.IsTrusted(author))
-        {
-            return null;
         }
 
         var check = _ledger.Check(statement, author, _repoId, trust.IsPinned);

@@ -232,16 +232,31 @@ public sealed class StatementIntakeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Fetch_AuthorNotPinned_NothingWrittenNothingCounted()
+    public async Task Fetch_AuthorNotPinned_NothingFetchedNothingWrittenNothingCounted()
     {
         _trust = TrustList.Parse([PeerSetup.NodeId]);
         var main = AliceCommit(Setup.Peer.Head(), "alice main");
-        Serve(Sign("alice", ("main", main)), ("main", main));
+        var statement = Sign("alice", ("main", main));
+        Serve(statement, ("main", main));
 
         await FetchAsync();
 
         Assert.Null(Setup.Local.RefTarget("refs/remotes/alice/main"));
+        Assert.Null(Setup.Local.RefTarget(main + "^{commit}"));
+        Assert.Null(Setup.Local.RefTarget(statement.Digest + "^{blob}"));
         Assert.Equal((0L, 0L), (Intake.Statistics.Accepted, Intake.Statistics.TotalRejections));
+    }
+
+    [Fact]
+    public void Refspecs_TrustPinned_OnlyTheTrustedAuthorsNamespaces()
+    {
+        Assert.Equal(["+refs/peermesh/*:refs/peermesh/*"], Intake.Refspecs());
+
+        _trust = TrustList.Parse([Alice.ToUpperInvariant(), PeerSetup.NodeId]);
+
+        Assert.Equal(
+            [.. new[] { Alice, PeerSetup.NodeId }.Order(StringComparer.Ordinal).Select(id => $"+refs/peermesh/{id}/*:refs/peermesh/{id}/*")],
+            Intake.Refspecs());
     }
 
     [Fact]
