@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using PeerMesh.TestSupport;
 using PeerMesh.TestSupport.Git;
 using PeerMesh.TestSupport.Processes;
 using Xunit;
@@ -264,7 +267,7 @@ public sealed class NodeHomeTests : IAsyncDisposable
     {
         var shop = Clone(_shop, "bob-shop");
         var web = Clone(_web, "bob-web");
-        var node = Start(shop.Path, HomeB, [.. s_flags, "--name", "bob", "--peer", $"127.0.0.1:{await LoopbackMesh.GossipPortAsync(alice, Token)}"]);
+        var node = Start(shop.Path, HomeB, [.. s_flags, "--name", "bob", "--verbose", "--peer", $"127.0.0.1:{await LoopbackMesh.GossipPortAsync(alice, Token)}"]);
         await node.WaitUntilUpAsync(Token);
         await AddAsync(node, web);
         return (node, shop, web);
@@ -272,26 +275,21 @@ public sealed class NodeHomeTests : IAsyncDisposable
 
     /// <summary>
     /// `up` of another repository for a running node's home: returns at once, adding it to that node (the same process,
-    /// lock and daemon). The 5 s budget is for what the node does to add it: on this shared 2-core machine a
-    /// `dotnet peermesh.dll` start alone took up to 10 s under load, so the time of an `up` of the repository the node
-    /// serves already, just before, is taken off (the same client: start, opening the repository, the same requests;
-    /// `status` is no such baseline, its client is far lighter than `up`'s).
+    /// lock and daemon). The 5 s budget is for what the node does to add it, as the node measures it ("added in N ms",
+    /// logged when it serves the repository; the nodes here run with --verbose). The client's own start, a
+    /// `dotnet peermesh.dll`, took from 0.5 to 13 s on this shared 2-core machine under load, and an `up` of the served
+    /// repository just before as a baseline varied as much (2.5 s, then 13.5 s): nothing to hold the node to.
     /// </summary>
     private static async Task AddAsync(NodeProcess node, TempRepository repo)
     {
-        var baseline = Stopwatch.StartNew();
-        var again = await PeerMeshCli.RunAsync(node.RepoPath, ["up"], Token, home: node.Home);
-        baseline.Stop();
-        Assert.True(again.ExitCode == 0 && again.Stdout.Contains("is served already", StringComparison.Ordinal), $"up {node.RepoPath} again: exit {again.ExitCode}: {again.Stdout}{again.Stderr}");
-        var stopwatch = Stopwatch.StartNew();
         var (code, stdout, stderr) = await PeerMeshCli.RunAsync(repo.Path, ["up"], Token, home: node.Home);
-        stopwatch.Stop();
 
         Assert.True(code == 0, $"up {repo.Path}: exit {code}: {stderr}");
         Assert.StartsWith($"added {repo.Path} to the running node\n", stdout, StringComparison.Ordinal);
-        Assert.True(
-            stopwatch.Elapsed - baseline.Elapsed < TimeSpan.FromSeconds(5),
-            $"up of a second repository took {stopwatch.Elapsed}, an up of the served one {baseline.Elapsed}\n{node.Log}");
+        var added = new Regex($@"serving {Regex.Escape(repo.Path)} as '[^']+' \(added in (\d+) ms\)");
+        await Poll.UntilAsync("the node logs the repository it added", () => added.IsMatch(node.Log), s_deadline, Token);
+        var milliseconds = int.Parse(added.Match(node.Log).Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(milliseconds < 5000, $"the node took {milliseconds} ms to add {repo.Path}\n{node.Log}");
         Assert.Equal(node.Process.Id, LockHolder(node.Home));
         Assert.Single(DaemonProcesses.Serving(node.Home));
     }
