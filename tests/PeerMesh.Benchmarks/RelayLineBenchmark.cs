@@ -9,7 +9,7 @@ namespace PeerMesh.Benchmarks;
 /// on the node 1, 2, 3 and 4 hops away points at it, every hop a relay's fetch of verified work. Newcomer: with h1
 /// down, a node that never ran starts on h6 (next to h5) and holds h1's latest work; from `peermesh up` to the tracking
 /// ref, and the part of it before `status` answers (process start). Wall clock; needs root.
-/// Usage: relay-line [--rounds R] [--newcomers N] [--command "ARGV PREFIX"]
+/// Usage: relay-line [--rounds R] [--newcomers N] [--command "ARGV PREFIX"] [--verbose] [--logs DIR (each node's log kept there)]
 /// </summary>
 internal sealed class RelayLineBenchmark : IBenchmark
 {
@@ -20,7 +20,7 @@ internal sealed class RelayLineBenchmark : IBenchmark
     private static readonly int[] s_hops = [1, 2, 3, 4];
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(60);
-    private static readonly PeerMeshNodeOptions s_options = new() { EveryAddress = true };
+    private static PeerMeshNodeOptions s_options = new() { EveryAddress = true };
 
     public string Name => "relay-line";
 
@@ -30,6 +30,12 @@ internal sealed class RelayLineBenchmark : IBenchmark
     {
         var rounds = BenchmarkMath.Option(args, "--rounds", 20);
         var newcomers = BenchmarkMath.Option(args, "--newcomers", 3);
+        var logsIndex = Array.IndexOf(args, "--logs");
+        var logs = logsIndex >= 0 && logsIndex + 1 < args.Length ? args[logsIndex + 1] : null;
+        if (args.Contains("--verbose"))
+        {
+            s_options = s_options with { ExtraArgs = ["--verbose"] };
+        }
         var commandIndex = Array.IndexOf(args, "--command");
         IReadOnlyList<string>? command = commandIndex >= 0 && commandIndex + 1 < args.Length
             ? args[commandIndex + 1].Split(' ', StringSplitOptions.RemoveEmptyEntries)
@@ -123,6 +129,19 @@ internal sealed class RelayLineBenchmark : IBenchmark
         await output.WriteLineAsync();
 
         await MeasureNewcomersAsync(mesh, newcomers, output, cancellationToken);
+        if (logs is not null)
+        {
+            // Before the bed's teardown deletes them: each node's log, for where the time goes.
+            foreach (var host in mesh.Bed.Hosts)
+            {
+                var to = Path.Combine(logs, host.Name);
+                Directory.CreateDirectory(to);
+                foreach (var file in Directory.EnumerateFiles(host.LogDirectory))
+                {
+                    File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+                }
+            }
+        }
     }
 
     private static async Task MeasureNewcomersAsync(NetnsMesh mesh, int newcomers, TextWriter output, CancellationToken cancellationToken)
