@@ -66,6 +66,9 @@ internal sealed partial class StatementIntake
         _logger = logger;
     }
 
+    /// <summary>The connectivity check (<see cref="Connectivity.IsConnected"/>; a test counts what it is asked).</summary>
+    public Func<string, IReadOnlyCollection<string>, CancellationToken, bool> IsConnected { get; init; } = Connectivity.IsConnected;
+
     /// <summary>Counts of statements accepted and refused, by reason.</summary>
     public SignedRefsStatistics Statistics => _ledger.Statistics;
 
@@ -242,10 +245,15 @@ internal sealed partial class StatementIntake
             return Refuse(holderId, author, digest, StatementRejection.MissingCommits);
         }
 
+        // Only commits new to this author are asked of git: those its statement in force names were checked when it
+        // was taken and its refs keep them. A relay signs again after each fetch that moved someone's work, so the
+        // next hop mostly sees commits it holds; each check is a git process (most of a hop's time on a loaded host).
+        var held = _ledger.Current(author, _repoId)?.Branches.Select(b => b.CommitId).ToHashSet(StringComparer.Ordinal) ?? [];
+        var fresh = statement.Branches.Select(b => b.CommitId).Distinct(StringComparer.Ordinal).Where(c => !held.Contains(c)).ToList();
         bool connected;
         try
         {
-            connected = Connectivity.IsConnected(_gitDir, [.. statement.Branches.Select(b => b.CommitId).Distinct(StringComparer.Ordinal)], cancellationToken);
+            connected = fresh.Count == 0 || IsConnected(_gitDir, fresh, cancellationToken);
         }
         catch (Exception e) when (e is IOException or Win32Exception or InvalidOperationException)
         {

@@ -31,6 +31,24 @@ public sealed class NetnsTestBedTests
     }
 
     [Fact]
+    public async Task CreateAsync_LineOfThree_NeighboursPingAndMulticastEndsReachNothingOfEachOther()
+    {
+        var ct = await NetnsSkip.UnlessAvailableAsync();
+        await using var bed = await NetnsTestBed.CreateAsync(3, NetnsTestBedOptions.Line(3), ct);
+        var (a, b, c) = (bed.Hosts[0], bed.Hosts[1], bed.Hosts[2]);
+
+        Assert.Equal(["198.18.0.2", "198.18.1.2"], b.Interfaces.Select(n => n.Address.ToString()));
+        Assert.Equal(["eth0", "eth1"], b.Interfaces.Select(n => n.Name));
+        Assert.Equal("198.18.1.3", c.Address.ToString());
+        Assert.Equal(new PingResult(2, 2), await NetProbe.PingAsync(a, b.Address, 2, TimeSpan.FromMilliseconds(10), ct));
+        Assert.Equal(new PingResult(2, 2), await NetProbe.PingAsync(c, b.Interfaces[1].Address, 2, TimeSpan.FromMilliseconds(10), ct));
+        Assert.Equal(new PingResult(2, 0), await NetProbe.PingAsync(a, c.Address, 2, TimeSpan.FromMilliseconds(10), ct));
+        Assert.Equal(new PingResult(2, 0), await NetProbe.PingAsync(c, a.Address, 2, TimeSpan.FromMilliseconds(10), ct));
+        Assert.True(await NetProbe.MulticastReachesAsync(a, b, s_multicastWait, ct));
+        Assert.False(await NetProbe.MulticastReachesAsync(a, c, s_multicastWait, ct));
+    }
+
+    [Fact]
     public async Task CreateAsync_TwoHosts_MulticastCrossesTheBridge()
     {
         var ct = await NetnsSkip.UnlessAvailableAsync();

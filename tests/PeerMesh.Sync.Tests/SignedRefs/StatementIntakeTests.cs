@@ -22,6 +22,7 @@ public sealed class StatementIntakeTests : IAsyncLifetime
     private readonly TestIdentities _ids = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
     private readonly List<long> _ownHeard = [];
+    private readonly List<string[]> _connectivityAsked = [];
     private PeerSetup? _setup;
     private StatementIntake? _intake;
     private PeerFetcher? _fetcher;
@@ -232,6 +233,27 @@ public sealed class StatementIntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fetch_NewerStatementsNamingCommitsHeldBefore_OnlyTheNewCommitsCheckedForConnectivity()
+    {
+        var main = AliceCommit(Setup.Peer.Head(), "alice main");
+        Serve(Sign("alice", ("main", main)), ("main", main));
+        await FetchAsync();
+        var feature = AliceCommit(main, "alice feature");
+        Serve(Sign("alice", ("main", main), ("feature", feature)), ("main", main), ("feature", feature));
+        await FetchAsync();
+        var resigned = Sign("alice", ("main", main), ("feature", feature));
+        Serve(resigned, ("main", main), ("feature", feature));
+
+        await FetchAsync();
+
+        // The first statement's commit, then only the one the second added; the third names nothing new: no git run.
+        Assert.Equal([[main], [feature]], _connectivityAsked);
+        Assert.Equal(resigned.Digest, Setup.Local.RefTarget($"refs/peermesh/{Alice}/statement"));
+        Assert.Equal(feature, Setup.Local.RefTarget("refs/remotes/alice/feature"));
+        Assert.Equal(3, Intake.Statistics.Accepted);
+    }
+
+    [Fact]
     public async Task Fetch_AuthorNotPinned_NothingFetchedNothingWrittenNothingCounted()
     {
         _trust = TrustList.Parse([PeerSetup.NodeId]);
@@ -309,6 +331,11 @@ public sealed class StatementIntakeTests : IAsyncLifetime
         {
             OwnHeard = _ownHeard.Add,
             HoldingsChanged = () => _holdingsChanged++,
+            IsConnected = (gitDir, commits, ct) =>
+            {
+                _connectivityAsked.Add([.. commits]);
+                return Connectivity.IsConnected(gitDir, commits, ct);
+            },
         };
     }
 

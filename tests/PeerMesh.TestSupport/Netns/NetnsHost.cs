@@ -40,6 +40,12 @@ public sealed class NetnsHost
     /// </summary>
     public IPAddress Address { get; internal set; }
 
+    /// <summary>
+    /// Every cable of the host, eth0 first (its address as first made; <see cref="Address"/> follows address
+    /// changes). One unless the bed was made with <see cref="NetnsTestBedOptions.Links"/>.
+    /// </summary>
+    public IReadOnlyList<NetnsInterface> Interfaces { get; internal set; } = [];
+
     /// <summary>eth0's interface index inside the namespace.</summary>
     public int InterfaceIndex { get; internal set; }
 

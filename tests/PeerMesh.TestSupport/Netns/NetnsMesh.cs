@@ -34,11 +34,17 @@ public sealed class NetnsMesh : IAsyncDisposable
 
     /// <summary>As <see cref="CreateAsync(int, CancellationToken)"/>, with nodes run by <paramref name="command"/>
     /// (an argv prefix; null means `dotnet peermesh.dll`).</summary>
-    public static async Task<NetnsMesh> CreateAsync(int hostCount, IReadOnlyList<string>? command, CancellationToken cancellationToken)
+    public static Task<NetnsMesh> CreateAsync(int hostCount, IReadOnlyList<string>? command, CancellationToken cancellationToken) =>
+        CreateAsync(hostCount, new NetnsTestBedOptions(), command, cancellationToken);
+
+    /// <summary>As <see cref="CreateAsync(int, IReadOnlyList{string}?, CancellationToken)"/> on a bed made with
+    /// <paramref name="options"/> (e.g. <see cref="NetnsTestBedOptions.Line"/>).</summary>
+    public static async Task<NetnsMesh> CreateAsync(
+        int hostCount, NetnsTestBedOptions options, IReadOnlyList<string>? command, CancellationToken cancellationToken)
     {
         // Handed to the NetnsMesh, which disposes it; disposed here when the rest of the setup fails.
 #pragma warning disable CA2000
-        var bed = await NetnsTestBed.CreateAsync(hostCount, cancellationToken);
+        var bed = await NetnsTestBed.CreateAsync(hostCount, options, cancellationToken);
 #pragma warning restore CA2000
         try
         {

@@ -124,6 +124,11 @@ public sealed class NetnsTestBed : IAsyncDisposable
     /// </summary>
     public async Task PartitionAsync(IReadOnlyList<IReadOnlyList<NetnsHost>> groups, CancellationToken cancellationToken)
     {
+        if (_options.Links is not null)
+        {
+            throw new NotSupportedException("Partitions split the one link of a bed; this bed was made with links of its own.");
+        }
+
         var all = groups.SelectMany(g => g).ToList();
         if (all.Distinct().Count() != all.Count)
         {
@@ -352,6 +357,7 @@ public sealed class NetnsTestBed : IAsyncDisposable
     /// </summary>
     private async Task BuildAsync(int hostCount, CancellationToken cancellationToken)
     {
+        var links = CheckLinks(hostCount);
         Directory.CreateDirectory(WorkRoot);
         var hostNamespaces = Enumerable.Range(1, hostCount).Select(i => $"{RunId}-h{i}").ToList();
         // Listed before they exist: a half-made bed is removed by DisposeAsync (a missing namespace is skipped).
@@ -360,24 +366,36 @@ public sealed class NetnsTestBed : IAsyncDisposable
         for (var i = 1; i <= hostCount; i++)
         {
             var ns = hostNamespaces[i - 1];
-            var port = $"p{_rand}h{i}";
-            var address = IPAddress.Parse($"198.18.0.{i}");
+            var interfaces = Enumerable.Range(0, links.Count)
+                .Where(k => links[k].Contains(i))
+                .Select((k, j) => new NetnsInterface(
+                    $"eth{j}", IPAddress.Parse($"198.18.{k}.{i}"), j == 0 ? $"p{_rand}h{i}" : $"p{_rand}h{i}e{j}", k))
+                .ToList();
             var linkLocal = _options.FixedIpv6LinkLocal ? IPAddress.Parse($"fe80::{i:x}") : null;
-            var host = new NetnsHost(i, ns, port, _options.Ipv4 ? address : linkLocal!, Path.Combine(WorkRoot, $"h{i}")) { LinkLocalAddress = linkLocal };
+            var host = new NetnsHost(i, ns, interfaces[0].SwitchPort, _options.Ipv4 ? interfaces[0].Address : linkLocal!, Path.Combine(WorkRoot, $"h{i}"))
+            {
+                LinkLocalAddress = linkLocal,
+                Interfaces = interfaces,
+            };
             _hosts.Add(host);
-            List<string> commands = ["link set lo up", $"link add eth0 type veth peer name {port} netns {SwitchNamespace}"];
-            if (linkLocal is not null)
+            List<string> commands = ["link set lo up"];
+            foreach (var nic in interfaces)
             {
-                // Before the link is up, or the kernel has already made its own link-local address.
-                commands.Add("link set eth0 addrgenmode none");
+                commands.Add($"link add {nic.Name} type veth peer name {nic.SwitchPort} netns {SwitchNamespace}");
+                if (linkLocal is not null)
+                {
+                    // Before the link is up, or the kernel has already made its own link-local address.
+                    commands.Add($"link set {nic.Name} addrgenmode none");
+                }
+
+                if (_options.Ipv4)
+                {
+                    commands.Add($"addr add {nic.Address}/24 dev {nic.Name}");
+                }
+
+                commands.Add($"link set {nic.Name} up");
             }
 
-            if (_options.Ipv4)
-            {
-                commands.Add($"addr add {address}/24 dev eth0");
-            }
-
-            commands.Add("link set eth0 up");
             if (_options.Ipv4)
             {
                 commands.Add("route add 224.0.0.0/4 dev eth0");
@@ -396,16 +414,43 @@ public sealed class NetnsTestBed : IAsyncDisposable
             host.InterfaceIndex = int.Parse(line[..line.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        var bridges = Enumerable.Range(0, links.Count).Select(k => k == 0 ? Bridge : $"br{_rand}l{k}").ToList();
         await Ip.BatchAsync(
             SwitchNamespace,
             [
-                $"link add {Bridge} type bridge mcast_snooping 0",
-                $"link set {Bridge} up",
-                .. _hosts.SelectMany(h => new[] { $"link set {h.SwitchPort} master {Bridge}", $"link set {h.SwitchPort} up" }),
+                .. bridges.SelectMany(b => new[] { $"link add {b} type bridge mcast_snooping 0", $"link set {b} up" }),
+                .. _hosts.SelectMany(h => h.Interfaces).SelectMany(n => new[] { $"link set {n.SwitchPort} master {bridges[n.Link]}", $"link set {n.SwitchPort} up" }),
             ],
             force: false,
             cancellationToken);
         await WaitLinksReadyAsync(_hosts, cancellationToken);
+    }
+
+    /// <summary>The bed's links (one of all hosts unless the options list them), checked: every host on one at least.</summary>
+    private List<IReadOnlyList<int>> CheckLinks(int hostCount)
+    {
+        if (_options.Links is not { } links)
+        {
+            return [Enumerable.Range(1, hostCount).ToList()];
+        }
+
+        if (!_options.Ipv4 || _options.FixedIpv6LinkLocal)
+        {
+            throw new ArgumentException("A bed of several links is IPv4 only.", nameof(hostCount));
+        }
+
+        if (links.Count is 0 or > 255 || links.Any(l => l.Count == 0 || l.Distinct().Count() != l.Count || l.Any(i => i < 1 || i > hostCount)))
+        {
+            throw new ArgumentException($"Links must be 1 to 255 lists of distinct host numbers 1..{hostCount}.", nameof(hostCount));
+        }
+
+        var alone = Enumerable.Range(1, hostCount).Where(i => !links.Any(l => l.Contains(i))).ToList();
+        if (alone.Count > 0)
+        {
+            throw new ArgumentException($"Host(s) {string.Join(", ", alone)} on no link.", nameof(hostCount));
+        }
+
+        return [.. links];
     }
 
     /// <summary>
@@ -422,19 +467,23 @@ public sealed class NetnsTestBed : IAsyncDisposable
             async ct =>
             {
                 var ports = await Ip.TryRunAsync(ct, "-n", SwitchNamespace, "-d", "-o", "link", "show");
-                var eth0s = await Task.WhenAll(hosts.Select(h => Ip.TryRunAsync(ct, "-n", h.Namespace, "-o", "link", "show", "dev", "eth0")));
+                var nics = await Task.WhenAll(hosts.Select(h => Ip.TryRunAsync(ct, "-n", h.Namespace, "-o", "link", "show")));
                 notReady.Clear();
                 for (var i = 0; i < hosts.Count; i++)
                 {
-                    var port = ports.Stdout.Split('\n').FirstOrDefault(l => l.Contains($": {hosts[i].SwitchPort}@", StringComparison.Ordinal));
-                    if (port is null || !Carries(port) || !port.Contains("bridge_slave state forwarding", StringComparison.Ordinal))
+                    foreach (var nic in hosts[i].Interfaces)
                     {
-                        notReady.Add($"{hosts[i].SwitchPort}: {port}");
-                    }
+                        var port = ports.Stdout.Split('\n').FirstOrDefault(l => l.Contains($": {nic.SwitchPort}@", StringComparison.Ordinal));
+                        if (port is null || !Carries(port) || !port.Contains("bridge_slave state forwarding", StringComparison.Ordinal))
+                        {
+                            notReady.Add($"{nic.SwitchPort}: {port}");
+                        }
 
-                    if (!Carries(eth0s[i].Stdout))
-                    {
-                        notReady.Add($"{hosts[i].Name} eth0: {eth0s[i].Stdout}{eth0s[i].Stderr}");
+                        var own = nics[i].Stdout.Split('\n').FirstOrDefault(l => l.Contains($": {nic.Name}@", StringComparison.Ordinal));
+                        if (own is null || !Carries(own))
+                        {
+                            notReady.Add($"{hosts[i].Name} {nic.Name}: {own}{nics[i].Stderr}");
+                        }
                     }
                 }
 
