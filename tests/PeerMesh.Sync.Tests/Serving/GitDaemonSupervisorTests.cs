@@ -319,7 +319,7 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
         var supervisor = new GitDaemonSupervisor(options, StateDirectory, time, logger);
         var branches = ServedRefs.FileFor(StateDirectory, _repo.GitDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(branches)!);
-        File.WriteAllText(branches, "[uploadpack]\n\thideRefs = !refs/heads/\n\thideRefs = !HEAD\n");
+        await File.WriteAllTextAsync(branches, "[uploadpack]\n\thideRefs = !refs/heads/\n\thideRefs = !HEAD\n", Token);
         await supervisor.SetServedAsync(new Dictionary<string, string> { ["repo"] = _repo.GitDirectory }, Token);
         return supervisor;
     }

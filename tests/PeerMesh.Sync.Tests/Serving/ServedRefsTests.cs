@@ -44,7 +44,7 @@ public sealed class ServedRefsTests : IAsyncLifetime
         _repo.Git("branch", "-q", "-D", "gone", "stashed");
         _repo.Git("tag", "-a", "-m", "release notes nobody should read", "v1", _main);
         _tag = _repo.RevParse("v1");
-        _statement = GitCli.TryRun(_repo.Path, "a statement", null, "hash-object", "-w", "--stdin").Stdout.Trim();
+        _statement = GitCli.TryRun(_repo.Path, "a statement", (IReadOnlyDictionary<string, string>?)null, "hash-object", "-w", "--stdin").Stdout.Trim();
         _repo.Git("update-ref", $"refs/peermesh/{AuthorId}/statement", _statement);
 
         ServedRefs.WriteBranches(ServedRefs.FileFor(_home.Directory, _repo.GitDirectory), ["main"], headShared: true);
@@ -52,7 +52,11 @@ public sealed class ServedRefsTests : IAsyncLifetime
         await _home.StartAsync();
     }
 
-    public ValueTask DisposeAsync() => _home.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _home.DisposeAsync();
+        _repo?.Dispose(); // deleted with the home already; again for the analyzer
+    }
 
     [Theory]
     [InlineData("0")]
