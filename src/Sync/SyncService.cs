@@ -172,15 +172,32 @@ internal sealed class SyncService : IAsyncDisposable
         _scheduler.FetchNowAsync(remoteName, cancellationToken);
 
     /// <summary>
-    /// <c>peermesh forget NAME</c>: removes a managed remote and its tracking refs; refuses the user's own remotes.
-    /// A peer still online gets its remote back at its next announcement.
+    /// <c>peermesh forget NAME</c>: removes a managed remote and its tracking refs, and that node's signed work: its
+    /// statement in the ledger and its <c>refs/peermesh/ID/</c> (so it neither comes back from the stored statement
+    /// nor is relayed on); refuses the user's own remotes. A peer still online gets its remote back at its next
+    /// announcement, and its work with its next statement.
     /// </summary>
     public ForgetResult Forget(string remoteName)
     {
-        var result = _remotes.Forget(remoteName);
+        var result = _remotes.Forget(remoteName, out var nodeId);
         if (result == ForgetResult.Removed)
         {
             _scheduler.Remove(remoteName);
+            if (_intake is not null && nodeId is not null)
+            {
+                try
+                {
+                    using var repo = new Repository(GitDir);
+                    if (_intake.Forget(repo, nodeId) > 0)
+                    {
+                        _own?.Resign(); // what we hold changed: peers see a new version (and no longer the author's work)
+                    }
+                }
+                catch (Exception e) when (e is LibGit2SharpException or IOException or UnauthorizedAccessException)
+                {
+                    _logger.LogWarning("could not remove the signed work of {Remote}: {Reason}", remoteName, e.Message);
+                }
+            }
         }
 
         return result;
