@@ -45,6 +45,11 @@ internal sealed class SyncService : IAsyncDisposable
     /// work only from verified statements. Null: neither (the refs digest is published as before, fetches write the
     /// peer's branches as advertised).
     /// </param>
+    /// <param name="servedRefsFile">
+    /// Where the node's git daemon reads which branches of this repository it serves (<see cref="Serving.ServedRefs.FileFor"/>),
+    /// written at each signing; null: not written (with no file the daemon serves no branch of it). Used with
+    /// <paramref name="author"/> only.
+    /// </param>
     /// <exception cref="FormatException"><c>peermesh.trust</c> holds an invalid value (one-line message naming it).</exception>
     public SyncService(
         SyncOptions options,
@@ -55,7 +60,8 @@ internal sealed class SyncService : IAsyncDisposable
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         Action<FetchSchedulerEvent>? observe = null,
-        SignedRefsAuthor? author = null)
+        SignedRefsAuthor? author = null,
+        string? servedRefsFile = null)
     {
         options.Validate();
         _options = options;
@@ -69,7 +75,7 @@ internal sealed class SyncService : IAsyncDisposable
         var trust = TrustConfig.ForRepository(GitDir, loggerFactory.CreateLogger<TrustConfig>());
         if (author is not null)
         {
-            _own = new OwnStatementPublisher(GitDir, repoId, author, publisher, timeProvider, loggerFactory.CreateLogger<OwnStatementPublisher>());
+            _own = new OwnStatementPublisher(GitDir, repoId, author, publisher, timeProvider, loggerFactory.CreateLogger<OwnStatementPublisher>(), servedRefsFile);
             _intake = new StatementIntake(
                 GitDir,
                 repoId,
@@ -107,7 +113,13 @@ internal sealed class SyncService : IAsyncDisposable
             loggerFactory.CreateLogger<RefWatcher>(),
             _ => _scheduler.LocalBranchesMoved(),
             _scheduler.LocalRepositoryRead,
-            _scheduler.ConfigChanged);
+            ConfigChanged);
+    }
+
+    private void ConfigChanged()
+    {
+        _scheduler.ConfigChanged();
+        _own?.ConfigChanged();
     }
 
     /// <summary>The repository's git dir (where <c>refs/</c> and <c>config</c> are).</summary>
@@ -160,15 +172,32 @@ internal sealed class SyncService : IAsyncDisposable
         _scheduler.FetchNowAsync(remoteName, cancellationToken);
 
     /// <summary>
-    /// <c>peermesh forget NAME</c>: removes a managed remote and its tracking refs; refuses the user's own remotes.
-    /// A peer still online gets its remote back at its next announcement.
+    /// <c>peermesh forget NAME</c>: removes a managed remote and its tracking refs, and that node's signed work: its
+    /// statement in the ledger and its <c>refs/peermesh/ID/</c> (so it neither comes back from the stored statement
+    /// nor is relayed on); refuses the user's own remotes. A peer still online gets its remote back at its next
+    /// announcement, and its work with its next statement.
     /// </summary>
     public ForgetResult Forget(string remoteName)
     {
-        var result = _remotes.Forget(remoteName);
+        var result = _remotes.Forget(remoteName, out var nodeId);
         if (result == ForgetResult.Removed)
         {
             _scheduler.Remove(remoteName);
+            if (_intake is not null && nodeId is not null)
+            {
+                try
+                {
+                    using var repo = new Repository(GitDir);
+                    if (_intake.Forget(repo, nodeId) > 0)
+                    {
+                        _own?.Resign(); // what we hold changed: peers see a new version (and no longer the author's work)
+                    }
+                }
+                catch (Exception e) when (e is LibGit2SharpException or IOException or UnauthorizedAccessException)
+                {
+                    _logger.LogWarning("could not remove the signed work of {Remote}: {Reason}", remoteName, e.Message);
+                }
+            }
         }
 
         return result;
@@ -212,7 +241,13 @@ internal sealed class SyncService : IAsyncDisposable
 
         var statistics = _intake.Statistics;
         return new SignedRefsStatus(
-            _own.Current is { } own ? new OwnStatementStatus(own.Sequence, own.SignedAt, own.Branches.Length, _own.Omitted) : null,
+            _own.Current is { } own
+                ? new OwnStatementStatus(own.Sequence, own.SignedAt, own.Branches.Length, _own.Omitted)
+                {
+                    Shared = [.. own.Branches.Select(b => b.Name)],
+                    SharePatterns = [.. _own.Share?.Patterns ?? []],
+                }
+                : null,
             _intake.Authors,
             _intake.Conflicts,
             statistics.Accepted,

@@ -219,7 +219,8 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
             // Owned by the ServedRepo returned below (disposed when the repository is removed or the node stops), and
             // disposed here when its start fails: the analyzer does not follow the ownership into the record.
 #pragma warning disable CA2000
-            sync = new SyncService(_syncOptions, repo.GitDirectory, repo.RepoId, _mesh, _mesh, _time, _loggers, author: Author);
+            sync = new SyncService(_syncOptions, repo.GitDirectory, repo.RepoId, _mesh, _mesh, _time, _loggers, author: Author,
+                servedRefsFile: ServedRefs.FileFor(_home.Directory, repo.GitDirectory));
 #pragma warning restore CA2000
         }
         catch (FormatException e)

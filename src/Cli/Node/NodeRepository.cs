@@ -6,7 +6,7 @@ namespace PeerMesh.Cli.Node;
 internal static class NodeRepository
 {
     /// <summary>The repository containing <paramref name="path"/>.</summary>
-    /// <exception cref="CliException">Not a usable repository (missing, not a repository, bare, another user's): exit 2.</exception>
+    /// <exception cref="CliException">Not a usable repository (missing, not a repository, another user's): exit 2.</exception>
     public static LocalRepository Open(string path)
     {
         try

@@ -92,5 +92,9 @@ internal static class RelayStatusMapper
                 signed.Own?.Branches ?? 0,
                 [.. signed.Own?.Omitted.Select(o => $"{o.Name} ({o.Reason})") ?? []],
                 signed.Accepted,
-                signed.Rejections);
+                signed.Rejections)
+            {
+                SharedBranches = [.. signed.Own?.Shared ?? []],
+                SharePatterns = [.. signed.Own?.SharePatterns ?? []],
+            };
 }

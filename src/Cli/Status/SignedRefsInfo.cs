@@ -11,4 +11,11 @@ internal sealed record SignedRefsInfo(
     int Shared,
     IReadOnlyList<string> NotShared,
     long Accepted,
-    IReadOnlyDictionary<string, long> Refused);
+    IReadOnlyDictionary<string, long> Refused)
+{
+    /// <summary>The branches shared, by name: exactly what the node serves of this project besides <c>refs/peermesh/*</c>.</summary>
+    public IReadOnlyList<string> SharedBranches { get; init; } = [];
+
+    /// <summary>The <c>peermesh.share</c> patterns; empty when every branch is shared.</summary>
+    public IReadOnlyList<string> SharePatterns { get; init; } = [];
+}

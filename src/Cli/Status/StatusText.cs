@@ -122,6 +122,12 @@ internal static class StatusText
     /// </summary>
     private static void SignedRefs(RepoStatus repo, IReadOnlyList<PeerStatus> peers, DateTimeOffset now, IAnsiConsole console)
     {
+        if (repo.SignedRefs is { SharedBranches.Count: > 0 } sharing)
+        {
+            var rule = sharing.SharePatterns.Count > 0 ? $" (peermesh.share: {string.Join(", ", sharing.SharePatterns)})" : "";
+            console.MarkupLineInterpolated($"  shared: {string.Join(", ", sharing.SharedBranches.Take(8))}{(sharing.SharedBranches.Count > 8 ? ", ..." : "")}{rule}");
+        }
+
         if (repo.SignedRefs is { NotShared.Count: > 0 } signed)
         {
             console.MarkupLineInterpolated($"  [yellow]{Plural.Count(signed.NotShared.Count, "branch", "branches")} not shared:[/] {string.Join(", ", signed.NotShared.Take(5))}");

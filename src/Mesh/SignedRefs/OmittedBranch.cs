@@ -14,4 +14,7 @@ internal readonly record struct OmittedBranch(string Name, string Reason)
 
     /// <summary>It would take the statement beyond <see cref="SignedRefsLimits.MaxStatementBytes"/>.</summary>
     public const string SizeCap = "size-cap";
+
+    /// <summary>Kept to the author: no <c>peermesh.share</c> pattern matches it (the author's choice, not a cap).</summary>
+    public const string NotShared = "not in peermesh.share";
 }

@@ -4,7 +4,8 @@ namespace PeerMesh.Sync.LocalRepo;
 
 /// <summary>
 /// The repository a node serves, as found from a path: its work tree, its git directory and its
-/// repo id. Holds no open <see cref="Repository"/>; every user opens its own.
+/// repo id. Holds no open <see cref="Repository"/>; every user opens its own. A bare repository (an always-on relay,
+/// <c>git clone --bare</c> on an office box) has no work tree: its <see cref="WorkingDirectory"/> is its git directory.
 /// </summary>
 /// <param name="ShallowCut">A shallow clone whose repo id is its cut, matching no full clone (<see cref="RepoIdentity"/>).</param>
 public sealed record LocalRepository(string WorkingDirectory, string GitDirectory, string RepoId, string Name, bool ShallowCut = false)
@@ -34,14 +35,16 @@ public sealed record LocalRepository(string WorkingDirectory, string GitDirector
         try
         {
             using var repo = new Repository(gitDir);
-            if (repo.Info.IsBare)
+            var identity = RepoIdResolver.Resolve(repo);
+            var gitDirectory = Trim(repo.Info.Path);
+            var workDir = repo.Info.IsBare ? gitDirectory : Trim(repo.Info.WorkingDirectory);
+            var name = Path.GetFileName(workDir);
+            if (repo.Info.IsBare && name.EndsWith(".git", StringComparison.OrdinalIgnoreCase) && name.Length > 4)
             {
-                throw new RepositoryLookupException($"{Trim(gitDir)} is a bare repository; run peermesh in a repository with a work tree");
+                name = name[..^4];
             }
 
-            var identity = RepoIdResolver.Resolve(repo);
-            var workDir = Trim(repo.Info.WorkingDirectory);
-            return new LocalRepository(workDir, Trim(repo.Info.Path), identity.Id, Path.GetFileName(workDir), identity.ShallowCut);
+            return new LocalRepository(workDir, gitDirectory, identity.Id, name, identity.ShallowCut);
         }
         catch (RepositoryNotFoundException e)
         {

@@ -20,6 +20,9 @@ public sealed class PeerMeshConfig
         return From(repo.Config);
     }
 
+    /// <summary>The config of an open repository (all levels).</summary>
+    public static PeerMeshConfig Of(Repository repo) => From(repo.Config);
+
     /// <summary>The global and system levels only (no repository): a node's own settings, shared by all it serves.</summary>
     public static PeerMeshConfig ReadGlobal()
     {

@@ -14,7 +14,7 @@ namespace PeerMesh.Sync.Remotes;
 /// A managed remote is written in one locked config write and is invisible to <c>git fetch --all</c>,
 /// <c>git remote update</c> and maintenance's prefetch (<c>skipFetchAll</c>); it never takes a name the user's git
 /// gives a meaning to (<c>origin</c>, <c>upstream</c>, the push default). A peer that goes away keeps its remote and
-/// refs; only <see cref="Forget"/> removes one. Calls are serialised; each opens its own <see cref="Repository"/>.
+/// refs; only <see cref="Forget(string)"/> removes one. Calls are serialised; each opens its own <see cref="Repository"/>.
 /// </summary>
 internal sealed partial class ManagedRemotes : IManagedRemotes
 {
@@ -199,8 +199,12 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
     }
 
     /// <summary>Removes a managed remote and its tracking refs; refuses a remote the user made.</summary>
-    public ForgetResult Forget(string name)
+    public ForgetResult Forget(string name) => Forget(name, out _);
+
+    /// <summary>As <see cref="Forget(string)"/>, saying whose remote it was (the node id, when removed).</summary>
+    public ForgetResult Forget(string name, out string? forgottenNodeId)
     {
+        forgottenNodeId = null;
         lock (_gate)
         {
             using var repo = new Repository(_gitDir);
@@ -239,6 +243,7 @@ internal sealed partial class ManagedRemotes : IManagedRemotes
 
             _history.Remove(nodeId);
             _conflicts.Remove(nodeId);
+            forgottenNodeId = nodeId;
             LogForgotten(_logger, name, nodeId);
             return ForgetResult.Removed;
         }

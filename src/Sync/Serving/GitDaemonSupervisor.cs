@@ -52,7 +52,12 @@ public sealed partial class GitDaemonSupervisor : IAsyncDisposable
         _basePath = served.BasePath;
         _pidFile = Path.Combine(Path.GetFullPath(homeDirectory), PidFileName);
         _arguments = port => DaemonArguments.BuildForHome(_options, _basePath, port, _pidFile);
-        _environment = AccessHook.Environment(served.BasePath, served.ListFile);
+        _environment = new Dictionary<string, string>(AccessHook.Environment(served.BasePath, served.ListFile)
+            .Concat(ServedRefs.Environment(homeDirectory)))
+        {
+            // Our command-line config only: the node's own environment could carry anybody's.
+            ["GIT_CONFIG_PARAMETERS"] = "",
+        };
         _time = time;
         _logger = logger;
         _status = new ServingStatus(false, 0, 0, null);

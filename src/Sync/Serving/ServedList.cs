@@ -18,8 +18,11 @@ internal sealed class ServedList
 
     private IReadOnlyDictionary<string, string> _current = new Dictionary<string, string>(ServedName.Comparer);
 
+    private readonly string _homeDirectory;
+
     public ServedList(string homeDirectory)
     {
+        _homeDirectory = homeDirectory;
         BasePath = Path.Combine(homeDirectory, "serve");
         ListFile = Path.Combine(homeDirectory, "serve.list");
     }
@@ -101,6 +104,8 @@ internal sealed class ServedList
             File.CreateSymbolicLink(link, directory);
         }
 
+        // Which refs each one serves, before the list allows it (until then it would serve no branch: fail closed).
+        ServedRefs.WriteInclude(_homeDirectory, served.Values);
         WriteList(served);
         _current = served;
         foreach (var entry in new DirectoryInfo(BasePath).EnumerateFileSystemInfos())

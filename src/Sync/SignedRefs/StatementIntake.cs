@@ -3,6 +3,7 @@ using System.ComponentModel;
 using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Mesh.SignedRefs;
+using PeerMesh.Mesh.Wire;
 using PeerMesh.Sync.Trust;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
@@ -113,6 +114,41 @@ internal sealed partial class StatementIntake
         return trust.IsPinned
             ? [.. trust.NodeIds.Select(id => $"+{StatementRefs.Namespace}{id}/*:{StatementRefs.Namespace}{id}/*")]
             : [$"+{StatementRefs.Namespace}*:{StatementRefs.Namespace}*"];
+    }
+
+    /// <summary>
+    /// <c>peermesh forget</c> of <paramref name="authorId"/>'s remote: its statement leaves the ledger, its namespace
+    /// <c>refs/peermesh/ID/</c> (statement and relay copies) leaves the repository, and what was recorded about it
+    /// (status, refused copies) goes, so its work does not come back from the stored statement at the next start, and
+    /// this node stops relaying it. A later statement of it, from anyone, is taken as a first one. Returns how many refs
+    /// were removed. Our own namespace is never removed.
+    /// </summary>
+    public int Forget(Repository repo, string authorId)
+    {
+        authorId = authorId.ToLowerInvariant();
+        if (authorId == _selfId || !WireValidation.IsNodeId(authorId))
+        {
+            return 0;
+        }
+
+        lock (_gate)
+        {
+            _ledger.Forget(authorId, _repoId);
+            _authors.Remove(authorId);
+            foreach (var key in _refused.Keys.Where(k => k.Author == authorId).ToList())
+            {
+                _refused.Remove(key);
+            }
+
+            var prefix = StatementRefs.Namespace + authorId + "/";
+            var stale = repo.Refs.Where(r => r.CanonicalName.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            foreach (var reference in stale)
+            {
+                repo.Refs.Remove(Guarded(reference.CanonicalName));
+            }
+
+            return stale.Count;
+        }
     }
 
     /// <summary>At start: the statements stored in the repository are the floor (a replay of an older one stays refused).</summary>

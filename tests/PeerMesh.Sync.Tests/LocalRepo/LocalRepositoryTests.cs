@@ -140,13 +140,15 @@ public sealed class LocalRepositoryTests
     }
 
     [Fact]
-    public void Open_BareRepository_Throws()
+    public void Open_BareRepository_ServedWithItsGitDirectoryAsItsPath()
     {
         using var repo = TempRepository.Create();
-        var bare = Path.Combine(repo.Root, "bare.git");
+        var bare = Path.Combine(repo.Root, "relay.git");
         GitCli.Run(repo.Root, "clone", "-q", "--bare", repo.Path, bare);
 
-        var error = Assert.Throws<RepositoryLookupException>(() => LocalRepository.Open(bare));
-        Assert.Contains("bare repository", error.Message, StringComparison.Ordinal);
+        var opened = LocalRepository.Open(bare);
+
+        Assert.Equal((bare, bare, "relay"), (opened.WorkingDirectory, opened.GitDirectory, opened.Name));
+        Assert.Equal(LocalRepository.Open(repo.Path).RepoId, opened.RepoId);
     }
 }

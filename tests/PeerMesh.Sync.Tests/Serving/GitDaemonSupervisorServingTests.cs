@@ -56,7 +56,7 @@ public sealed class GitDaemonSupervisorServingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SetServedAsync_RepositoryRemoved_NextCloneRefusedAtOnceAndClonesInFlightComplete()
+    public async Task SetServedAsync_RepositoryRemoved_NextCloneRefusedAtOnceOthersInFlightCompleteItsOwnGetNoPack()
     {
         var shop = _home.NewRepository("shop", commits: 2);
         var web = _home.NewRepository("web", commits: 2);
@@ -74,8 +74,9 @@ public sealed class GitDaemonSupervisorServingTests : IAsyncLifetime
         Assert.Contains("access denied or repository not exported", refused.Stderr, StringComparison.Ordinal);
         Assert.Equal(web.Head(), _home.CloneHead("web"));
         Assert.Equal((web.Head(), true), await webInFlight.CompleteAsync(Token).WaitAsync(s_deadline, Token));
-        // Removal refuses new requests; what was asked before runs to its end.
-        Assert.Equal((shop.Head(), true), await shopInFlight.CompleteAsync(Token).WaitAsync(s_deadline, Token));
+        // Removal refuses new requests, and a pack of it even to a client that had its advertisement before: the pack
+        // hook serves only what the daemon advertises now, and a repository no longer served has no branch served.
+        Assert.Equal((shop.Head(), false), await shopInFlight.CompleteAsync(Token).WaitAsync(s_deadline, Token));
         Assert.Equal(daemon, _home.Supervisor.CurrentProcess!.DaemonId);
         Assert.Equal(["web"], _home.Supervisor.Served.Select(s => s.Name));
         Assert.False(Path.Exists(Path.Combine(_home.ServeFolder, "shop")));

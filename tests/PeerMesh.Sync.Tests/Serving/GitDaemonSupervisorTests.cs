@@ -317,6 +317,9 @@ public sealed class GitDaemonSupervisorTests : IAsyncLifetime
     private async Task<GitDaemonSupervisor> CreateAsync(GitDaemonOptions options, TimeProvider time, ILogger<GitDaemonSupervisor> logger)
     {
         var supervisor = new GitDaemonSupervisor(options, StateDirectory, time, logger);
+        var branches = ServedRefs.FileFor(StateDirectory, _repo.GitDirectory);
+        Directory.CreateDirectory(Path.GetDirectoryName(branches)!);
+        await File.WriteAllTextAsync(branches, "[uploadpack]\n\thideRefs = !refs/heads/\n\thideRefs = !HEAD\n", Token);
         await supervisor.SetServedAsync(new Dictionary<string, string> { ["repo"] = _repo.GitDirectory }, Token);
         return supervisor;
     }

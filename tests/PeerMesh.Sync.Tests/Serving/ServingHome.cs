@@ -56,8 +56,24 @@ internal sealed class ServingHome : IAsyncDisposable
 
     public Task StartAsync() => Supervisor.StartAsync(Token);
 
-    public Task ServeAsync(params (string Name, string GitDirectory)[] served) =>
-        Supervisor.SetServedAsync(served.ToDictionary(s => s.Name, s => s.GitDirectory), Token);
+    /// <summary>Serves the repositories with every branch shared (as a node's Sync would say with no <c>peermesh.share</c>).</summary>
+    public Task ServeAsync(params (string Name, string GitDirectory)[] served)
+    {
+        foreach (var (_, gitDirectory) in served)
+        {
+            ShareAll(gitDirectory);
+        }
+
+        return Supervisor.SetServedAsync(served.ToDictionary(s => s.Name, s => s.GitDirectory), Token);
+    }
+
+    /// <summary>The daemon advertises every branch of the repository and HEAD (what a Sync writes when all are shared).</summary>
+    public void ShareAll(string gitDirectory)
+    {
+        var file = ServedRefs.FileFor(Directory, gitDirectory);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, "[uploadpack]\n\thideRefs = !refs/heads/\n\thideRefs = !HEAD\n");
+    }
 
     public string Url(string name) => $"git://127.0.0.1:{Port}/{name}";
 

@@ -131,6 +131,39 @@ public sealed class StatementIntakeTests : IAsyncLifetime
         Assert.Equal(1, restarted.Statistics.RejectionsFor(StatementRejection.Older));
     }
 
+    [Fact]
+    public async Task Forget_AuthorHeld_StatementCopiesAndLedgerEntryGoneNotBackAfterARestart()
+    {
+        var first = AliceCommit(Setup.Peer.Head(), "alice first");
+        var second = AliceCommit(first, "alice second");
+        var older = Sign("alice", ("main", first));
+        var newer = Sign("alice", ("main", second));
+        Serve(newer, ("main", second));
+        await FetchAsync();
+
+        int removed;
+        using (var repo = new Repository(Setup.Local.GitDir))
+        {
+            removed = Intake.Forget(repo, Alice);
+        }
+
+        Assert.Equal(2, removed); // the statement and the relay copy of main
+        Assert.DoesNotContain($"refs/peermesh/{Alice}/", Setup.Local.AllRefs(), StringComparison.Ordinal);
+        Assert.Empty(Intake.Authors);
+        var restarted = NewIntake();
+        using (var repo = new Repository(Setup.Local.GitDir))
+        {
+            restarted.Restore(repo);
+        }
+
+        Assert.Empty(restarted.Authors);
+        // Forgotten means forgotten: her next statement from anyone is a first one, even one older than what was held.
+        Serve(older, ("main", first));
+        await FetchAsync();
+        Assert.Equal(older.Digest, Setup.Local.RefTarget($"refs/peermesh/{Alice}/statement"));
+        Assert.Equal(0, Intake.Statistics.RejectionsFor(StatementRejection.Older));
+    }
+
     public static TheoryData<string> Forgeries => ["copy-moved", "statement-altered", "resigned-by-relay"];
 
     [Theory]

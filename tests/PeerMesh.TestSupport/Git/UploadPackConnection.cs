@@ -75,8 +75,10 @@ public sealed class UploadPackConnection : IDisposable
     /// Finishes the clone: reads the advertisement, wants the first ref's commit, and receives the pack to its end.
     /// Returns that commit and whether the pack arrived whole (its header, and its trailing SHA-1 of everything before).
     /// </summary>
+    /// <param name="want">The object to ask for instead (advertised or not: a raw client asks for anything).</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
     /// <exception cref="SocketException">The connection was cut.</exception>
-    public async Task<(string Commit, bool PackComplete)> CompleteAsync(CancellationToken cancellationToken)
+    public async Task<(string Commit, bool PackComplete)> CompleteAsync(CancellationToken cancellationToken, string? want = null)
     {
         string? first = null;
         while (await ReadLineAsync(cancellationToken) is { } line)
@@ -84,17 +86,20 @@ public sealed class UploadPackConnection : IDisposable
             first ??= line[..40];
         }
 
-        if (first is null)
-        {
-            throw new InvalidOperationException("no refs advertised");
-        }
-
+        first = want ?? first ?? throw new InvalidOperationException("no refs advertised");
         await SendLineAsync($"want {first}\n", cancellationToken);
         await _socket.SendAsync("0000"u8.ToArray(), cancellationToken);
         await SendLineAsync("done\n", cancellationToken);
-        if (await ReadLineAsync(cancellationToken) != "NAK\n")
+        try
         {
-            return (first, false);
+            if (await ReadLineAsync(cancellationToken) != "NAK\n")
+            {
+                return (first, false);
+            }
+        }
+        catch (InvalidOperationException) when (want is not null)
+        {
+            return (first, false); // the server hung up instead of answering: refused
         }
 
         // The pack runs to the end of the connection.

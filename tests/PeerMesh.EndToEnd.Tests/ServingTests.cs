@@ -1,0 +1,73 @@
+using System.Text.Json.Nodes;
+using PeerMesh.TestSupport.Git;
+using PeerMesh.TestSupport.Processes;
+using Xunit;
+
+namespace PeerMesh.EndToEnd.Tests;
+
+/// <summary>
+/// What a node serves (issue 14), with real <c>peermesh up</c> processes on loopback: its shared branches
+/// (<c>peermesh.share</c>) and <c>refs/peermesh/*</c>; a WIP branch, remote-tracking refs and tags are neither
+/// advertised nor fetchable by id under protocol v0 or v2, while the shared branch syncs to a peer as before.
+/// </summary>
+public sealed class ServingTests : IAsyncDisposable
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
+    private readonly LoopbackMesh _mesh = new();
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public ValueTask DisposeAsync() => _mesh.DisposeAsync();
+
+    [Fact]
+    public async Task Up_PeerMeshShareMain_OnlyMainAndStatementsServedAndMainSyncsToAPeer()
+    {
+        var repoA = _mesh.Clone("alice");
+        repoA.Git("config", "--add", "peermesh.share", "main");
+        var wip = repoA.Commit("alice's private work", branch: "wip");
+        repoA.Git("checkout", "-q", "main");
+        repoA.Git("tag", "-a", "-m", "a private tag", "v1", "main");
+        var tag = repoA.RevParse("v1");
+        var originOnly = repoA.Git("commit-tree", "main^{tree}", "-p", "main", "-m", "only on origin").Trim();
+        repoA.Git("update-ref", "refs/remotes/origin/only", originOnly);
+        var a = _mesh.Start(repoA, "alice");
+        var up = await a.WaitUntilUpAsync(Token);
+        var aliceId = (string)up["node"]!["id"]!;
+        var url = (string)up["repos"]![0]!["url"]!;
+        var status = await a.WaitForStatusAsync(s => Signed(s)?["sharedBranches"]?.AsArray().Count == 1, s_deadline, Token);
+
+        Assert.Equal(["main"], Signed(status)!["sharedBranches"]!.AsArray().Select(b => (string)b!));
+        Assert.Contains("wip (not in peermesh.share)", Signed(status)!["notShared"]!.AsArray().Select(b => (string)b!));
+        var (_, table, _) = await a.RunAsync(["status"], Token);
+        Assert.Contains("shared: main (peermesh.share: main)", table, StringComparison.Ordinal);
+        foreach (var version in new[] { "0", "2" })
+        {
+            var listed = GitCli.Run(repoA.Root, "-c", $"protocol.version={version}", "ls-remote", url)
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => line.Split('\t')[1])
+                .ToList();
+            Assert.Equal(["HEAD", "refs/heads/main", $"refs/peermesh/{aliceId}/statement"], listed);
+            foreach (var id in new[] { wip, originOnly, tag })
+            {
+                var client = Path.Combine(repoA.Root, $"client-{version}-{id[..8]}");
+                GitCli.Run(repoA.Root, "init", "-q", client);
+                Assert.NotEqual(0, GitCli.TryRun(client, "-c", $"protocol.version={version}", "fetch", "-q", url, id).ExitCode);
+                Assert.NotEqual(0, GitCli.TryRun(client, "cat-file", "-e", id).ExitCode);
+            }
+        }
+
+        var clone = Path.Combine(repoA.Root, "stock-clone");
+        GitCli.Run(repoA.Root, "clone", "-q", url, clone);
+        Assert.Equal(repoA.Head(), GitCli.Run(clone, "rev-parse", "HEAD").Trim());
+
+        var (b, repoB) = await _mesh.StartCloneAsync("bob", a, null, Token);
+        var commit = repoA.Commit("alice's shared work");
+        await _mesh.UntilAsync(() => repoB.TryRevParse("refs/remotes/alice/main") == commit, "alice's main reaches bob", s_deadline, Token);
+        Assert.Null(repoB.TryRevParse("refs/remotes/alice/wip"));
+        Assert.NotEqual(0, GitCli.TryRun(repoB.Path, "cat-file", "-e", wip).ExitCode);
+        Assert.NotEqual(0, GitCli.TryRun(repoB.Path, "cat-file", "-e", originOnly).ExitCode);
+        await b.WaitForStatusAsync(s => s["peers"]!.AsArray().Any(p => (string?)p!["name"] == "alice"), s_deadline, Token);
+    }
+
+    private static JsonNode? Signed(JsonNode status) => status["repos"]![0]!["signedRefs"];
+}
