@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Control;
 using PeerMesh.Cli.Home;
@@ -23,21 +22,21 @@ using PeerMesh.Sync.Serving;
 namespace PeerMesh.Cli.Node;
 
 /// <summary>
-/// The node's life inside the Generic Host, and the one place where Mesh, Discovery and Sync meet: it builds the
+/// The node's life (from <c>up</c>, see <c>UpCommand.RunNodeAsync</c>), and the one place where Mesh, Discovery and Sync meet: it builds the
 /// node's parts once (one git daemon, one mesh, one discovery) and starts them in dependency order (serving, gossip,
 /// the served repositories with a Sync each, seeds, discovery, then control and the dashboard, which read the others
 /// through <see cref="NodeStatusBuilder"/> and <see cref="ControlDispatcher"/>); stopping runs in reverse. Repositories
 /// come and go while it runs through <see cref="NodeRepositories"/>, which tells discovery here.
 /// </summary>
-[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A hosted service: the parts live from StartAsync to StopAsync, which the host runs on every path, also after a failed or cancelled start (UpCommand).")]
-internal sealed partial class NodeService : IHostedService
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The parts live from StartAsync to StopAsync, which up runs on every path, also after a failed or cancelled start (UpCommand).")]
+internal sealed partial class NodeService
 {
     private readonly NodeHome _home;
     private readonly NodeSettings _settings;
     private readonly NodeIdentity _identity;
     private readonly GitDaemonSupervisor _daemon;
     private readonly InitialRepos _initial;
-    private readonly IHostApplicationLifetime _lifetime;
+    private readonly NodeLifetime _lifetime;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<NodeService> _logger;
@@ -55,7 +54,7 @@ internal sealed partial class NodeService : IHostedService
         NodeIdentity identity,
         GitDaemonSupervisor daemon,
         InitialRepos initial,
-        IHostApplicationLifetime lifetime,
+        NodeLifetime lifetime,
         TimeProvider time,
         ILoggerFactory loggers)
     {
