@@ -17,13 +17,6 @@ internal static class GlibcHeap
     /// <summary>How often free pages are handed back (a trim takes well under a millisecond on an idle node).</summary>
     public static readonly TimeSpan TrimInterval = TimeSpan.FromMinutes(5);
 
-    /// <summary>
-    /// The first trim, this long after start: a node's start is its busiest time for libgit2 (a first fetch from every
-    /// peer in every repository), whose freed memory stays in the arenas until a trim. Measured on a node serving 10
-    /// repositories with 3 peers each, just after it had fetched from all of them: 85 MiB before a trim, 78 after.
-    /// </summary>
-    public static readonly TimeSpan FirstTrim = TimeSpan.FromSeconds(30);
-
     private const int MArenaMax = -8; // malloc.h
 
     private delegate int MallOpt(int parameter, int value);
@@ -35,15 +28,8 @@ internal static class GlibcHeap
     /// <summary>Limits the number of arenas; true if glibc took it. Call before the node starts its threads.</summary>
     public static bool LimitArenas() => s_glibc.Value is { } glibc && glibc.Opt(MArenaMax, ArenaMax) == 1;
 
-    /// <summary>Hands free pages of every arena back to the system; true if any were.</summary>
+    /// <summary>Hands free pages of every arena back to the system; true if any were (when: <see cref="HeapTrimmer"/>).</summary>
     public static bool Trim() => s_glibc.Value is { } glibc && glibc.Trim(0) == 1;
-
-    /// <summary>
-    /// Trims <see cref="FirstTrim"/> after start and then every <see cref="TrimInterval"/> until disposed (a timer that
-    /// does nothing where glibc is absent).
-    /// </summary>
-    public static ITimer StartTrimming(TimeProvider time) =>
-        time.CreateTimer(_ => Trim(), null, FirstTrim, TrimInterval);
 
     private static (MallOpt, MallocTrim)? Load()
     {

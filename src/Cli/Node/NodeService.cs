@@ -45,7 +45,7 @@ internal sealed partial class NodeService
     private NodeSeeds? _seeds;
     private MdnsDiscovery? _mdns;
     private ControlServer? _control;
-    private ITimer? _heapTrim;
+    private HeapTrimmer? _heapTrim;
     private WebDashboard? _dashboard;
 
     public NodeService(
@@ -73,7 +73,7 @@ internal sealed partial class NodeService
     {
         var startedAt = _time.GetUtcNow();
         LibGit2Limits.Apply();
-        _heapTrim = GlibcHeap.StartTrimming(_time);
+        var heapTrim = _heapTrim = new HeapTrimmer(_time, GlibcHeap.Trim);
         if (LibGit2Check.Warning(LibGit2Check.Read()) is { } warning)
         {
             LogLibGit2(warning);
@@ -85,7 +85,7 @@ internal sealed partial class NodeService
         var mesh = _mesh = CreateMesh(options);
         await mesh.StartAsync(cancellationToken);
 
-        var repos = _repos = new NodeRepositories(_home, new SyncOptions { FetchInterval = _settings.FetchInterval }, _daemon, mesh, _time, _loggers);
+        var repos = _repos = new NodeRepositories(_home, new SyncOptions { FetchInterval = _settings.FetchInterval }, _daemon, mesh, _time, _loggers, heapTrim.FetchEnded);
         await AddInitialAsync(repos, cancellationToken);
 
         var seeds = _seeds = new NodeSeeds(_settings.Peers, _home.Directory, mesh, _time, _loggers);
