@@ -1,10 +1,8 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PeerMesh.Cli.Home;
 using PeerMesh.Cli.Node;
 using PeerMesh.Cli.Status;
-using PeerMesh.Sync.Fetching;
 
 namespace PeerMesh.Cli.Control;
 
@@ -13,7 +11,8 @@ namespace PeerMesh.Cli.Control;
 /// node's home: the client then needs no reflection and no code emitted at run time (System.Reflection.Emit was a fifth
 /// of a <c>status --json</c> run), and neither does the node (the lock file through reflection loaded
 /// System.Reflection.Emit into every node). Other types still go through reflection
-/// (<see cref="ControlJson.Options"/> falls back to it).
+/// (<see cref="ControlJson.Options"/> falls back to it). Only types of this assembly: the context's type switch would
+/// load the assembly of any other, also in the clients (the fetch reports of Sync have a context of their own).
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ControlRequest))]
@@ -22,5 +21,4 @@ namespace PeerMesh.Cli.Control;
 [JsonSerializable(typeof(NodeLockInfo))]
 [JsonSerializable(typeof(ServedReposFile.Document))]
 [JsonSerializable(typeof(SettingsFile.Saved))]
-[JsonSerializable(typeof(ImmutableArray<FetchReport>))]
 internal sealed partial class ControlJsonContext : JsonSerializerContext;

@@ -62,7 +62,7 @@ internal sealed partial class ControlDispatcher(NodeStatusBuilder status, NodeRe
                 var reports = await Served(request.Repo).Sync.FetchNowAsync(request.Argument, cancellationToken);
                 return reports.IsEmpty && request.Argument is not null
                     ? ControlResponse.Failure($"no managed remote named '{request.Argument}'")
-                    : ControlResponse.Success(JsonSerializer.SerializeToNode(reports, ControlJson.Options));
+                    : ControlResponse.Success(JsonSerializer.SerializeToNode(reports, FetchReportJsonContext.Default.ImmutableArrayFetchReport));
             case "forget" when request.Argument is not null:
                 var sync = Served(request.Repo).Sync;
                 return sync.Forget(request.Argument) switch
