@@ -23,24 +23,26 @@ internal sealed class ManyReposBenchmark : IBenchmark
 
     public string Name => "many-repos";
 
-    public string Description => "one node serving many projects: RSS against one node per project, propagation against one project (--repos 10 --peers 3 --commits 20)";
+    public string Description => "one node serving many projects: RSS against one node per project, propagation against one project (--repos 10 --peers 3 --commits 20 --settle 40)";
 
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         var repos = BenchmarkMath.Option(args, "--repos", 10);
         var peers = BenchmarkMath.Option(args, "--peers", 3);
         var commits = BenchmarkMath.Option(args, "--commits", 20);
+        // RSS is read at convergence and again after this many idle seconds (past the node's first heap trim, 30 s).
+        var settle = TimeSpan.FromSeconds(BenchmarkMath.Option(args, "--settle", 40));
         using var work = new TempFolder();
         var projects = Enumerable.Range(0, repos).Select(i => TempRepository.Create(commits: 2, name: "project" + I(i))).ToList();
         try
         {
-            var one = await RssAsync(work, projects, peers, oneHome: true, output, cancellationToken);
-            var each = await RssAsync(work, projects, peers, oneHome: false, output, cancellationToken);
+            var one = await RssAsync(work, projects, peers, oneHome: true, settle, output, cancellationToken);
+            var each = await RssAsync(work, projects, peers, oneHome: false, settle, output, cancellationToken);
             var single = await PropagationAsync(work, projects.Take(1).ToList(), commits, output, cancellationToken);
             var many = await PropagationAsync(work, projects, commits, output, cancellationToken);
 
             output.WriteLine();
-            output.WriteLine($"### One node serving {repos} projects, {peers} peer nodes serving each (loopback)");
+            output.WriteLine($"### One node serving {repos} projects, {peers} peer nodes serving each (loopback; RSS after {settle.TotalSeconds:F0} s idle)");
             output.WriteLine();
             output.WriteLine("| what | RSS MiB | goal |");
             output.WriteLine("| --- | ---: | --- |");
@@ -68,7 +70,7 @@ internal sealed class ManyReposBenchmark : IBenchmark
     /// the peers always serve every project from one home each. Returns the RSS (MiB) of the measured side's processes
     /// once every one of them has a remote for every peer in every project it serves.
     /// </summary>
-    private static async Task<List<double>> RssAsync(TempFolder work, List<TempRepository> projects, int peers, bool oneHome, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<List<double>> RssAsync(TempFolder work, List<TempRepository> projects, int peers, bool oneHome, TimeSpan settle, TextWriter output, CancellationToken cancellationToken)
     {
         var label = oneHome ? "one-home" : "home-per-project";
         var nodes = new List<(NodeProcess Node, int Projects)>();
@@ -104,8 +106,10 @@ internal sealed class ManyReposBenchmark : IBenchmark
                     TimeSpan.FromMilliseconds(500));
             }
 
+            var converged = nodes.Select(n => ServingNodes.RssMiB(n.Node.Process.Id)).ToList();
+            await Task.Delay(settle, cancellationToken);
             var rss = nodes.Select(n => ServingNodes.RssMiB(n.Node.Process.Id)).ToList();
-            output.WriteLine($"{label}: converged in {took.Elapsed.TotalSeconds:F1} s; RSS MiB {string.Join(" ", rss.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}");
+            output.WriteLine($"{label}: converged in {took.Elapsed.TotalSeconds:F1} s; RSS MiB then {Join(converged)}; after {settle.TotalSeconds:F0} s idle {Join(rss)}");
             await Task.WhenAll(peerNodes.Select(n => n.DisposeAsync().AsTask()));
             return rss;
         }
@@ -181,6 +185,8 @@ internal sealed class ManyReposBenchmark : IBenchmark
 
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Join(IEnumerable<double> values) => string.Join(" ", values.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)));
 
 
     /// <summary>A folder for the homes, and the clones made; all removed at the end.</summary>

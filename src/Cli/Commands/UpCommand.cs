@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using PeerMesh.Cli.Control;
 using PeerMesh.Cli.Home;
 using PeerMesh.Cli.Logging;
@@ -26,6 +23,9 @@ namespace PeerMesh.Cli.Commands;
 internal static class UpCommand
 {
     private static readonly TimeSpan s_startDeadline = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a stopping node waits for its parts (the git daemon's end, running fetches) before it goes on.</summary>
+    private static readonly TimeSpan s_stopDeadline = TimeSpan.FromSeconds(2);
 
     public static async Task<int> RunAsync(UpRequest request, TextWriter output, CancellationToken cancellationToken)
     {
@@ -237,50 +237,37 @@ internal static class UpCommand
         }
     }
 
+    /// <summary>
+    /// The node in this process until a stop is asked for: its parts started by <see cref="NodeService"/>, then, on a
+    /// stop (a signal, <c>down</c>, the last repository removed, or <paramref name="cancellationToken"/>), stopped in
+    /// reverse order, with <see cref="s_stopDeadline"/> for the parts that wait on others. Composed by hand: the Generic
+    /// Host and its console logging were a dozen assemblies in every node for what these lines do.
+    /// </summary>
     private static async Task<int> RunNodeAsync(NodeHome home, NodeSettings settings, NodeIdentity identity, InitialRepos initial, LogLevel level, StopSignals signals, CancellationToken cancellationToken)
     {
         GlibcHeap.LimitArenas();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(level);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        // A failed or cancelled start is reported by `up` itself (one line and an exit code), not as a host error.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
-        builder.Logging.AddConsole(o =>
-        {
-            o.LogToStandardErrorThreshold = LogLevel.Trace;
-            o.FormatterName = LineFormatter.FormatterName;
-        });
-        builder.Logging.AddConsoleFormatter<LineFormatter, ConsoleFormatterOptions>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.Services.AddSingleton(signals);
-        builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(home);
-        builder.Services.AddSingleton(initial);
-        builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(identity);
-        builder.Services.AddSingleton(sp => new GitDaemonSupervisor(
+        var time = TimeProvider.System;
+        using var loggers = new LineLoggerFactory(level, Console.Error, time);
+        using var lifetime = new NodeLifetime();
+        using var stopOnSignal = signals.Requested.Register(lifetime.StopApplication);
+        using var stopOnCancel = cancellationToken.Register(lifetime.StopApplication);
+        var daemon = new GitDaemonSupervisor(
             new GitDaemonOptions { Listen = settings.Listen, Port = settings.GitPort },
             home.Directory,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<GitDaemonSupervisor>>()));
-        builder.Services.AddHostedService<NodeService>();
-
-        using var host = builder.Build();
-        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-        using var stopOnCancel = cancellationToken.Register(lifetime.StopApplication);
+            time,
+            loggers.CreateLogger<GitDaemonSupervisor>());
+        var node = new NodeService(home, settings, identity, daemon, initial, lifetime, time, loggers);
         try
         {
-            await host.StartAsync(CancellationToken.None);
+            await node.StartAsync(lifetime.Stopping);
         }
-        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (lifetime.Stopping.IsCancellationRequested)
         {
             // Stopped while starting: any start step may end this way. What had started is stopped below.
         }
         catch (Exception e)
         {
-            await host.StopAsync(CancellationToken.None);
+            await node.StopAsync(CancellationToken.None);
             if (e is DaemonStartException)
             {
                 throw new CliException(e.Message, ExitCodes.Failure);
@@ -289,7 +276,17 @@ internal static class UpCommand
             throw;
         }
 
-        await host.WaitForShutdownAsync(CancellationToken.None);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, lifetime.Stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // Asked to stop.
+        }
+
+        using var deadline = new CancellationTokenSource(s_stopDeadline, time);
+        await node.StopAsync(deadline.Token);
         return signals.Received == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 }

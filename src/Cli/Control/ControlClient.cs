@@ -9,6 +9,13 @@ internal static class ControlClient
     /// <exception cref="CliException">No node is running (exit 3), or the node answered an error.</exception>
     public static async Task<ControlResponse> SendAsync(string socketPath, string homeDisplay, ControlRequest request, CancellationToken cancellationToken)
     {
+        // No socket, no node: said without a failed connect, whose exception from the socket engine carries a stack
+        // trace with file and line (that read our PDBs and loaded System.Reflection.Metadata into every node, ~1 MiB).
+        if (!File.Exists(socketPath))
+        {
+            throw NoNode(homeDisplay);
+        }
+
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -52,10 +59,12 @@ internal static class ControlClient
     /// <summary>What a failed connect means to the user; null for a failure that is not one of these.</summary>
     private static CliException? ConnectFailure(SocketException e, string socketPath, string homeDisplay) =>
         e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused or SocketError.NetworkDown or SocketError.Fault || !File.Exists(socketPath)
-            ? new CliException($"no node is running for the home {homeDisplay}", ExitCodes.NoNode)
+            ? NoNode(homeDisplay)
             : e.SocketErrorCode == SocketError.AccessDenied
                 ? new CliException($"the node of {homeDisplay} belongs to another user", ExitCodes.Failure)
                 : null;
+
+    private static CliException NoNode(string homeDisplay) => new($"no node is running for the home {homeDisplay}", ExitCodes.NoNode);
 
     private static byte[] RequestLine(ControlRequest request) => ControlLine.Request(request);
 

@@ -48,5 +48,5 @@ internal static class ServedReposFile
     public static void Write(NodeHome home, IReadOnlyList<ServedEntry> repos) =>
         AtomicFile.Write(home.ServedFile, JsonSerializer.Serialize(new Document(CurrentVersion, repos), ControlJson.Indented) + "\n");
 
-    private sealed record Document(int Version, IReadOnlyList<ServedEntry>? Repos);
+    internal sealed record Document(int Version, IReadOnlyList<ServedEntry>? Repos);
 }

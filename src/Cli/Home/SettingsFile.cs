@@ -84,7 +84,7 @@ internal static class SettingsFile
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private sealed record Saved(
+    internal sealed record Saved(
         string Name,
         string? Listen,
         int GitPort,

@@ -1,6 +1,5 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Logging.Console;
 
 namespace PeerMesh.Cli.Logging;
 
@@ -8,19 +7,17 @@ namespace PeerMesh.Cli.Logging;
 /// One readable line per event on stderr: "12:04:05 warn  serving down: ...". No category names or
 /// event ids: these lines are for the person at the terminal, the JSON status is for scripts.
 /// </summary>
-internal sealed class LineFormatter(TimeProvider time) : ConsoleFormatter(FormatterName)
+internal static class LineFormatter
 {
-    public const string FormatterName = "peermesh";
-
-    public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
+    /// <summary>The line for an event, with its line end; null for an event with nothing to say.</summary>
+    public static string? Format(LogLevel level, string? message, Exception? exception, DateTimeOffset localNow)
     {
-        var message = logEntry.Formatter(logEntry.State, logEntry.Exception);
-        if (string.IsNullOrEmpty(message) && logEntry.Exception is null)
+        if (string.IsNullOrEmpty(message) && exception is null)
         {
-            return;
+            return null;
         }
 
-        var level = logEntry.LogLevel switch
+        var name = level switch
         {
             LogLevel.Trace => "trace",
             LogLevel.Debug => "debug",
@@ -29,20 +26,14 @@ internal sealed class LineFormatter(TimeProvider time) : ConsoleFormatter(Format
             LogLevel.Error => "error",
             _ => "crit ",
         };
-        textWriter.Write(time.GetLocalNow().ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
-        textWriter.Write(' ');
-        textWriter.Write(level);
-        textWriter.Write(' ');
-        textWriter.Write(message.ReplaceLineEndings(" "));
-        if (logEntry.Exception is { } e && logEntry.LogLevel >= LogLevel.Error)
+        var line = new System.Text.StringBuilder();
+        line.Append(localNow.ToString("HH:mm:ss", CultureInfo.InvariantCulture)).Append(' ').Append(name).Append(' ');
+        line.Append((message ?? "").ReplaceLineEndings(" "));
+        if (exception is not null && level >= LogLevel.Error)
         {
-            textWriter.Write(" (");
-            textWriter.Write(e.GetType().Name);
-            textWriter.Write(": ");
-            textWriter.Write(e.Message.ReplaceLineEndings(" "));
-            textWriter.Write(')');
+            line.Append(" (").Append(exception.GetType().Name).Append(": ").Append(exception.Message.ReplaceLineEndings(" ")).Append(')');
         }
 
-        textWriter.WriteLine();
+        return line.AppendLine().ToString();
     }
 }

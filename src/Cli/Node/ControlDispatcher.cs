@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Control;
 using PeerMesh.Sync.Remotes;
@@ -12,7 +11,7 @@ namespace PeerMesh.Cli.Node;
 /// all), <c>add</c> and <c>remove</c> (<c>up PATH</c>, <c>down PATH</c>), <c>down</c> (the node), <c>fetch</c> and
 /// <c>forget</c> (in one repository), <c>ping</c>.
 /// </summary>
-internal sealed partial class ControlDispatcher(NodeStatusBuilder status, NodeRepositories repos, IHostApplicationLifetime lifetime, ILogger<ControlDispatcher> logger)
+internal sealed partial class ControlDispatcher(NodeStatusBuilder status, NodeRepositories repos, NodeLifetime lifetime, ILogger<ControlDispatcher> logger)
 {
     private readonly ILogger<ControlDispatcher> _logger = logger;
 
@@ -63,7 +62,7 @@ internal sealed partial class ControlDispatcher(NodeStatusBuilder status, NodeRe
                 var reports = await Served(request.Repo).Sync.FetchNowAsync(request.Argument, cancellationToken);
                 return reports.IsEmpty && request.Argument is not null
                     ? ControlResponse.Failure($"no managed remote named '{request.Argument}'")
-                    : ControlResponse.Success(JsonSerializer.SerializeToNode(reports, ControlJson.Options));
+                    : ControlResponse.Success(JsonSerializer.SerializeToNode(reports, FetchReportJsonContext.Default.ImmutableArrayFetchReport));
             case "forget" when request.Argument is not null:
                 var sync = Served(request.Repo).Sync;
                 return sync.Forget(request.Argument) switch

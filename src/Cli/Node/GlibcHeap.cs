@@ -28,12 +28,8 @@ internal static class GlibcHeap
     /// <summary>Limits the number of arenas; true if glibc took it. Call before the node starts its threads.</summary>
     public static bool LimitArenas() => s_glibc.Value is { } glibc && glibc.Opt(MArenaMax, ArenaMax) == 1;
 
-    /// <summary>Hands free pages of every arena back to the system; true if any were.</summary>
+    /// <summary>Hands free pages of every arena back to the system; true if any were (when: <see cref="HeapTrimmer"/>).</summary>
     public static bool Trim() => s_glibc.Value is { } glibc && glibc.Trim(0) == 1;
-
-    /// <summary>Trims every <see cref="TrimInterval"/> until disposed (a timer that does nothing where glibc is absent).</summary>
-    public static ITimer StartTrimming(TimeProvider time) =>
-        time.CreateTimer(_ => Trim(), null, TrimInterval, TrimInterval);
 
     private static (MallOpt, MallocTrim)? Load()
     {

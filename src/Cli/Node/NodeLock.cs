@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PeerMesh.Cli.Control;
 
 namespace PeerMesh.Cli.Node;
 
@@ -39,7 +40,7 @@ internal sealed class NodeLock : IDisposable
             throw new CliException($"{who} is already running for this home; stop it with 'peermesh down --all'", ExitCodes.Usage);
         }
 
-        File.WriteAllText(infoPath, JsonSerializer.Serialize(info));
+        File.WriteAllText(infoPath, JsonSerializer.Serialize(info, ControlJsonContext.Default.NodeLockInfo));
         return new NodeLock(stream, infoPath);
     }
 
@@ -66,7 +67,7 @@ internal sealed class NodeLock : IDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize<NodeLockInfo>(File.ReadAllText(Path.Combine(stateDirectory, InfoFileName)));
+            return JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(stateDirectory, InfoFileName)), ControlJsonContext.Default.NodeLockInfo);
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {

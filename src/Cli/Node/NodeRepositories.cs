@@ -6,6 +6,7 @@ using PeerMesh.Mesh.Gossip;
 using PeerMesh.Mesh.Membership;
 using PeerMesh.Mesh.Wire;
 using PeerMesh.Sync;
+using PeerMesh.Sync.Fetching;
 using PeerMesh.Sync.LocalRepo;
 using PeerMesh.Sync.Serving;
 using PeerMesh.Sync.SignedRefs;
@@ -27,14 +28,17 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<NodeRepositories> _logger;
+    private readonly Action _fetchEnded;
 #pragma warning disable CA2213 // a SemaphoreSlim without AvailableWaitHandle holds nothing to free; see DisposeAsync
     private readonly SemaphoreSlim _gate = new(1, 1);
 #pragma warning restore CA2213
     private volatile ImmutableList<ServedRepo> _repos = [];
     private bool _disposed;
 
-    public NodeRepositories(NodeHome home, SyncOptions syncOptions, GitDaemonSupervisor daemon, MeshNode mesh, TimeProvider time, ILoggerFactory loggers)
+    /// <param name="fetchEnded">Told after each fetch of any repository (the node trims the C heap after a run of them).</param>
+    public NodeRepositories(NodeHome home, SyncOptions syncOptions, GitDaemonSupervisor daemon, MeshNode mesh, TimeProvider time, ILoggerFactory loggers, Action fetchEnded)
     {
+        _fetchEnded = fetchEnded;
         _home = home;
         _syncOptions = syncOptions;
         _daemon = daemon;
@@ -219,8 +223,23 @@ internal sealed partial class NodeRepositories : IAsyncDisposable
             // Owned by the ServedRepo returned below (disposed when the repository is removed or the node stops), and
             // disposed here when its start fails: the analyzer does not follow the ownership into the record.
 #pragma warning disable CA2000
-            sync = new SyncService(_syncOptions, repo.GitDirectory, repo.RepoId, _mesh, _mesh, _time, _loggers, author: Author,
-                servedRefsFile: ServedRefs.FileFor(_home.Directory, repo.GitDirectory));
+            sync = new SyncService(
+                _syncOptions,
+                repo.GitDirectory,
+                repo.RepoId,
+                _mesh,
+                _mesh,
+                _time,
+                _loggers,
+                e =>
+                {
+                    if (e.Kind == FetchSchedulerEventKind.FetchCompleted)
+                    {
+                        _fetchEnded();
+                    }
+                },
+                Author,
+                ServedRefs.FileFor(_home.Directory, repo.GitDirectory));
 #pragma warning restore CA2000
         }
         catch (FormatException e)

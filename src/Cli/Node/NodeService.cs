@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerMesh.Cli.Control;
 using PeerMesh.Cli.Home;
@@ -24,21 +23,21 @@ using PeerMesh.Sync.SignedRefs;
 namespace PeerMesh.Cli.Node;
 
 /// <summary>
-/// The node's life inside the Generic Host, and the one place where Mesh, Discovery and Sync meet: it builds the
+/// The node's life (from <c>up</c>, see <c>UpCommand.RunNodeAsync</c>), and the one place where Mesh, Discovery and Sync meet: it builds the
 /// node's parts once (one git daemon, one mesh, one discovery) and starts them in dependency order (serving, gossip,
 /// the served repositories with a Sync each, seeds, discovery, then control and the dashboard, which read the others
 /// through <see cref="NodeStatusBuilder"/> and <see cref="ControlDispatcher"/>); stopping runs in reverse. Repositories
 /// come and go while it runs through <see cref="NodeRepositories"/>, which tells discovery here.
 /// </summary>
-[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A hosted service: the parts live from StartAsync to StopAsync, which the host runs on every path, also after a failed or cancelled start (UpCommand).")]
-internal sealed partial class NodeService : IHostedService
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The parts live from StartAsync to StopAsync, which up runs on every path, also after a failed or cancelled start (UpCommand).")]
+internal sealed partial class NodeService
 {
     private readonly NodeHome _home;
     private readonly NodeSettings _settings;
     private readonly NodeIdentity _identity;
     private readonly GitDaemonSupervisor _daemon;
     private readonly InitialRepos _initial;
-    private readonly IHostApplicationLifetime _lifetime;
+    private readonly NodeLifetime _lifetime;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<NodeService> _logger;
@@ -47,7 +46,7 @@ internal sealed partial class NodeService : IHostedService
     private NodeSeeds? _seeds;
     private MdnsDiscovery? _mdns;
     private ControlServer? _control;
-    private ITimer? _heapTrim;
+    private HeapTrimmer? _heapTrim;
     private WebDashboard? _dashboard;
 
     public NodeService(
@@ -56,7 +55,7 @@ internal sealed partial class NodeService : IHostedService
         NodeIdentity identity,
         GitDaemonSupervisor daemon,
         InitialRepos initial,
-        IHostApplicationLifetime lifetime,
+        NodeLifetime lifetime,
         TimeProvider time,
         ILoggerFactory loggers)
     {
@@ -75,7 +74,7 @@ internal sealed partial class NodeService : IHostedService
     {
         var startedAt = _time.GetUtcNow();
         LibGit2Limits.Apply();
-        _heapTrim = GlibcHeap.StartTrimming(_time);
+        var heapTrim = _heapTrim = new HeapTrimmer(_time, GlibcHeap.Trim);
         if (LibGit2Check.Warning(LibGit2Check.Read()) is { } warning)
         {
             LogLibGit2(warning);
@@ -87,7 +86,7 @@ internal sealed partial class NodeService : IHostedService
         var mesh = _mesh = CreateMesh(options);
         await mesh.StartAsync(cancellationToken);
 
-        var repos = _repos = new NodeRepositories(_home, new SyncOptions { FetchInterval = _settings.FetchInterval }, _daemon, mesh, _time, _loggers)
+        var repos = _repos = new NodeRepositories(_home, new SyncOptions { FetchInterval = _settings.FetchInterval }, _daemon, mesh, _time, _loggers, heapTrim.FetchEnded)
         {
             Author = new SignedRefsAuthor(_identity, _settings.Name),
         };

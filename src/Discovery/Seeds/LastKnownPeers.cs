@@ -16,7 +16,6 @@ internal sealed partial class LastKnownPeers : IAsyncDisposable
 {
     public const int MaxPeers = 64;
     private const long MaxFileBytes = 256 * 1024;
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
 
     private readonly string _path;
     private readonly IMembershipView _view;
@@ -54,7 +53,7 @@ internal sealed partial class LastKnownPeers : IAsyncDisposable
                 return [];
             }
 
-            var file = JsonSerializer.Deserialize<LastKnownPeersFile>(File.ReadAllBytes(_path), s_json);
+            var file = JsonSerializer.Deserialize(File.ReadAllBytes(_path), LastKnownPeersJson.Default.LastKnownPeersFile);
             if (file is null || file.Version != LastKnownPeersFile.CurrentVersion || file.Peers is null)
             {
                 LogUnreadable(_path, "unknown format");
@@ -115,7 +114,7 @@ internal sealed partial class LastKnownPeers : IAsyncDisposable
             }
 
             var tmp = _path + ".tmp";
-            File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(file, s_json));
+            File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(file, LastKnownPeersJson.Default.LastKnownPeersFile));
             File.Move(tmp, _path, overwrite: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Security.Cryptography;
 using PeerMesh.Mesh.Membership;
+using PeerMesh.Mesh.Security;
 using PeerMesh.Mesh.Wire;
 
 namespace PeerMesh.Mesh.Gossip;
@@ -80,7 +80,7 @@ internal sealed partial class MeshNode
     private void SendChallenge(AddressChallenge challenge)
     {
         var seq = ++_seq;
-        challenge.Nonce = RandomNumberGenerator.GetBytes(AddressProof.NonceSize);
+        challenge.Nonce = SecureRandom.Bytes(AddressProof.NonceSize);
         challenge.Attempts++;
         challenge.Expires = MonotonicNow + _options.ProbeInterval;
         _challenges[seq] = challenge;

@@ -45,7 +45,10 @@ public sealed class NodeIdentity : IDisposable
             throw new InvalidDataException($"the node key {path} is not a valid Ed25519 private key; move it away to create a new identity");
         }
 
-        var key = Key.Create(s_algorithm, creation);
+        // From a seed of libsodium's (Key.Create draws it through OpenSSL, which the node does not load otherwise).
+        var seed = SecureRandom.Bytes(32);
+        var key = Key.Import(s_algorithm, seed, KeyBlobFormat.RawPrivateKey, creation);
+        Array.Clear(seed);
         var tmp = path + ".tmp";
         using (var stream = new FileStream(tmp, new FileStreamOptions
         {

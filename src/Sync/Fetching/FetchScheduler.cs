@@ -59,7 +59,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     /// <param name="time">Every timer and timestamp.</param>
     /// <param name="logger">Logging.</param>
     /// <param name="trust">The <c>peermesh.trust</c> list, re-read while running; null: everyone.</param>
-    /// <param name="observe">Known points (tests); called under the scheduler's lock, must not call back.</param>
+    /// <param name="observe">Known points (tests; the node's heap trimmer counts ended fetches); called under the scheduler's lock, must not call back.</param>
     /// <param name="random01">The backstop's jitter source, uniform in [0, 1); default <see cref="Random.Shared"/>.</param>
     public FetchScheduler(
         SyncOptions options,

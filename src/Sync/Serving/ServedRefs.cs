@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
+using PeerMesh.Mesh.Security;
 
 namespace PeerMesh.Sync.Serving;
 
@@ -66,7 +66,7 @@ public static class ServedRefs
     /// <summary>The branches file of the repository at <paramref name="gitDirectory"/> (named by a hash of its physical path).</summary>
     public static string FileFor(string homeDirectory, string gitDirectory)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(PhysicalPath(gitDirectory)));
+        var hash = Sha256Digest.Of(PhysicalPath(gitDirectory));
         return Path.Combine(Path.GetFullPath(homeDirectory), BranchesFolder, Convert.ToHexStringLower(hash)[..32]);
     }
 

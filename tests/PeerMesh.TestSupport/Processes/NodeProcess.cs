@@ -85,10 +85,17 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public static NodeProcess Start(string repoPath, IEnumerable<string> upArgs, IReadOnlyList<string>? prefix = null, string? home = null)
+    /// <param name="environment">Variables set for the node's process only, besides those every run gets.</param>
+    public static NodeProcess Start(string repoPath, IEnumerable<string> upArgs, IReadOnlyList<string>? prefix = null, string? home = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         home ??= PeerMeshCli.HomeFor(repoPath);
-        var process = Process.Start(PeerMeshCli.StartInfo(repoPath, ["up", .. upArgs], prefix, home))!;
+        var info = PeerMeshCli.StartInfo(repoPath, ["up", .. upArgs], prefix, home);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        var process = Process.Start(info)!;
         process.StandardInput.Close();
         return new NodeProcess(process, repoPath, prefix, home);
     }
