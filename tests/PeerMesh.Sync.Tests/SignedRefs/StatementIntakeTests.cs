@@ -84,12 +84,7 @@ public sealed class StatementIntakeTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_OlderStatementReplayedAfterANewerOne_RefusedCountedOnceNothingRollsBack()
     {
-        var first = AliceCommit(Setup.Peer.Head(), "alice first");
-        var second = AliceCommit(first, "alice second");
-        var older = Sign("alice", ("main", first));
-        var newer = Sign("alice", ("main", second));
-        Serve(newer, ("main", second));
-        await FetchAsync();
+        var (first, second, older, newer) = await TakeTwoStatementsAsync();
 
         Serve(older, ("main", first));
         await FetchAsync();
@@ -111,12 +106,7 @@ public sealed class StatementIntakeTests : IAsyncLifetime
     [Fact]
     public async Task Restore_AfterARestart_OlderStatementStillRefused()
     {
-        var first = AliceCommit(Setup.Peer.Head(), "alice first");
-        var second = AliceCommit(first, "alice second");
-        var older = Sign("alice", ("main", first));
-        var newer = Sign("alice", ("main", second));
-        Serve(newer, ("main", second));
-        await FetchAsync();
+        var (first, second, older, newer) = await TakeTwoStatementsAsync();
 
         var restarted = NewIntake();
         using (var repo = new Repository(Setup.Local.GitDir))
@@ -134,12 +124,7 @@ public sealed class StatementIntakeTests : IAsyncLifetime
     [Fact]
     public async Task Forget_AuthorHeld_StatementCopiesAndLedgerEntryGoneNotBackAfterARestart()
     {
-        var first = AliceCommit(Setup.Peer.Head(), "alice first");
-        var second = AliceCommit(first, "alice second");
-        var older = Sign("alice", ("main", first));
-        var newer = Sign("alice", ("main", second));
-        Serve(newer, ("main", second));
-        await FetchAsync();
+        var (first, second, older, newer) = await TakeTwoStatementsAsync();
 
         int removed;
         using (var repo = new Repository(Setup.Local.GitDir))
@@ -347,6 +332,18 @@ public sealed class StatementIntakeTests : IAsyncLifetime
         Assert.Null(Setup.Local.RefTarget("refs/remotes/alice/main"));
         Assert.Null(Setup.Local.RefTarget($"refs/peermesh/{Alice}/statement"));
         Assert.Equal(1, Intake.Statistics.RejectionsFor(StatementRejection.Disconnected));
+    }
+
+    /// <summary>Alice's two commits and a statement of each; the newer one served by bob and fetched.</summary>
+    private async Task<(string First, string Second, RefsStatement Older, RefsStatement Newer)> TakeTwoStatementsAsync()
+    {
+        var first = AliceCommit(Setup.Peer.Head(), "alice first");
+        var second = AliceCommit(first, "alice second");
+        var older = Sign("alice", ("main", first));
+        var newer = Sign("alice", ("main", second));
+        Serve(newer, ("main", second));
+        await FetchAsync();
+        return (first, second, older, newer);
     }
 
     private StatementIntake NewIntake()
