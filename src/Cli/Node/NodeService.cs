@@ -123,7 +123,6 @@ internal sealed partial class NodeService
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _heapTrim?.Dispose();
         if (_dashboard is not null)
         {
             await _dashboard.DisposeAsync();
@@ -157,6 +156,10 @@ internal sealed partial class NodeService
         }
 
         await _daemon.StopAsync(cancellationToken);
+
+        // Last: until the repositories are stopped, a fetch ending tells the trimmer (a disposed timer would throw on
+        // that fetch's thread; a node stopped during fetches ended with SIGABRT, exit 134).
+        _heapTrim?.Dispose();
         LogStopped();
     }
 

@@ -6,7 +6,10 @@ namespace PeerMesh.Sync.Serving;
 /// as its arguments and pack-objects' input (the wanted object ids, <c>--not</c>, the client's haves) on its stdin.
 /// It passes the request on only when every wanted object is served: the tip of a ref the daemon advertises under
 /// <c>refs/heads/</c> or <c>refs/peermesh/</c> (what <c>git upload-pack --advertise-refs</c> prints in this repository,
-/// with the daemon's hidden refs applied; HEAD does not count), or a commit reachable from one of those tips. Anything
+/// with the daemon's hidden refs applied; HEAD does not count), a commit reachable from one of those tips, or a signed
+/// refs statement (a blob starting with its magic: a node re-signs after every fetch that moved work, so the
+/// statement a client saw advertised may have been replaced by the time its pack is made; a statement is public,
+/// signed data, and was served under that name a moment before). Anything
 /// else (an unshared branch's commit asked for by its id, a tree, a blob) ends the request with "peermesh: not served"
 /// and no pack. Protocol v0 refuses unadvertised wants itself; protocol v2 serves any object by id whatever
 /// <c>uploadpack.allow*SHA1InWant</c> say (gitprotocol-v2: "wants can be anything"), so this is what keeps an object
@@ -15,7 +18,7 @@ namespace PeerMesh.Sync.Serving;
 /// <para>
 /// git honours the hook only from protected configuration (system, global, command line), never from the repository's
 /// own config; the daemon gets it from its command-line scope (<see cref="ServedRefs.DaemonConfig"/>), which comes last
-/// and so wins. Only the shell's built-ins run, and git (upload-pack, cat-file, rev-list) and <c>tr</c>.
+/// and so wins. Only the shell's built-ins run, and git (upload-pack, cat-file, rev-list), <c>tr</c> and <c>head</c>.
 /// </para>
 /// </summary>
 internal static class PackHook
@@ -58,13 +61,18 @@ internal static class PackHook
             *) others="$others $want" ;;
           esac
         done
-        if [ -n "$others" ]; then
+        pending=
+        [ -z "$others" ] || for entry in $(printf '%s\n' $others | git cat-file --batch-check='%(objectname):%(objecttype)'); do
+          case ${entry#*:} in
+            commit) pending="$pending ${entry%%:*}" ;;
+            blob)
+              [ "$(git cat-file blob "${entry%%:*}" | head -c 23)" = "peermesh signed refs v1" ] || { echo "peermesh: not served" >&2; exit 1; } ;;
+            *) echo "peermesh: not served" >&2; exit 1 ;;
+          esac
+        done
+        if [ -n "$pending" ]; then
           [ -n "$commits" ] || { echo "peermesh: not served" >&2; exit 1; }
-          types=$(printf '%s\n' $others | git cat-file --batch-check='%(objecttype)') || exit 1
-          for type in $types; do
-            [ "$type" = commit ] || { echo "peermesh: not served" >&2; exit 1; }
-          done
-          unserved=$(printf '%s\n' $others | { cat; printf '^%s\n' $commits; } | git rev-list --stdin -n 1) || exit 1
+          unserved=$(printf '%s\n' $pending | { cat; printf '^%s\n' $commits; } | git rev-list --stdin -n 1) || exit 1
           [ -z "$unserved" ] || { echo "peermesh: not served" >&2; exit 1; }
         fi
         for arg do
