@@ -133,7 +133,8 @@ public sealed class LineRelayTests
     private static async Task DownAsync(PeerMeshNode node, CancellationToken ct)
     {
         var code = await node.DownAsync(s_down, ct);
-        Assert.Equal(0, code);
+        var stderr = node.Process?.ReadStderr() ?? "";
+        Assert.True(code == 0, $"{node.Name}: down ended the node with exit {code}; its stderr ends:\n{stderr[Math.Max(0, stderr.Length - 4000)..]}");
     }
 
     private static async Task FetchAsync(PeerMeshNode node, string peer, CancellationToken ct)
