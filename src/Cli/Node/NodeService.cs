@@ -157,8 +157,8 @@ internal sealed partial class NodeService
 
         await _daemon.StopAsync(cancellationToken);
 
-        // Last: until the repositories are stopped, a fetch ending tells the trimmer (a disposed timer would throw on
-        // that fetch's thread; a node stopped during fetches ended with SIGABRT, exit 134).
+        // Last: the repositories' fetches tell the trimmer when they end, so it outlives them (a disposed timer's Change
+        // only returns false, so this is order, not a fix for anything seen).
         _heapTrim?.Dispose();
         LogStopped();
     }
