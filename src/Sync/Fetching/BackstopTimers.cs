@@ -24,14 +24,17 @@ internal sealed class BackstopTimers
         _random01 = random01 ?? Random.Shared.NextDouble;
     }
 
-    /// <summary>(Re)arms the peer's backstop; returns when it fires (also shown as the peer's next fetch).</summary>
-    public DateTimeOffset Arm(PeerFetchState state)
+    /// <summary>
+    /// (Re)arms the peer's backstop after <paramref name="delay"/>, or after the jittered interval when null; returns
+    /// when it fires (also shown as the peer's next fetch).
+    /// </summary>
+    public DateTimeOffset Arm(PeerFetchState state, TimeSpan? delay = null)
     {
         Disarm(state);
-        var delay = FetchPlanner.Jittered(Interval(_options, state.QuietFetches), _options.FetchJitter, _random01());
-        var due = _time.GetUtcNow() + delay;
+        var wait = delay ?? FetchPlanner.Jittered(Interval(_options, state.QuietFetches), _options.FetchJitter, _random01());
+        var due = _time.GetUtcNow() + wait;
         state.NextFetch = due;
-        state.Backstop = _time.CreateTimer(s => _onDue((PeerFetchState)s!), state, delay, Timeout.InfiniteTimeSpan);
+        state.Backstop = _time.CreateTimer(s => _onDue((PeerFetchState)s!), state, wait, Timeout.InfiniteTimeSpan);
         return due;
     }
 

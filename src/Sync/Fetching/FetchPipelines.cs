@@ -23,6 +23,7 @@ internal sealed partial class FetchPipelines : IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, CircuitBreakerStateProvider> _breakers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BreakerWatch> _watches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CircuitBreakerManualControl> _controls = new(StringComparer.Ordinal);
 
     public FetchPipelines(SyncOptions options, TimeProvider timeProvider, ILogger<FetchPipelines>? logger = null)
     {
@@ -40,13 +41,27 @@ internal sealed partial class FetchPipelines : IDisposable
         {
             var breaker = _breakers.GetOrAdd(peerKey, _ => new CircuitBreakerStateProvider());
             var watch = _watches.GetOrAdd(peerKey, _ => new BreakerWatch(_time));
-            Configure(builder, _options, breaker, watch, args =>
+            var control = _controls.GetOrAdd(peerKey, _ => new CircuitBreakerManualControl());
+            Configure(builder, _options, breaker, watch, control, args =>
             {
                 // Retries are otherwise silent: a fetch that lands a second late should say why.
                 LogRetry(_logger, peerKey, args.AttemptNumber + 1, (int)args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "unknown error");
                 return ValueTask.CompletedTask;
             });
         });
+
+    /// <summary>
+    /// Closes the peer's breaker and forgets its failures: they belonged to a run of the peer that has ended (it came
+    /// back after being gone, or now answers at another address). Polly closes the circuit under its own lock before
+    /// this returns and our breaker callbacks are synchronous, so an attempt that starts after this call goes through.
+    /// </summary>
+    public void Reset(string peerKey)
+    {
+        if (_controls.TryGetValue(peerKey, out var control))
+        {
+            _ = control.CloseAsync();
+        }
+    }
 
     /// <summary>"closed", "open", "half-open", "isolated", or "closed" for a peer never fetched.</summary>
     public string BreakerState(string peerKey) =>
@@ -75,6 +90,7 @@ internal sealed partial class FetchPipelines : IDisposable
         SyncOptions options,
         CircuitBreakerStateProvider? breakerState,
         BreakerWatch? breakerWatch = null,
+        CircuitBreakerManualControl? manualControl = null,
         Func<OnRetryArguments<object>, ValueTask>? onRetry = null)
     {
         // The peer's fault only: a lock held by the user's own git, a refused config, our repository gone or our disk
@@ -132,6 +148,7 @@ internal sealed partial class FetchPipelines : IDisposable
             SamplingDuration = options.BreakerSamplingDuration,
             BreakDuration = options.BreakerBreakDuration,
             StateProvider = breakerState,
+            ManualControl = manualControl,
         });
         builder.AddTimeout(new TimeoutStrategyOptions { Name = "attempt", Timeout = options.AttemptTimeout });
     }

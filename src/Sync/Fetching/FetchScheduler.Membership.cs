@@ -73,6 +73,13 @@ internal sealed partial class FetchScheduler
                     ? FetchPlanner.Decide(state.Live && state.Trusted, state.RequestedVersion, member, _repoId, moved.Contains(member.Id))
                     : FetchTrigger.None;
                 state.AnnouncedVersion = repo.RefsVersion;
+                if (member.IsLive && (!state.Live || moved.Contains(member.Id)))
+                {
+                    // What opened its breaker belonged to the run of the peer that ended, or to the address it left:
+                    // its first fetch now must not wait out a break (or the backstop after it).
+                    _pipelines.Reset(member.Id);
+                }
+
                 if (member.IsLive)
                 {
                     state.Live = true;

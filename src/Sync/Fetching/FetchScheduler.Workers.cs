@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using PeerMesh.Mesh.Text;
 using PeerMesh.Sync.Status;
+using Polly.CircuitBreaker;
 
 namespace PeerMesh.Sync.Fetching;
 
@@ -318,7 +319,10 @@ internal sealed partial class FetchScheduler
             // Whatever the peer answered, our repository took the attempt: the local error is gone.
             state.HeldByLocalError = false;
             LocalRecoveredLocked();
-            ArmBackstopLocked(state);
+
+            // Refused by the open breaker: the fetch asked for is tried the moment the breaker lets one through, as the
+            // error says ("next try in N s"), not a backstop interval later.
+            ArmBackstopLocked(state, result.Error is BrokenCircuitException { RetryAfter: { } after } ? after : null);
         }
 
         var report = new FetchReport(remote, state.NodeId, result.Ok, message, result.Outcome?.UpdatedRefs.Length ?? 0);
@@ -326,7 +330,7 @@ internal sealed partial class FetchScheduler
         return report;
     }
 
-    private void ArmBackstopLocked(PeerFetchState state)
+    private void ArmBackstopLocked(PeerFetchState state, TimeSpan? delay = null)
     {
         BackstopTimers.Disarm(state);
         if (_stopping || !state.Live || state.RemoteName is null || !Trust.IsTrusted(state.NodeId))
@@ -334,7 +338,7 @@ internal sealed partial class FetchScheduler
             return; // an offline peer is fetched again when it comes back (a join), an untrusted one once trusted
         }
 
-        var due = _backstops.Arm(state);
+        var due = _backstops.Arm(state, delay);
         RaiseLocked(FetchSchedulerEventKind.BackstopArmed, state.RemoteName, due: due);
     }
 

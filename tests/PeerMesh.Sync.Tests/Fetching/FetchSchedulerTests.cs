@@ -618,6 +618,84 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         Assert.Equal([FetchTrigger.Joined, FetchTrigger.Joined], _events.TriggersOf("a"));
     }
 
+    /// <summary>
+    /// A fetch refused by the open breaker says "next try in 30 s": the fetch is tried then, not a backstop interval
+    /// (60 s +- 20 %) later.
+    /// </summary>
+    [Fact]
+    public async Task BreakerOpen_FetchRefused_TriedAgainWhenTheBreakerLetsOneThrough()
+    {
+        _options.BreakerMinimumThroughput = 2;
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => throw ConnectTimedOut();
+        _view.Set(A(version: 1));
+        await _events.FetchedAsync("a");
+        _view.Set(A(version: 2));
+        await _events.FetchedAsync("a", occurrence: 2);
+        Assert.Equal("open", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
+
+        _view.Set(A(version: 3));
+        var refused = await _events.FetchedAsync("a", occurrence: 3);
+        var armed = await _events.WaitAsync(Kind.BackstopArmed, "a", occurrence: 3);
+
+        Assert.StartsWith("circuit open (next try in 30 s", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(_time.GetUtcNow() + _options.BreakerBreakDuration, armed.Due);
+        Assert.Equal(2, _fetcher.CallsFor("a"));
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _time.Advance(_options.BreakerBreakDuration);
+        Assert.True((await _events.FetchedAsync("a", occurrence: 4)).Ok);
+        Assert.Equal(3, _fetcher.CallsFor("a"));
+        Assert.Equal("closed", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
+    }
+
+    /// <summary>
+    /// A peer whose breaker opened while it went away (its fetches failed), then came back: fetched at once, its
+    /// breaker closed. The failures belonged to the run of the peer that ended.
+    /// </summary>
+    [Fact]
+    public async Task BreakerOpen_PeerGoneAndBack_BreakerClosedAndFetchedAtOnce()
+    {
+        _options.BreakerMinimumThroughput = 2;
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => throw ConnectTimedOut();
+        _view.Set(A(version: 1));
+        await _events.FetchedAsync("a");
+        _view.Set(A(version: 2));
+        await _events.FetchedAsync("a", occurrence: 2);
+        Assert.Equal("open", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
+        await SetAsync(A(version: 2, state: MemberState.Dead));
+
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A(version: 3));
+
+        Assert.True((await _events.FetchedAsync("a", occurrence: 3)).Ok);
+        Assert.Equal(3, _fetcher.CallsFor("a"));
+        var breaker = scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker;
+        Assert.Equal("closed", breaker.State);
+        Assert.Equal(0, breaker.Failures);
+    }
+
+    /// <summary>The same for a peer that answers at a new address: the old address's failures do not hold the new one.</summary>
+    [Fact]
+    public async Task BreakerOpen_PeerMoves_BreakerClosedAndFetchedAtOnceAtTheNewAddress()
+    {
+        _options.BreakerMinimumThroughput = 2;
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => throw ConnectTimedOut();
+        _view.Set(AAt(s_before, version: 1));
+        await _events.FetchedAsync("a");
+        _view.Set(AAt(s_before, version: 2));
+        await _events.FetchedAsync("a", occurrence: 2);
+        Assert.Equal("open", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
+
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(AAt(s_after, version: 3));
+
+        Assert.True((await _events.FetchedAsync("a", occurrence: 3)).Ok);
+        Assert.Equal([UrlBefore, UrlBefore, UrlAfter], _fetcher.UrlsFor("a"));
+        Assert.Equal("closed", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
+    }
+
     [Fact]
     public async Task ExistingManagedRemote_PeerOffline_ListedOffline()
     {
