@@ -149,7 +149,15 @@ internal sealed class FetchProgress : IDisposable
     {
         if (Interlocked.CompareExchange(ref _abortReason, (int)reason, 0) == 0)
         {
-            _aborted.Cancel();
+            try
+            {
+                _aborted.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The watchdog's tick ran as the fetch ended and disposed this: nothing is left to abort. Thrown on
+                // the timer's thread, it would abort the node.
+            }
         }
     }
 

@@ -26,6 +26,20 @@ public sealed class FetchProgressTests
         Assert.True(progress.Aborted.IsCancellationRequested);
     }
 
+    /// <summary>The watchdog's tick can run as the fetch fails and disposes its progress: it must not throw on the timer's thread.</summary>
+    [Fact]
+    public void CheckStalled_AfterDispose_DoesNotThrow()
+    {
+        var progress = Progress();
+        progress.OnPeerBytes(10);
+        progress.Dispose();
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        progress.CheckStalled(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(FetchAbortReason.NoProgress, progress.AbortReason);
+    }
+
     [Fact]
     public void CheckStalled_TransferDoneThenLongLocalWork_NotAborted()
     {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,11 @@ internal sealed class UdpMdnsFamilyTransport : IMdnsTransport
     private readonly ILogger _logger;
     private readonly MdnsCounters _counters;
     private readonly object _gate = new();
+    // Held by a look at the interfaces. Never disposed: a poll callback already queued when the timer is disposed may
+    // still run, and must find it usable.
+    [SuppressMessage("Usage", "CA2213:Disposable fields should be disposed", Justification = "Holds no handle unless AvailableWaitHandle is read, which it never is; a late poll callback must find it usable.")]
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
+    private bool _stopped; // under _refreshLock: a poll that starts after StopAsync does nothing
     private IReadOnlyList<MdnsInterface> _interfaces = [];
     private Socket? _socket;
     private IMdnsPacketHandler? _handler;
@@ -93,6 +98,7 @@ internal sealed class UdpMdnsFamilyTransport : IMdnsTransport
     {
         _handler = handler;
         _cts = new CancellationTokenSource();
+        _stopped = false;
         TryOpenSocket();
         Refresh(notify: false);
         _receiveLoop = ReceiveLoopAsync(_cts.Token);
@@ -104,6 +110,12 @@ internal sealed class UdpMdnsFamilyTransport : IMdnsTransport
     {
         _pollTimer?.Dispose();
         _pollTimer = null;
+
+        // A poll may be running on the timer's thread (listing interfaces can take a while): wait for it, so nothing
+        // of this transport runs once it is stopped. An unhandled exception in it would abort the node.
+        await _refreshLock.WaitAsync(CancellationToken.None);
+        _stopped = true;
+        _refreshLock.Release();
         if (_cts is null)
         {
             return;
@@ -127,11 +139,7 @@ internal sealed class UdpMdnsFamilyTransport : IMdnsTransport
         _handler = null;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync(CancellationToken.None);
-        _refreshLock.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 
     public bool SendMulticast(MdnsInterface networkInterface, ReadOnlyMemory<byte> packet)
     {
@@ -281,9 +289,14 @@ internal sealed class UdpMdnsFamilyTransport : IMdnsTransport
             return;
         }
 
-        IReadOnlyList<MdnsInterface> changed;
         try
         {
+            if (_stopped)
+            {
+                return;
+            }
+
+            IReadOnlyList<MdnsInterface> changed;
             IReadOnlyList<MdnsInterface> wanted;
             try
             {
@@ -344,15 +357,15 @@ internal sealed class UdpMdnsFamilyTransport : IMdnsTransport
                 _interfaces = joined;
                 changed = joined;
             }
+
+            if (notify)
+            {
+                _handler?.OnInterfacesChanged(changed); // under the refresh lock, so never after StopAsync
+            }
         }
         finally
         {
             _refreshLock.Release();
-        }
-
-        if (notify)
-        {
-            _handler?.OnInterfacesChanged(changed);
         }
     }
 
