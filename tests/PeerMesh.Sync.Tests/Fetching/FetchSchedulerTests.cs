@@ -618,6 +618,20 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         Assert.Equal([FetchTrigger.Joined, FetchTrigger.Joined], _events.TriggersOf("a"));
     }
 
+    /// <summary>Starts the scheduler and makes a's two first fetches fail, so its breaker (at 2 attempts) is open.</summary>
+    private async Task<FetchScheduler> OpenBreakerOfAAsync(Func<long, Member> a)
+    {
+        _options.BreakerMinimumThroughput = 2;
+        var scheduler = await StartAsync();
+        _fetcher.Immediate["a"] = () => throw ConnectTimedOut();
+        _view.Set(a(1));
+        await _events.FetchedAsync("a");
+        _view.Set(a(2));
+        await _events.FetchedAsync("a", occurrence: 2);
+        Assert.Equal("open", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
+        return scheduler;
+    }
+
     /// <summary>
     /// A fetch refused by the open breaker says "next try in 30 s": the fetch is tried then, not a backstop interval
     /// (60 s +- 20 %) later.
@@ -625,14 +639,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     [Fact]
     public async Task BreakerOpen_FetchRefused_TriedAgainWhenTheBreakerLetsOneThrough()
     {
-        _options.BreakerMinimumThroughput = 2;
-        var scheduler = await StartAsync();
-        _fetcher.Immediate["a"] = () => throw ConnectTimedOut();
-        _view.Set(A(version: 1));
-        await _events.FetchedAsync("a");
-        _view.Set(A(version: 2));
-        await _events.FetchedAsync("a", occurrence: 2);
-        Assert.Equal("open", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
+        var scheduler = await OpenBreakerOfAAsync(version => A(version));
 
         _view.Set(A(version: 3));
         var refused = await _events.FetchedAsync("a", occurrence: 3);
@@ -655,14 +662,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     [Fact]
     public async Task BreakerOpen_PeerGoneAndBack_BreakerClosedAndFetchedAtOnce()
     {
-        _options.BreakerMinimumThroughput = 2;
-        var scheduler = await StartAsync();
-        _fetcher.Immediate["a"] = () => throw ConnectTimedOut();
-        _view.Set(A(version: 1));
-        await _events.FetchedAsync("a");
-        _view.Set(A(version: 2));
-        await _events.FetchedAsync("a", occurrence: 2);
-        Assert.Equal("open", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
+        var scheduler = await OpenBreakerOfAAsync(version => A(version));
         await SetAsync(A(version: 2, state: MemberState.Dead));
 
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
@@ -679,14 +679,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     [Fact]
     public async Task BreakerOpen_PeerMoves_BreakerClosedAndFetchedAtOnceAtTheNewAddress()
     {
-        _options.BreakerMinimumThroughput = 2;
-        var scheduler = await StartAsync();
-        _fetcher.Immediate["a"] = () => throw ConnectTimedOut();
-        _view.Set(AAt(s_before, version: 1));
-        await _events.FetchedAsync("a");
-        _view.Set(AAt(s_before, version: 2));
-        await _events.FetchedAsync("a", occurrence: 2);
-        Assert.Equal("open", scheduler.GetStatus(null).Find(NodeA)!.Remotes[0].Breaker.State);
+        var scheduler = await OpenBreakerOfAAsync(version => AAt(s_before, version));
 
         _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
         _view.Set(AAt(s_after, version: 3));
