@@ -11,10 +11,16 @@ namespace PeerMesh.Sync.Serving;
 /// statement a client saw advertised may have been replaced by the time its pack is made; a statement is public,
 /// signed data, and was served under that name a moment before). Anything
 /// else (an unshared branch's commit asked for by its id, a tree, a blob) ends the request with "peermesh: not served"
-/// and no pack. Protocol v0 refuses unadvertised wants itself; protocol v2 serves any object by id whatever
-/// <c>uploadpack.allow*SHA1InWant</c> say (gitprotocol-v2: "wants can be anything"), so this is what keeps an object
-/// reachable only from what is not served from being fetched. It also drops <c>--include-tag</c>: tags are not served,
-/// and a tag object pointing at a served commit would otherwise be sent along.
+/// and no pack. Protocol v2 serves any object by id whatever <c>uploadpack.allow*SHA1InWant</c> say
+/// (gitprotocol-v2: "wants can be anything"), so this is what keeps an object reachable only from what is not served
+/// from being fetched. It also drops <c>--include-tag</c>: tags are not served, and a tag object pointing at a served
+/// commit would otherwise be sent along.
+/// <para>
+/// Protocol v0 refuses unadvertised wants in upload-pack itself, but the hook checks those requests too: what is
+/// served is what the daemon advertises when the pack is made, so a client that had its advertisement before a
+/// repository or branch stopped being served gets no pack (<c>GitDaemonSupervisorServingTests</c>). It fails closed:
+/// when git cannot list what is served or look up a want, no pack.
+/// </para>
 /// <para>
 /// git honours the hook only from protected configuration (system, global, command line), never from the repository's
 /// own config; the daemon gets it from its command-line scope (<see cref="ServedRefs.DaemonConfig"/>), which comes last
@@ -40,7 +46,8 @@ internal static class PackHook
             *) wants="$wants $line" ;;
           esac
         done
-        served=$(GIT_PROTOCOL= git upload-pack --advertise-refs . | tr '\0' ' ') || { echo "peermesh: cannot list what is served" >&2; exit 1; }
+        served=$({ GIT_PROTOCOL= git upload-pack --advertise-refs . || echo "peermesh:failed"; } | tr '\0' ' ')
+        case $served in *peermesh:failed*) echo "peermesh: cannot list what is served" >&2; exit 1 ;; esac
         tips= commits= others=
         while read -r oid name rest; do
           oid=${oid#????}
@@ -61,8 +68,9 @@ internal static class PackHook
             *) others="$others $want" ;;
           esac
         done
-        pending=
-        [ -z "$others" ] || for entry in $(printf '%s\n' $others | git cat-file --batch-check='%(objectname):%(objecttype)'); do
+        pending= entries=
+        [ -z "$others" ] || entries=$(printf '%s\n' $others | git cat-file --batch-check='%(objectname):%(objecttype)') || { echo "peermesh: cannot list what is served" >&2; exit 1; }
+        for entry in $entries; do
           case ${entry#*:} in
             commit) pending="$pending ${entry%%:*}" ;;
             blob)

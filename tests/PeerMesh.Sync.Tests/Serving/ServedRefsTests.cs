@@ -72,6 +72,7 @@ public sealed class ServedRefsTests : IAsyncLifetime
 
     [Theory]
     [InlineData("0")]
+    [InlineData("1")]
     [InlineData("2")]
     public void Fetch_UnsharedObjectsByTheirIds_RefusedAndNothingArrives(string version)
     {
