@@ -109,7 +109,9 @@ internal sealed class IdleCpuBenchmark : IBenchmark
             var seconds = clock.Elapsed.TotalSeconds;
             var cpuSeconds = (after.Ticks - before.Ticks) / (double)ClockTicksPerSecond;
             log.WriteLine($"idle-cpu {repos} repos, {peers} peers: {cpuSeconds:F2} s CPU in {seconds:F0} s");
-            return new IdleCpuResult(repos, peers, mdns, window, 100 * cpuSeconds / seconds, (after.Switches - before.Switches) / seconds);
+            // Threads in both samples only: one that ended meanwhile would take its whole count away.
+            var switches = after.Switches.Where(t => before.Switches.ContainsKey(t.Key)).Sum(t => t.Value - before.Switches[t.Key]);
+            return new IdleCpuResult(repos, peers, mdns, window, 100 * cpuSeconds / seconds, switches / seconds);
         }
         finally
         {
@@ -126,11 +128,11 @@ internal sealed class IdleCpuBenchmark : IBenchmark
     /// <summary>The usual USER_HZ of Linux; /proc's times are in these ticks.</summary>
     private const int ClockTicksPerSecond = 100;
 
-    /// <summary>CPU ticks (own and reaped children's) and context switches of <paramref name="pid"/> and its live descendants (the git daemon).</summary>
-    private static (long Ticks, long Switches) Sample(int pid)
+    /// <summary>CPU ticks (own and reaped children's) of <paramref name="pid"/> and its live descendants (the git daemon), and each of their threads' context switches.</summary>
+    private static (long Ticks, Dictionary<string, long> Switches) Sample(int pid)
     {
         long ticks = 0;
-        long switches = 0;
+        var switches = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var id in WithDescendants(pid))
         {
             try
@@ -146,7 +148,7 @@ internal sealed class IdleCpuBenchmark : IBenchmark
                     {
                         if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
                         {
-                            switches += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+                            switches[task] = switches.GetValueOrDefault(task) + long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
                         }
                     }
                 }
