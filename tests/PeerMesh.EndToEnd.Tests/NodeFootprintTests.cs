@@ -46,6 +46,14 @@ public sealed class NodeFootprintTests
 
         Assert.Contains("LibGit2Sharp", loaded);
         Assert.Contains("PeerMesh.Discovery", loaded);
-        Assert.DoesNotContain(loaded, a => s_notInANode.Any(prefix => a.StartsWith(prefix, StringComparison.Ordinal)));
+        // One known exception: a fetch still running when the node stops is cancelled, and Polly gives the cancellation
+        // a stack trace with file and line, which loads the symbol reader as the node ends (seen 1 run in 6 here).
+        var stacks = (await File.ReadAllTextAsync(loadedFile + ".stacks", Token)).Split("=== ");
+        var unwanted = loaded
+            .Where(a => s_notInANode.Any(prefix => a.StartsWith(prefix, StringComparison.Ordinal)))
+            .Where(a => !stacks.Any(s => s.StartsWith(a + "\n", StringComparison.Ordinal) && s.Contains("Polly.Utils.ExceptionUtilities.TrySetStackTrace", StringComparison.Ordinal)))
+            .ToList();
+        var why = stacks.Where(s => unwanted.Any(a => s.StartsWith(a + "\n", StringComparison.Ordinal)));
+        Assert.True(unwanted.Count == 0, $"the node loaded {string.Join(", ", unwanted)}; why:\n{string.Join("\n", why)}\nits log:\n{node.Log}");
     }
 }
