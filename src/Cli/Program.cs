@@ -21,9 +21,9 @@ if (loadedFile is { Length: > 0 })
 
 var code = await CliApp.RunAsync(args, Console.Out, Console.Error);
 
-if (loadedFile is { Length: > 0 } && loadStacks is not null)
+if (loadStacks is not null)
 {
-    await File.WriteAllLinesAsync(loadedFile, AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "?").Order(StringComparer.Ordinal));
+    await File.WriteAllLinesAsync(loadedFile!, AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "?").Order(StringComparer.Ordinal));
     string[] lines;
     lock (loadStacks)
     {

@@ -32,7 +32,10 @@ internal static class StatementCodec
     public const int SignatureLength = 64;
     public const int CommitIdLength = 20;
 
-    private static readonly byte[] s_magic = Encoding.ASCII.GetBytes("peermesh signed refs v1\0");
+    /// <summary>The magic's text, before its NUL (the pack hook recognises a statement blob by it).</summary>
+    internal const string MagicText = "peermesh signed refs v1";
+
+    private static readonly byte[] s_magic = Encoding.ASCII.GetBytes(MagicText + "\0");
 
     /// <summary>The magic up to the version: a statement of another version is told from something else.</summary>
     private static readonly int s_versionAt = "peermesh signed refs v".Length;

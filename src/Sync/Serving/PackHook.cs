@@ -1,3 +1,5 @@
+using PeerMesh.Mesh.SignedRefs;
+
 namespace PeerMesh.Sync.Serving;
 
 /// <summary>
@@ -34,7 +36,7 @@ internal static class PackHook
     /// <summary>The refusal, as the client shows it after "remote: ".</summary>
     public const string Refusal = "peermesh: not served";
 
-    public const string Script = """
+    public const string Script = $$"""
         wants= input= state=want
         while IFS= read -r line; do
           input="$input$line
@@ -74,7 +76,7 @@ internal static class PackHook
           case ${entry#*:} in
             commit) pending="$pending ${entry%%:*}" ;;
             blob)
-              [ "$(git cat-file blob "${entry%%:*}" | head -c 23)" = "peermesh signed refs v1" ] || { echo "peermesh: not served" >&2; exit 1; } ;;
+              magic="{{StatementCodec.MagicText}}"; [ "$(git cat-file blob "${entry%%:*}" | head -c ${#magic})" = "$magic" ] || { echo "peermesh: not served" >&2; exit 1; } ;;
             *) echo "peermesh: not served" >&2; exit 1 ;;
           esac
         done
