@@ -73,14 +73,19 @@ internal sealed class SyncService : IAsyncDisposable
         _remotes = new ManagedRemotes(GitDir, repoId, timeProvider, loggerFactory.CreateLogger<ManagedRemotes>(), options.MaxManagedRemotes);
         _pipelines = new FetchPipelines(options, timeProvider, loggerFactory.CreateLogger<FetchPipelines>());
         var trust = TrustConfig.ForRepository(GitDir, loggerFactory.CreateLogger<TrustConfig>());
+        Func<string, string, bool>? holdsNothingNew = null;
         if (author is not null)
         {
-            _own = new OwnStatementPublisher(GitDir, repoId, author, publisher, timeProvider, loggerFactory.CreateLogger<OwnStatementPublisher>(), servedRefsFile);
+            var ledger = new StatementLedger(timeProvider);
+            _own = new OwnStatementPublisher(
+                GitDir, repoId, author, publisher, timeProvider, loggerFactory.CreateLogger<OwnStatementPublisher>(), servedRefsFile, () => ledger.All(repoId));
+            var own = _own;
+            holdsNothingNew = (peerId, announced) => HoldingsDigest.Matches(announced, ledger.Current(peerId, repoId), own.Current, ledger.All(repoId));
             _intake = new StatementIntake(
                 GitDir,
                 repoId,
                 author.Identity.Id,
-                new StatementLedger(timeProvider),
+                ledger,
                 (id, name) => _remotes.EnsureForAuthor(id, name, _scheduler!.Trust),
                 () => _scheduler!.Trust,
                 timeProvider,
@@ -103,7 +108,8 @@ internal sealed class SyncService : IAsyncDisposable
             timeProvider,
             loggerFactory.CreateLogger<FetchScheduler>(),
             trust,
-            observe);
+            observe,
+            holdsNothingNew: holdsNothingNew);
         _watcher = new RefWatcher(
             GitDir,
             repoId,

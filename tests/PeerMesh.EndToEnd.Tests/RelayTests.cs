@@ -111,6 +111,33 @@ public sealed class RelayTests : IAsyncDisposable
         Assert.Contains("refused alice's work served by bob: bad-signature", table, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Relay_BobTakesAlicesNewsAndSignsAgain_AliceDoesNotFetchItBack()
+    {
+        var (a, repoA) = await _mesh.StartCloneAsync("alice", null, ["--verbose"], Token);
+        var (b, repoB) = await _mesh.StartCloneAsync("bob", a, null, Token);
+        var aliceStatement = $"refs/peermesh/{await IdAsync(a)}/statement";
+        var bobStatement = $"refs/peermesh/{await IdAsync(b)}/statement";
+        // Bob's statement as alice holds it may be older than bob's own: he signed again when he took alice's, and
+        // that brought alice nothing (the point of this test).
+        await Until(
+            () => repoB.TryRevParse(aliceStatement) == repoA.TryRevParse(aliceStatement) && repoA.TryRevParse(bobStatement) is not null,
+            "alice and bob hold each other's statement");
+        var bobsBefore = repoA.RevParse(bobStatement);
+        var before = repoB.RevParse(bobStatement);
+        var mark = a.Log.Length;
+
+        var news = repoA.Commit("alice's news");
+
+        await Until(() => Names(repoB, aliceStatement, news), "alice's news reaches bob");
+        await Until(() => repoB.RevParse(bobStatement) != before, "bob signs again: his holdings changed");
+        // Bob gossips a new refs version; alice holds all he holds (his branches as they were, her own news), so she
+        // asks for no fetch, and his re-signed statement, which brings nothing, stays with him.
+        await Until(() => a.Log[mark..].Contains("no fetch of bob for its refs version", StringComparison.Ordinal), "alice hears bob's new version and asks for nothing");
+        Assert.Equal(bobsBefore, repoA.RevParse(bobStatement));
+        Assert.DoesNotContain("fetch of bob asked for", a.Log[mark..], StringComparison.Ordinal);
+    }
+
     private static async Task FetchAsync(NodeProcess node, string peer)
     {
         var (code, stdout, stderr) = await node.RunAsync(["fetch", peer], Token);

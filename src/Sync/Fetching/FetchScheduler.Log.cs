@@ -5,6 +5,9 @@ namespace PeerMesh.Sync.Fetching;
 /// <summary>Source-generated log lines of the fetch scheduler.</summary>
 internal sealed partial class FetchScheduler
 {
+    [LoggerMessage(Level = LogLevel.Debug, Message = "no fetch of {Remote} for its refs version {Version}: it holds nothing this node lacks")]
+    private static partial void LogNothingNew(ILogger logger, string remote, long version);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "fetch of {Remote} asked for: {Trigger}")]
     private static partial void LogTriggered(ILogger logger, string remote, string trigger);
 

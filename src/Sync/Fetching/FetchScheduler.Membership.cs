@@ -72,6 +72,16 @@ internal sealed partial class FetchScheduler
                 var trigger = trust.IsTrusted(member.Id)
                     ? FetchPlanner.Decide(state.Live && state.Trusted, state.RequestedVersion, member, _repoId, moved.Contains(member.Id))
                     : FetchTrigger.None;
+                if (trigger == FetchTrigger.RefsChanged && _holdsNothingNew?.Invoke(member.Id, repo.RefsDigest) == true)
+                {
+                    // Typically a relay that signed again after taking our own news: fetching it back would bring
+                    // nothing, and cost it a serving while it serves the next hop. The backstop still fetches it.
+                    trigger = FetchTrigger.None;
+                    state.RequestedVersion = repo.RefsVersion;
+                    LogNothingNew(_logger, state.RemoteName, repo.RefsVersion);
+                    RaiseLocked(FetchSchedulerEventKind.NothingNew, state.RemoteName);
+                }
+
                 state.AnnouncedVersion = repo.RefsVersion;
                 if (member.IsLive && (!state.Live || moved.Contains(member.Id)))
                 {

@@ -37,6 +37,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TrustConfig? _trust;
     private readonly Action<FetchSchedulerEvent>? _observe;
+    private readonly Func<string, string, bool>? _holdsNothingNew;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PeerFetchState> _peers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
@@ -61,6 +62,7 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
     /// <param name="trust">The <c>peermesh.trust</c> list, re-read while running; null: everyone.</param>
     /// <param name="observe">Known points (tests; the node's heap trimmer counts ended fetches); called under the scheduler's lock, must not call back.</param>
     /// <param name="random01">The backstop's jitter source, uniform in [0, 1); default <see cref="Random.Shared"/>.</param>
+    /// <param name="holdsNothingNew">(peer id, its announced refs digest): true when the peer holds nothing this node lacks, so a new refs version of it asks for no fetch (<see cref="SignedRefs.HoldingsDigest"/>); called under the scheduler's lock.</param>
     public FetchScheduler(
         SyncOptions options,
         string repoId,
@@ -73,8 +75,10 @@ internal sealed partial class FetchScheduler : IAsyncDisposable
         ILogger<FetchScheduler> logger,
         TrustConfig? trust = null,
         Action<FetchSchedulerEvent>? observe = null,
-        Func<double>? random01 = null)
+        Func<double>? random01 = null,
+        Func<string, string, bool>? holdsNothingNew = null)
     {
+        _holdsNothingNew = holdsNothingNew;
         _options = options;
         _repoId = repoId;
         _view = view;

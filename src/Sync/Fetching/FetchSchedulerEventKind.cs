@@ -59,4 +59,10 @@ internal enum FetchSchedulerEventKind
     /// fetch unchanged); the worker runs it again at once at <see cref="FetchSchedulerEvent.Url"/>.
     /// </summary>
     FetchRestarted = 17,
+
+    /// <summary>
+    /// The peer's refs version changed, but it holds nothing this node lacks (its announced digest is that of our own
+    /// holdings: <see cref="SignedRefs.HoldingsDigest"/>): no fetch is asked for.
+    /// </summary>
+    NothingNew = 18,
 }

@@ -11,8 +11,9 @@ namespace PeerMesh.Sync.SignedRefs;
 
 /// <summary>
 /// Signs this node's statement of its own branches whenever they move, stores it (<see cref="StatementStore"/>) and
-/// publishes its (digest, sequence) as the repository's refs version, so the gossiped version and the statement's
-/// sequence are one number. Sits between the ref watcher and the mesh (it is the watcher's publisher), so the watcher
+/// publishes the statement's sequence as the repository's refs version, so the gossiped version and the statement's
+/// sequence are one number, with the digest of what the node holds (<see cref="HoldingsDigest"/>): a peer that holds
+/// the same has nothing to fetch. Sits between the ref watcher and the mesh (it is the watcher's publisher), so the watcher
 /// itself does not change. <see cref="Resign"/> signs again with the same branches: the node's holdings of other
 /// authors' statements changed, and its peers must see a new refs version to fetch them from it at once. Calls are
 /// serialised; each opens its own <see cref="Repository"/>.
@@ -32,17 +33,28 @@ internal sealed partial class OwnStatementPublisher : ILocalRepoPublisher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string? _servedRefsFile;
+    private readonly Func<IEnumerable<RefsStatement>> _held;
     private readonly Lock _gate = new();
     private SharePatterns? _share;
     private long _announced;
     private long _heardBack;
-    private RefsStatement? _current;
+    private volatile RefsStatement? _current;
     private ImmutableArray<OmittedBranch> _omitted = [];
 
     /// <param name="servedRefsFile">The repository's branches file for the daemon (<see cref="ServedRefs.FileFor"/>); null: none written.</param>
-    public OwnStatementPublisher(string gitDir, string repoId, SignedRefsAuthor author, ILocalRepoPublisher mesh, TimeProvider time, ILogger<OwnStatementPublisher> logger, string? servedRefsFile = null)
+    /// <param name="held">Other authors' statements the node holds, for the published digest; null: none.</param>
+    public OwnStatementPublisher(
+        string gitDir,
+        string repoId,
+        SignedRefsAuthor author,
+        ILocalRepoPublisher mesh,
+        TimeProvider time,
+        ILogger<OwnStatementPublisher> logger,
+        string? servedRefsFile = null,
+        Func<IEnumerable<RefsStatement>>? held = null)
     {
         _servedRefsFile = servedRefsFile;
+        _held = held ?? (() => []);
         _gitDir = gitDir;
         _repoId = repoId;
         _author = author;
@@ -51,17 +63,8 @@ internal sealed partial class OwnStatementPublisher : ILocalRepoPublisher
         _logger = logger;
     }
 
-    /// <summary>The statement last signed and stored, or null before the first.</summary>
-    public RefsStatement? Current
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _current;
-            }
-        }
-    }
+    /// <summary>The statement last signed and stored, or null before the first (read without the signing lock).</summary>
+    public RefsStatement? Current => _current;
 
     /// <summary>The <c>peermesh.share</c> patterns of the last signing (null before the first).</summary>
     public SharePatterns? Share
@@ -153,13 +156,14 @@ internal sealed partial class OwnStatementPublisher : ILocalRepoPublisher
                 var built = StatementBuilder.Build(_author.Identity, _author.Name, _repoId, branches, previous, _time);
                 StatementStore.Store(repo, _repoId, built.Statement, "peermesh: own statement");
                 WriteServed(repo, built.Statement);
-                var announced = _mesh.PublishLocalRefs(_repoId, built.Statement.Digest, built.Statement.Sequence);
+                var holdings = HoldingsDigest.Of(_author.Identity.Id, built.Statement.Branches, _held());
+                var announced = _mesh.PublishLocalRefs(_repoId, holdings, built.Statement.Sequence);
                 if (announced > built.Statement.Sequence)
                 {
                     // The mesh announced a higher version before (a previous life heard back): sign above it.
                     built = StatementBuilder.Build(_author.Identity, _author.Name, _repoId, branches, announced, _time);
                     StatementStore.Store(repo, _repoId, built.Statement, "peermesh: own statement");
-                    announced = _mesh.PublishLocalRefs(_repoId, built.Statement.Digest, built.Statement.Sequence);
+                    announced = _mesh.PublishLocalRefs(_repoId, holdings, built.Statement.Sequence);
                 }
 
                 _announced = Math.Max(_announced, announced);

@@ -46,6 +46,7 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
     private readonly List<string> _trustValues = [];
     private TrustConfig? _trust;
     private Func<double>? _random;
+    private Func<string, string, bool>? _holdsNothingNew;
     private FetchPipelines? _pipelines;
     private FetchScheduler? _scheduler;
 
@@ -95,7 +96,8 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
             NullLogger<FetchScheduler>.Instance,
             _trust,
             _events.Record,
-            _random);
+            _random,
+            _holdsNothingNew);
         await _scheduler.StartAsync(TestContext.Current.CancellationToken);
         return _scheduler;
     }
@@ -139,6 +141,33 @@ public sealed class FetchSchedulerTests : IAsyncDisposable
         Assert.Equal(2, _fetcher.CallsFor("a"));
         Assert.Equal([FetchTrigger.Joined, FetchTrigger.RefsChanged], _events.TriggersOf("a"));
         Assert.True(second.Report!.Ok);
+    }
+
+    [Fact]
+    public async Task Membership_RefsVersionRaisedButThePeerHoldsNothingNew_NotFetchedUntilItDoes()
+    {
+        var nothingNew = true;
+        var asked = new List<(string Peer, string Digest)>();
+        _holdsNothingNew = (peer, digest) =>
+        {
+            asked.Add((peer, digest));
+            return nothingNew;
+        };
+        await StartAsync();
+        _fetcher.Immediate["a"] = () => new FetchOutcome([], [], 0);
+        _view.Set(A(version: 1));
+        await _events.FetchedAsync("a"); // a peer that joins is fetched whatever it announces
+
+        _view.Set(A(version: 2));
+        await _events.WaitAsync(Kind.NothingNew, "a");
+        await SetAsync(A(version: 2), B(version: 1) with { Repos = [] });
+        Assert.Equal(1, _fetcher.CallsFor("a"));
+        Assert.Equal([(NodeA, "digest")], asked);
+
+        nothingNew = false;
+        _view.Set(A(version: 3));
+        await _events.WaitAsync(Kind.FetchCompleted, "a", occurrence: 2);
+        Assert.Equal([FetchTrigger.Joined, FetchTrigger.RefsChanged], _events.TriggersOf("a"));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ using Xunit;
 
 namespace PeerMesh.Sync.Tests.SignedRefs;
 
-/// <summary>The node signs its own branches when they move, stores the statement, and publishes (digest, sequence).</summary>
+/// <summary>The node signs its own branches when they move, stores the statement, and publishes (holdings digest, sequence).</summary>
 public sealed class OwnStatementPublisherTests : IDisposable
 {
     private const string RepoId = "repo-1";
@@ -26,7 +26,7 @@ public sealed class OwnStatementPublisherTests : IDisposable
     }
 
     [Fact]
-    public void PublishLocalRefs_BranchesMoved_SignsStoresAndPublishesTheStatementsDigestAndSequence()
+    public void PublishLocalRefs_BranchesMoved_SignsStoresAndPublishesTheHoldingsDigestAndTheSequence()
     {
         var mesh = new FakePublisher();
         var own = NewPublisher(mesh);
@@ -38,7 +38,7 @@ public sealed class OwnStatementPublisherTests : IDisposable
 
         using var repo = new Repository(_repo.GitDir);
         var stored = StatementStore.Read(repo, _ids["alice"].Id).Statement!;
-        Assert.Equal(stored.Digest, mesh.Published.Last().Digest);
+        Assert.Equal(HoldingsDigest.Of(stored.AuthorId, stored.Branches, []), mesh.Published.Last().Digest);
         Assert.Equal(stored.Sequence, mesh.Versions.Last());
         Assert.Equal([new BranchTip("main", head)], stored.Branches);
         Assert.Equal("alice", stored.AuthorName);
@@ -57,7 +57,26 @@ public sealed class OwnStatementPublisherTests : IDisposable
 
         // The mesh announced floor + 1 for the first statement; the second is signed above that, and announced as is.
         Assert.Equal(1_800_003_600_002, own.Current!.Sequence);
-        Assert.Equal((own.Current.Digest, own.Current.Sequence), (mesh.Digest, mesh.Held));
+        Assert.Equal((HoldingsDigest.Of(own.Current.AuthorId, own.Current.Branches, []), own.Current.Sequence), (mesh.Digest, mesh.Held));
+    }
+
+    [Fact]
+    public void Resign_AnotherAuthorsStatementTaken_ItIsInThePublishedDigest()
+    {
+        var mesh = new FakePublisher();
+        List<RefsStatement> held = [];
+        var own = new OwnStatementPublisher(
+            _repo.GitDir, RepoId, new SignedRefsAuthor(_ids["alice"], "alice"), mesh, _time, NullLogger<OwnStatementPublisher>.Instance, held: () => held);
+        own.PublishLocalRefs(RepoId, "x");
+        var bob = StatementBuilder.Build(_ids["bob"], "bob", RepoId, [], 0, _time).Statement;
+        held.Add(bob);
+
+        own.Resign();
+
+        var branches = own.Current!.Branches;
+        Assert.Equal(
+            [HoldingsDigest.Of(own.Current.AuthorId, branches, []), HoldingsDigest.Of(own.Current.AuthorId, branches, [bob])],
+            mesh.Published.Select(p => p.Digest));
     }
 
     [Fact]
