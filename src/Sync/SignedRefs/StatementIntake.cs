@@ -273,6 +273,15 @@ internal sealed partial class StatementIntake
 
         if (check.Outcome == AcceptOutcome.Rejected)
         {
+            if (check.Reason == StatementRejection.Older && check.Previous is { } inForce && inForce.Branches.SequenceEqual(statement.Branches))
+            {
+                // Genuine and naming exactly what we hold: a holder behind only in the author's sequence (the author
+                // signed again over the same branches, as a relay does when its holdings change, and the holder had
+                // nothing to fetch for it). It rolls nothing back; a replay of it could not either. No conflict.
+                LogBehind(_logger, author, holderId, statement.Sequence, inForce.Sequence);
+                return null;
+            }
+
             return Refuse(holderId, author, digest, check.Reason!);
         }
 
@@ -387,6 +396,9 @@ internal sealed partial class StatementIntake
 
     [LoggerMessage(Level = LogLevel.Information, Message = "took {Name}'s ({Author}) signed branches, statement {Sequence}, from {Holder}; {Pruned} pruned")]
     private static partial void LogAccepted(ILogger logger, string name, string author, long sequence, string holder, int pruned);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Holder} serves {Author}'s statement {Sequence}, older than {Held} over the same branches: nothing to take")]
+    private static partial void LogBehind(ILogger logger, string author, string holder, long sequence, long held);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "refused the work of {Author} served by {Holder}: {Reason}; nothing written")]
     private static partial void LogRefused(ILogger logger, string author, string holder, string reason);

@@ -251,6 +251,26 @@ public sealed class StatementIntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fetch_OlderStatementOverTheSameBranches_NotRefusedNothingCountedNothingWritten()
+    {
+        var main = AliceCommit(Setup.Peer.Head(), "alice main");
+        var older = Sign("alice", ("main", main));
+        var resigned = Sign("alice", ("main", main));
+        Serve(resigned, ("main", main));
+        await FetchAsync();
+
+        // Bob is behind only in alice's sequence (she signed again over the same branches, as a relay does when its
+        // holdings change, and bob did not fetch her for it): what he serves rolls nothing back and is no conflict.
+        Serve(older, ("main", main));
+        await FetchAsync();
+
+        Assert.Equal(resigned.Digest, Setup.Local.RefTarget($"refs/peermesh/{Alice}/statement"));
+        Assert.Equal(main, Setup.Local.RefTarget("refs/remotes/alice/main"));
+        Assert.Equal(0, Intake.Statistics.RejectionsFor(StatementRejection.Older));
+        Assert.Empty(Intake.Conflicts);
+    }
+
+    [Fact]
     public async Task Fetch_NewerStatementsNamingCommitsHeldBefore_OnlyTheNewCommitsCheckedForConnectivity()
     {
         var main = AliceCommit(Setup.Peer.Head(), "alice main");
