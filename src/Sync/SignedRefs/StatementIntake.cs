@@ -253,9 +253,11 @@ internal sealed partial class StatementIntake
             return null;
         }
 
-        if (_refused.TryGetValue((holderId, author), out var before) && before.Digest == digest)
+        if (_refused.TryGetValue((holderId, author), out var before) && before.Digest == digest && before.Reason != StatementRejection.MissingCommits)
         {
-            // This holder's copy was refused already: nothing to verify or count again.
+            // This holder's copy was refused already: nothing to verify or count again. Missing commits are looked for
+            // again: the holder may serve them now (a branch of its own that moved on after it signed, a relay that
+            // had not yet written its copies), and this may be the only copy there is of an author gone offline.
             return null;
         }
 
@@ -322,6 +324,7 @@ internal sealed partial class StatementIntake
 
         // Last: after a crash before this, the stored statement is the older one and the next fetch writes again.
         StatementStore.Store(repo, _repoId, statement, "peermesh: statement of " + author);
+        _refused.Remove((holderId, author));
         _authors[author] = new RelayedAuthor(author, statement.AuthorName, remote, statement.Sequence, statement.SignedAt, holderId, _time.GetUtcNow());
         LogAccepted(_logger, statement.AuthorName, author, statement.Sequence, holderId, result.Diff?.Deleted.Length ?? 0);
         return result.Diff;
@@ -329,6 +332,11 @@ internal sealed partial class StatementIntake
 
     private StatementDiff? Refuse(string holderId, string author, string digest, string reason)
     {
+        if (_refused.TryGetValue((holderId, author), out var before) && (before.Digest, before.Reason) == (digest, reason))
+        {
+            return null; // the same copy, still short of the same commits: counted and logged once
+        }
+
         _ledger.Statistics.CountRejection(reason);
         _refused[(holderId, author)] = new RelayConflict(holderId, author, digest, reason, _time.GetUtcNow());
         LogRefused(_logger, author, holderId, reason);

@@ -216,6 +216,28 @@ public sealed class StatementIntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fetch_MissingCommitsThenTheRelayServesThem_TakenAtTheNextFetchCountedOnce()
+    {
+        var first = AliceCommit(Setup.Peer.Head(), "alice first");
+        var second = AliceCommit(first, "alice second");
+        var statement = Sign("alice", ("main", second));
+        Serve(statement, ("main", first));
+        await FetchAsync();
+        await FetchAsync();
+        Assert.Equal(1, Intake.Statistics.RejectionsFor(StatementRejection.MissingCommits));
+        Assert.Equal(StatementRejection.MissingCommits, Assert.Single(Intake.Conflicts).Reason);
+
+        // The same statement, its commit served now (alice is offline: this copy is the only one there is).
+        Serve(statement, ("main", second));
+        await FetchAsync();
+
+        Assert.Equal(second, Setup.Local.RefTarget("refs/remotes/alice/main"));
+        Assert.Equal(statement.Digest, Setup.Local.RefTarget($"refs/peermesh/{Alice}/statement"));
+        Assert.Equal(1, Intake.Statistics.RejectionsFor(StatementRejection.MissingCommits));
+        Assert.Empty(Intake.Conflicts);
+    }
+
+    [Fact]
     public async Task Fetch_NewerStatementWithoutABranch_TrackingRefAndCopyPruned()
     {
         var main = AliceCommit(Setup.Peer.Head(), "alice main");
