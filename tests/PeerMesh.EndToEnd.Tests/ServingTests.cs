@@ -69,5 +69,34 @@ public sealed class ServingTests : IAsyncDisposable
         await b.WaitForStatusAsync(s => s["peers"]!.AsArray().Any(p => (string?)p!["name"] == "alice"), s_deadline, Token);
     }
 
+    [Fact]
+    public async Task Up_BranchCheckedOutIsNotShared_HeadNotAdvertisedStockCloneStillWorks()
+    {
+        var repoA = _mesh.Clone("alice");
+        repoA.Git("config", "--add", "peermesh.share", "main");
+        var wip = repoA.Commit("alice's private work", branch: "wip");
+        repoA.Git("checkout", "-q", "main");
+        var a = _mesh.Start(repoA, "alice");
+        var url = (string)(await a.WaitUntilUpAsync(Token))["repos"]![0]!["url"]!;
+        await _mesh.UntilAsync(() => Advertised(repoA, url).Contains("HEAD"), "HEAD advertised while main is checked out", s_deadline, Token);
+
+        // Checking out the unshared branch moves no branch: HEAD, which would name its commit, stops being served.
+        repoA.Git("checkout", "-q", "wip");
+        await _mesh.UntilAsync(() => !Advertised(repoA, url).Contains("HEAD"), "HEAD no longer advertised", s_deadline, Token);
+        Assert.DoesNotContain(wip, GitCli.Run(repoA.Root, "ls-remote", url), StringComparison.Ordinal);
+        var clone = Path.Combine(repoA.Root, "clone-while-on-wip");
+        GitCli.Run(repoA.Root, "clone", "-q", url, clone); // no HEAD to check out (git warns), but the clone holds main
+        Assert.Equal(repoA.RevParse("main"), GitCli.Run(clone, "rev-parse", "refs/remotes/origin/main").Trim());
+
+        repoA.Git("checkout", "-q", "main");
+        await _mesh.UntilAsync(() => Advertised(repoA, url).Contains("HEAD"), "HEAD advertised again", s_deadline, Token);
+        var again = Path.Combine(repoA.Root, "clone-on-main");
+        GitCli.Run(repoA.Root, "clone", "-q", url, again);
+        Assert.Equal(repoA.RevParse("main"), GitCli.Run(again, "rev-parse", "HEAD").Trim());
+    }
+
+    private static List<string> Advertised(TempRepository repo, string url) =>
+        [.. GitCli.Run(repo.Root, "ls-remote", url).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')[1])];
+
     private static JsonNode? Signed(JsonNode status) => status["repos"]![0]!["signedRefs"];
 }

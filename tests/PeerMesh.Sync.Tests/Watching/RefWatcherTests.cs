@@ -119,6 +119,21 @@ public sealed class RefWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkout_AnotherBranch_Published()
+    {
+        Git.Run(_repo.WorkDir, "branch", "wip");
+        await using var watcher = Watcher();
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+
+        // No branch moves, but whether HEAD is served depends on the branch checked out (only a shared one).
+        Git.Run(_repo.WorkDir, "checkout", "-q", "wip");
+        var digest = await WaitForPublishAsync(2);
+
+        Assert.Equal(RefsDigest.Compute(_repo.GitDir), digest);
+        Assert.NotEqual(_publisher.Published.First().Digest, digest);
+    }
+
+    [Fact]
     public async Task PollTimer_Elapses_SignalsRecompute()
     {
         var time = new FakeTimeProvider();
@@ -323,6 +338,6 @@ public sealed class RefWatcherTests : IDisposable
         Git.Run(worktree, "config", "--add", "peermesh.trust", "0123456789abcdef0123456789abcdef");
         await _configChanges.WaitAsync(1, TestContext.Current.CancellationToken);
 
-        Assert.Equal(RefsDigest.Compute(_repo.GitDir), digest);
+        Assert.Equal(RefsDigest.Compute(gitDir!), digest); // the branches in the common dir, HEAD of the linked worktree
     }
 }
