@@ -22,10 +22,7 @@ public sealed class ServingTests : IAsyncDisposable
     [Fact]
     public async Task Up_PeerMeshShareMain_OnlyMainAndStatementsServedAndMainSyncsToAPeer()
     {
-        var repoA = _mesh.Clone("alice");
-        repoA.Git("config", "--add", "peermesh.share", "main");
-        var wip = repoA.Commit("alice's private work", branch: "wip");
-        repoA.Git("checkout", "-q", "main");
+        var (repoA, wip) = SharingMainWithWip();
         repoA.Git("tag", "-a", "-m", "a private tag", "v1", "main");
         var tag = repoA.RevParse("v1");
         var originOnly = repoA.Git("commit-tree", "main^{tree}", "-p", "main", "-m", "only on origin").Trim();
@@ -42,11 +39,7 @@ public sealed class ServingTests : IAsyncDisposable
         Assert.Contains("shared: main (peermesh.share: main)", table, StringComparison.Ordinal);
         foreach (var version in new[] { "0", "2" })
         {
-            var listed = GitCli.Run(repoA.Root, "-c", $"protocol.version={version}", "ls-remote", url)
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => line.Split('\t')[1])
-                .ToList();
-            Assert.Equal(["HEAD", "refs/heads/main", $"refs/peermesh/{aliceId}/statement"], listed);
+            Assert.Equal(["HEAD", "refs/heads/main", $"refs/peermesh/{aliceId}/statement"], Advertised(repoA, url, version));
             foreach (var id in new[] { wip, originOnly, tag })
             {
                 var client = Path.Combine(repoA.Root, $"client-{version}-{id[..8]}");
@@ -72,10 +65,7 @@ public sealed class ServingTests : IAsyncDisposable
     [Fact]
     public async Task Up_BranchCheckedOutIsNotShared_HeadNotAdvertisedStockCloneStillWorks()
     {
-        var repoA = _mesh.Clone("alice");
-        repoA.Git("config", "--add", "peermesh.share", "main");
-        var wip = repoA.Commit("alice's private work", branch: "wip");
-        repoA.Git("checkout", "-q", "main");
+        var (repoA, wip) = SharingMainWithWip();
         var a = _mesh.Start(repoA, "alice");
         var url = (string)(await a.WaitUntilUpAsync(Token))["repos"]![0]!["url"]!;
         await _mesh.UntilAsync(() => Advertised(repoA, url).Contains("HEAD"), "HEAD advertised while main is checked out", s_deadline, Token);
@@ -95,8 +85,21 @@ public sealed class ServingTests : IAsyncDisposable
         Assert.Equal(repoA.RevParse("main"), GitCli.Run(again, "rev-parse", "HEAD").Trim());
     }
 
-    private static List<string> Advertised(TempRepository repo, string url) =>
-        [.. GitCli.Run(repo.Root, "ls-remote", url).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')[1])];
+    /// <summary>Alice's clone sharing only main (<c>peermesh.share</c>), with a commit on an unshared wip; main checked out.</summary>
+    private (TempRepository Repo, string Wip) SharingMainWithWip()
+    {
+        var repo = _mesh.Clone("alice");
+        repo.Git("config", "--add", "peermesh.share", "main");
+        var wip = repo.Commit("alice's private work", branch: "wip");
+        repo.Git("checkout", "-q", "main");
+        return (repo, wip);
+    }
+
+    /// <summary>The ref names <c>git ls-remote</c> lists for <paramref name="url"/> (under protocol <paramref name="version"/>).</summary>
+    private static List<string> Advertised(TempRepository repo, string url, string version = "2") =>
+        [.. GitCli.Run(repo.Root, "-c", $"protocol.version={version}", "ls-remote", url)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t')[1])];
 
     private static JsonNode? Signed(JsonNode status) => status["repos"]![0]!["signedRefs"];
 }
