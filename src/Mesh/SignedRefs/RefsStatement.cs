@@ -30,6 +30,8 @@ internal sealed class RefsStatement
         Digest = StatementDigest.Of(encoded.AsSpan());
     }
 
+    private string? _branchesDigest;
+
     /// <summary>The author's raw Ed25519 public key (32 bytes).</summary>
     public ImmutableArray<byte> AuthorKey { get; }
 
@@ -67,7 +69,25 @@ internal sealed class RefsStatement
     /// <summary>The git blob id of <see cref="Encoded"/> (40 hex): what the statement ref points at and gossip carries.</summary>
     public string Digest { get; }
 
+    /// <summary>
+    /// SHA-256 (hex) over the branches alone, names and commits: equal for two statements of one author that name the
+    /// same work, whatever their sequences (computed once, on first use).
+    /// </summary>
+    public string BranchesDigest => _branchesDigest ??= ComputeBranchesDigest(Branches);
+
     public StatementSummary Summary(string holderId) => new(AuthorId, RepoId, Sequence, Digest, holderId);
+
+    /// <summary>The <see cref="BranchesDigest"/> of <paramref name="branches"/> (in any order).</summary>
+    public static string ComputeBranchesDigest(IEnumerable<BranchTip> branches)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var branch in branches.OrderBy(b => b.Name, StringComparer.Ordinal))
+        {
+            text.Append(branch.CommitId).Append(' ').Append(branch.Name).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(Security.Sha256Digest.Of(text.ToString()));
+    }
 
     /// <summary>The commit of <paramref name="branch"/>, or null when the statement does not name it.</summary>
     public string? CommitOf(string branch)

@@ -5,34 +5,31 @@ using PeerMesh.Mesh.SignedRefs;
 namespace PeerMesh.Sync.SignedRefs;
 
 /// <summary>
-/// What a node holds of a repository, as the refs digest it gossips (docs/ARCHITECTURE.md, "Relaying"): the branches
-/// of its own newest statement (names and commits, not its sequence), and the digest of every other author's statement
-/// it holds. A fetch of a holder brings its statements and the commits they name, nothing else, so a peer whose own
-/// holdings give the same digest has nothing to fetch from it. That is the relay's fetch-back: bob takes alice's news,
-/// signs again because his holdings changed, and alice, who holds exactly what bob now holds, would fetch bob for
-/// nothing, while bob serves the next hop.
+/// What a node holds of a repository, as the refs digest it gossips (docs/ARCHITECTURE.md, "What travels in gossip"):
+/// its own branches, and for every other author whose statement it holds, that statement's branches (names and
+/// commits; not the statement's sequence or bytes). A fetch of a holder brings its statements and the commits they
+/// name, nothing else; a statement of an author over the branches already held for it is no news (taken, but nothing
+/// moves). So a peer whose own holdings give the same digest has nothing to fetch. That is the relay's fetch-back:
+/// bob takes alice's news, signs again because his holdings changed, and alice, who holds exactly the work bob now
+/// holds, would fetch bob for nothing while he serves the next hop. It is also most of a mesh's fetches when many
+/// nodes start together: each signs again after each statement it takes, and its peers hold the same work by then.
 /// </summary>
 internal static class HoldingsDigest
 {
-    private const string Magic = "peermesh holdings 1\n";
+    private const string Magic = "peermesh holdings 2\n";
 
     /// <summary>
-    /// The digest of <paramref name="holderId"/>'s holdings: its own <paramref name="branches"/> and the statements of
-    /// <paramref name="others"/> (its own statement among them is left out; one per author, in any order).
+    /// The digest of <paramref name="holderId"/>'s holdings: its own <paramref name="branches"/> and the branches of
+    /// the statements of <paramref name="others"/> (its own statement among them is left out; one per author, in any order).
     /// </summary>
     public static string Of(string holderId, IEnumerable<BranchTip> branches, IEnumerable<RefsStatement> others)
     {
-        var text = new StringBuilder(Magic);
-        foreach (var branch in branches.OrderBy(b => b.Name, StringComparer.Ordinal))
-        {
-            text.Append("branch ").Append(branch.CommitId).Append(' ').Append(branch.Name).Append('\n');
-        }
-
+        var text = new StringBuilder(Magic).Append("own ").Append(RefsStatement.ComputeBranchesDigest(branches)).Append('\n');
         foreach (var statement in others
             .Where(s => !string.Equals(s.AuthorId, holderId, StringComparison.OrdinalIgnoreCase))
             .OrderBy(s => s.AuthorId, StringComparer.Ordinal))
         {
-            text.Append("author ").Append(statement.AuthorId).Append(' ').Append(statement.Digest).Append('\n');
+            text.Append("author ").Append(statement.AuthorId).Append(' ').Append(statement.BranchesDigest).Append('\n');
         }
 
         return Convert.ToHexStringLower(Sha256Digest.Of(text.ToString()));

@@ -8,8 +8,9 @@ namespace PeerMesh.Sync.Tests.SignedRefs;
 
 /// <summary>
 /// The digest a node gossips of what it holds, and alice's check of it: bob, who took alice's news and signed again
-/// with the same branches, holds nothing alice lacks; any other difference (bob's branches, anyone's statement, nothing
-/// of bob held) means a fetch.
+/// with the same branches, holds nothing alice lacks, nor does he when he holds another statement of carol's naming the
+/// same work; any other difference (bob's branches, anyone's branches, an author one side lacks, nothing of bob held)
+/// means a fetch.
 /// </summary>
 public sealed class HoldingsDigestTests : IDisposable
 {
@@ -38,6 +39,20 @@ public sealed class HoldingsDigestTests : IDisposable
     }
 
     [Fact]
+    public void Matches_AThirdAuthorSignedAgainOverTheSameBranches_NothingToFetch()
+    {
+        // Many nodes starting together: each signs again after each statement it takes, so bob and alice hold
+        // statements of carol with other sequences, naming the same work.
+        var alice = Sign("alice", One);
+        var bob = Sign("bob", Two);
+        var carolOlder = Sign("carol", One);
+        var carolNewer = Sign("carol", One, carolOlder.Sequence);
+        var announced = HoldingsDigest.Of(bob.AuthorId, bob.Branches, [alice, carolNewer]);
+
+        Assert.True(HoldingsDigest.Matches(announced, bob, alice, [bob, carolOlder]));
+    }
+
+    [Fact]
     public void Matches_AnyDifference_Fetched()
     {
         var alice = Sign("alice", One);
@@ -46,7 +61,7 @@ public sealed class HoldingsDigestTests : IDisposable
         var announced = HoldingsDigest.Of(bob.AuthorId, bob.Branches, [alice, carol]);
 
         Assert.False(HoldingsDigest.Matches(announced, Sign("bob", One, bob.Sequence), alice, [carol])); // bob's branches moved
-        Assert.False(HoldingsDigest.Matches(announced, bob, alice, [Sign("carol", One, carol.Sequence)])); // another statement of carol's
+        Assert.False(HoldingsDigest.Matches(announced, bob, alice, [Sign("carol", Two, carol.Sequence)])); // carol's branches moved
         Assert.False(HoldingsDigest.Matches(announced, bob, alice, [])); // bob holds carol, we do not
         Assert.False(HoldingsDigest.Matches(announced, bob, alice, [carol, Sign("dave", One)])); // we hold dave, bob does not
         Assert.False(HoldingsDigest.Matches(announced, bob, Sign("alice", Two, alice.Sequence), [carol])); // bob lags behind us
