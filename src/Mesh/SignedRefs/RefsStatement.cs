@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Text;
+using PeerMesh.Mesh.Security;
 
 namespace PeerMesh.Mesh.SignedRefs;
 
@@ -80,13 +82,13 @@ internal sealed class RefsStatement
     /// <summary>The <see cref="BranchesDigest"/> of <paramref name="branches"/> (in any order).</summary>
     public static string ComputeBranchesDigest(IEnumerable<BranchTip> branches)
     {
-        var text = new System.Text.StringBuilder();
+        var text = new StringBuilder();
         foreach (var branch in branches.OrderBy(b => b.Name, StringComparer.Ordinal))
         {
             text.Append(branch.CommitId).Append(' ').Append(branch.Name).Append('\n');
         }
 
-        return Convert.ToHexStringLower(Security.Sha256Digest.Of(text.ToString()));
+        return Convert.ToHexStringLower(Sha256Digest.Of(text.ToString()));
     }
 
     /// <summary>The commit of <paramref name="branch"/>, or null when the statement does not name it.</summary>
