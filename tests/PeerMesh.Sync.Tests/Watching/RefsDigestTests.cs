@@ -28,13 +28,14 @@ public sealed class RefsDigestTests
     }
 
     [Fact]
-    public void Compute_Repository_OnlyHeadsCountAndMatchesGit()
+    public void Compute_Repository_OnlyHeadsAndTheBranchCheckedOutCountAndMatchesGit()
     {
         using var repo = TempRepo.Create();
         Git.Run(repo.WorkDir, "branch", "feature/x");
         var expected = RefsDigest.Compute(Git.Run(repo.WorkDir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads")
             .Split('\n')
-            .Select(line => (line.Split(' ')[0], line.Split(' ')[1])));
+            .Select(line => (line.Split(' ')[0], line.Split(' ')[1]))
+            .Append(("HEAD", Git.Run(repo.WorkDir, "symbolic-ref", "HEAD").Trim())));
         var before = RefsDigest.Compute(repo.GitDir);
 
         Git.Run(repo.WorkDir, "tag", "v1");
@@ -43,5 +44,7 @@ public sealed class RefsDigestTests
 
         Assert.Equal(expected, before);
         Assert.Equal(before, RefsDigest.Compute(repo.GitDir));
+        Git.Run(repo.WorkDir, "checkout", "-q", "feature/x");
+        Assert.NotEqual(before, RefsDigest.Compute(repo.GitDir));
     }
 }
