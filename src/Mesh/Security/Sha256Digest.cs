@@ -18,6 +18,24 @@ public static class Sha256Digest
 
     /// <summary>A hash fed piece by piece.</summary>
     public static Sha256Builder Begin() => new();
+
+    /// <summary>
+    /// The hash, as lower-case hex, of named targets (refs and their commits, branches of a statement) in ordinal
+    /// order of name, each as "name\0target\n": equal for equal sets, whatever order they come in.
+    /// </summary>
+    public static string OfRefs(IEnumerable<(string Name, string Target)> refs)
+    {
+        var sha = Begin();
+        foreach (var (name, target) in refs.OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            sha.Append(Encoding.UTF8.GetBytes(name));
+            sha.Append((byte[])[0]);
+            sha.Append(Encoding.UTF8.GetBytes(target));
+            sha.Append((byte[])[(byte)'\n']);
+        }
+
+        return Convert.ToHexStringLower(sha.Finish());
+    }
 }
 
 /// <summary>SHA-256 over data appended piece by piece (<see cref="Sha256Digest.Begin"/>).</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using PeerMesh.Mesh.Security;
 
 namespace PeerMesh.Mesh.SignedRefs;
@@ -75,21 +74,9 @@ internal sealed class RefsStatement
     /// SHA-256 (hex) over the branches alone, names and commits: equal for two statements of one author that name the
     /// same work, whatever their sequences (computed once, on first use).
     /// </summary>
-    public string BranchesDigest => _branchesDigest ??= ComputeBranchesDigest(Branches);
+    public string BranchesDigest => _branchesDigest ??= Sha256Digest.OfRefs(Branches.Select(b => (b.Name, b.CommitId)));
 
     public StatementSummary Summary(string holderId) => new(AuthorId, RepoId, Sequence, Digest, holderId);
-
-    /// <summary>The <see cref="BranchesDigest"/> of <paramref name="branches"/> (in any order).</summary>
-    public static string ComputeBranchesDigest(IEnumerable<BranchTip> branches)
-    {
-        var text = new StringBuilder();
-        foreach (var branch in branches.OrderBy(b => b.Name, StringComparer.Ordinal))
-        {
-            text.Append(branch.CommitId).Append(' ').Append(branch.Name).Append('\n');
-        }
-
-        return Convert.ToHexStringLower(Sha256Digest.Of(text.ToString()));
-    }
 
     /// <summary>The commit of <paramref name="branch"/>, or null when the statement does not name it.</summary>
     public string? CommitOf(string branch)

@@ -24,7 +24,7 @@ internal static class HoldingsDigest
     /// </summary>
     public static string Of(string holderId, IEnumerable<BranchTip> branches, IEnumerable<RefsStatement> others)
     {
-        var text = new StringBuilder(Magic).Append("own ").Append(RefsStatement.ComputeBranchesDigest(branches)).Append('\n');
+        var text = new StringBuilder(Magic).Append("own ").Append(Sha256Digest.OfRefs(branches.Select(b => (b.Name, b.CommitId)))).Append('\n');
         foreach (var statement in others
             .Where(s => !string.Equals(s.AuthorId, holderId, StringComparison.OrdinalIgnoreCase))
             .OrderBy(s => s.AuthorId, StringComparer.Ordinal))

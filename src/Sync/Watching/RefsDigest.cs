@@ -1,5 +1,4 @@
 using PeerMesh.Mesh.Security;
-using System.Text;
 using LibGit2Sharp;
 
 namespace PeerMesh.Sync.Watching;
@@ -23,17 +22,5 @@ internal static class RefsDigest
         return Compute(repo.Refs.Head is { } head ? heads.Append(("HEAD", head.TargetIdentifier)) : heads);
     }
 
-    public static string Compute(IEnumerable<(string Name, string Target)> refs)
-    {
-        var sha = Sha256Digest.Begin();
-        foreach (var (name, target) in refs.OrderBy(r => r.Name, StringComparer.Ordinal))
-        {
-            sha.Append(Encoding.UTF8.GetBytes(name));
-            sha.Append((byte[])[0]);
-            sha.Append(Encoding.UTF8.GetBytes(target));
-            sha.Append((byte[])[(byte)'\n']);
-        }
-
-        return Convert.ToHexStringLower(sha.Finish());
-    }
+    public static string Compute(IEnumerable<(string Name, string Target)> refs) => Sha256Digest.OfRefs(refs);
 }
